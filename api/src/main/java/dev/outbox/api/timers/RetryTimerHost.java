@@ -1,0 +1,32 @@
+package dev.outbox.api.timers;
+
+/**
+ * The adapter's side of the retry clock: a JCA admin object bound at
+ * {@code java:/eis/OutboxRetryTimers} through which Outbox's EJB module attaches the
+ * {@link RetryTimers} it implements and delivers their expiries.
+ *
+ * <p>Not for applications. Threading: every method may be called from any thread.
+ */
+public interface RetryTimerHost {
+
+    /** JNDI name of the admin object. */
+    String JNDI_NAME = "java:/eis/OutboxRetryTimers";
+
+    /**
+     * Makes {@code timers} the clock the adapter uses, replacing any earlier one, and checks
+     * the round trip by scheduling one immediate wake-up on it.
+     */
+    void attach(RetryTimers timers);
+
+    /** Forgets {@code timers} if it is the attached clock; otherwise does nothing. */
+    void detach(RetryTimers timers);
+
+    /** Called by the attached clock when a wake-up for {@code destination} is due. */
+    void timerExpired(String destination);
+
+    /** True while a clock is attached. */
+    boolean isAttached();
+
+    /** True once the attached clock has delivered a wake-up back to the adapter. */
+    boolean isRoundTripVerified();
+}

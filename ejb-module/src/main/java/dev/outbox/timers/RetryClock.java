@@ -1,0 +1,65 @@
+package dev.outbox.timers;
+
+import dev.outbox.api.timers.RetryTimerHost;
+import dev.outbox.api.timers.RetryTimers;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Resource;
+import jakarta.ejb.Local;
+import jakarta.ejb.SessionContext;
+import jakarta.ejb.Singleton;
+import jakarta.ejb.Startup;
+import jakarta.ejb.Timeout;
+import jakarta.ejb.Timer;
+import jakarta.ejb.TimerConfig;
+import jakarta.ejb.TimerService;
+
+import java.time.Instant;
+import java.util.Date;
+
+/**
+ * The retry clock: attaches itself to the adapter at start-up through the admin object at
+ * {@link RetryTimerHost#JNDI_NAME}, and turns each {@link #schedule} into an EJB timer whose
+ * expiry calls the adapter back.
+ *
+ * <p>Timers are not persistent: the adapter keeps every due time in its own store and asks
+ * again after a restart, so a timer lost with the server loses nothing. Holds no queue logic.
+ * Threading: the container serializes calls (a singleton with the default write lock).
+ */
+@Singleton
+@Startup
+@Local(RetryTimers.class)
+public class RetryClock implements RetryTimers {
+
+    @Resource(lookup = RetryTimerHost.JNDI_NAME)
+    private RetryTimerHost adapter;
+
+    @Resource
+    private TimerService timerService;
+
+    @Resource
+    private SessionContext context;
+
+    private RetryTimers self;
+
+    @PostConstruct
+    void attach() {
+        self = context.getBusinessObject(RetryTimers.class);
+        adapter.attach(self);
+    }
+
+    @PreDestroy
+    void detach() {
+        adapter.detach(self);
+    }
+
+    @Override
+    public void schedule(String destination, Instant due) {
+        timerService.createSingleActionTimer(Date.from(due), new TimerConfig(destination, false));
+    }
+
+    @Timeout
+    void expired(Timer timer) {
+        adapter.timerExpired((String) timer.getInfo());
+    }
+}

@@ -1,0 +1,29 @@
+package dev.outbox.queue;
+
+/**
+ * What one delivery attempt did for one recipient, classified once from the SMTP reply code
+ * by the delivery layer: the queue acts on {@link Status}, never on reply text.
+ *
+ * @param recipient the RCPT TO address
+ * @param status    delivered, deferred (try again later) or failed (permanently)
+ * @param replyCode the SMTP reply code that decided it, or 0 when no reply was had (the
+ *                  connection could not be made or broke)
+ * @param reply     the server's reply, or a description of the network failure, for logs,
+ *                  operators and bounces
+ */
+public record RecipientOutcome(String recipient, Status status, int replyCode, String reply) {
+
+    /** The three ways an attempt ends for a recipient. */
+    public enum Status {
+        /** The next hop accepted responsibility (250 after DATA). */
+        DELIVERED,
+        /** A temporary failure: a 4xx reply, a timeout or a broken connection. */
+        DEFERRED,
+        /** A permanent failure: a 5xx reply. */
+        FAILED
+    }
+
+    public RecipientOutcome {
+        reply = reply == null ? "" : reply.strip();
+    }
+}
