@@ -2,6 +2,7 @@ package dev.outbox.api;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -53,7 +54,8 @@ public record Envelope(String reversePath, List<String> recipients) implements S
 
     /** An envelope for {@code reversePath} (or {@code ""} for {@code <>}) and the recipients. */
     public static Envelope of(String reversePath, String... recipients) {
-        return new Envelope(reversePath, List.of(recipients));
+        // Not List.of: it throws NullPointerException for a null element, naming no recipient.
+        return new Envelope(reversePath, recipients == null ? null : Arrays.asList(recipients));
     }
 
     /** True for the null reverse path {@code <>}: no bounce is ever sent for such a message. */

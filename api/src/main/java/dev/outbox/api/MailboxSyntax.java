@@ -153,7 +153,7 @@ final class MailboxSyntax {
                 case '"' -> out.append("\\\"");
                 case '\\' -> out.append("\\\\");
                 default -> {
-                    if (c < 0x20 || c == 0x7f) {
+                    if (Character.isISOControl(c)) { // C0, DEL and C1, whose NEL (U+0085) breaks lines too
                         out.append(String.format("\\u%04x", (int) c));
                     } else {
                         out.append(c);

@@ -3,9 +3,7 @@ package dev.outbox.adapter;
 import dev.outbox.api.OutboxException;
 import dev.outbox.api.timers.RetryTimers;
 import dev.outbox.delivery.SmtpDeliverer;
-import dev.outbox.delivery.SmtpSettings;
 import dev.outbox.queue.MailQueue;
-import dev.outbox.queue.NextHop;
 import dev.outbox.queue.SubmitLimits;
 import jakarta.resource.NotSupportedException;
 import jakarta.resource.ResourceException;
@@ -16,11 +14,10 @@ import jakarta.resource.spi.ResourceAdapterInternalException;
 import jakarta.resource.spi.endpoint.MessageEndpointFactory;
 
 import javax.transaction.xa.XAResource;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -30,17 +27,9 @@ import java.util.logging.Logger;
  * The resource adapter: owns Outbox's configuration and, between {@link #start} and
  * {@link #stop}, its queue engine.
  *
- * <p>Configuration (JavaBean properties, set from ra.xml, ironjacamar.xml or the
- * resource-adapters subsystem; each checked at start):
- * <ul>
- *   <li>{@code Smarthost}: {@code host:port} every message is sent to; when empty, the
- *       environment variable {@code OUTBOX_SMARTHOST}, else {@code localhost:25}.</li>
- *   <li>{@code HeloName}: the EHLO name; empty means this host's name.</li>
- *   <li>{@code ConnectTimeoutSeconds} (1..3600, default 30) and {@code ReadTimeoutSeconds}
- *       (1..3600, default 300).</li>
- *   <li>{@code MaxMessageSizeBytes} (1024..2147483647, default 10485760) and
- *       {@code MaxRecipients} (1..100000, default 1000).</li>
- * </ul>
+ * <p>Configuration: text JavaBean properties, set by ironjacamar.xml from system properties
+ * ({@code outbox.smarthost} and the rest, see README.md); an empty one takes its default.
+ * {@link AdapterSettings} holds the defaults and ranges and checks them at start.
  *
  * <p>Threading: start and stop are called by the server, once each. {@link #engine()} may be
  * called from any thread; it fails with {@link OutboxException} when the adapter is not
@@ -50,16 +39,7 @@ public class OutboxResourceAdapter implements ResourceAdapter {
 
     private static final Logger LOG = Logger.getLogger(OutboxResourceAdapter.class.getName());
 
-    /** The environment variable read when {@code Smarthost} is empty: part of Outbox's public contract. */
-    static final String SMARTHOST_VARIABLE = "OUTBOX_SMARTHOST";
-    static final String DEFAULT_SMARTHOST = "localhost:25";
-
-    private String smarthost = "";
-    private String heloName = "";
-    private Integer connectTimeoutSeconds = 30;
-    private Integer readTimeoutSeconds = 300;
-    private Long maxMessageSizeBytes = 10L * 1024 * 1024;
-    private Integer maxRecipients = 1000;
+    private final Map<String, String> properties = new ConcurrentHashMap<>();
 
     private volatile Engine engine;
     private final AtomicReference<RetryTimers> retryTimers = new AtomicReference<>();
@@ -71,27 +51,18 @@ public class OutboxResourceAdapter implements ResourceAdapter {
 
     @Override
     public void start(BootstrapContext context) throws ResourceAdapterInternalException {
+        AdapterSettings settings;
         try {
-            String fromEnvironment = System.getenv(SMARTHOST_VARIABLE);
-            boolean configured = smarthost != null && !smarthost.isBlank();
-            boolean inEnvironment = fromEnvironment != null && !fromEnvironment.isBlank();
-            String source = configured ? "Smarthost" : inEnvironment ? SMARTHOST_VARIABLE : "default";
-            NextHop nextHop = NextHop.parse(configured ? smarthost : inEnvironment ? fromEnvironment : DEFAULT_SMARTHOST, 25);
-            String helo = heloName == null || heloName.isBlank() ? localHostName() : heloName.strip();
-            SmtpSettings settings = new SmtpSettings(helo,
-                    Duration.ofSeconds(inRange("ConnectTimeoutSeconds", connectTimeoutSeconds, 1, 3600)),
-                    Duration.ofSeconds(inRange("ReadTimeoutSeconds", readTimeoutSeconds, 1, 3600)));
-            SubmitLimits limits = new SubmitLimits(
-                    inRange("MaxMessageSizeBytes", maxMessageSizeBytes, 1024, Integer.MAX_VALUE),
-                    (int) inRange("MaxRecipients", maxRecipients, 1, 100_000));
-            Executor executor = new WorkManagerExecutor(context.getWorkManager());
-            MailQueue queue = new MailQueue(Clock.systemUTC(), nextHop, new SmtpDeliverer(settings), executor);
-            engine = new Engine(queue, limits, helo, executor);
-            LOG.info(() -> "Outbox started: smarthost " + nextHop + " (" + source + "), EHLO " + helo + ", at most "
-                    + limits.maxMessageBytes() + " bytes and " + limits.maxRecipients() + " recipients a message");
+            settings = AdapterSettings.of(properties, System::getenv);
         } catch (IllegalArgumentException e) {
             throw new ResourceAdapterInternalException("Outbox cannot start: " + e.getMessage(), e);
         }
+        Executor executor = new WorkManagerExecutor(context.getWorkManager());
+        MailQueue queue = new MailQueue(Clock.systemUTC(), settings.smarthost(), new SmtpDeliverer(settings.smtp()), executor);
+        engine = new Engine(queue, settings.limits(), settings.smtp().heloName(), executor);
+        LOG.info(() -> "Outbox started: smarthost " + settings.smarthost() + " (" + settings.smarthostSource() + "), EHLO "
+                + settings.smtp().heloName() + ", at most " + settings.limits().maxMessageBytes() + " bytes and "
+                + settings.limits().maxRecipients() + " recipients a message");
     }
 
     @Override
@@ -165,68 +136,52 @@ public class OutboxResourceAdapter implements ResourceAdapter {
         return null;
     }
 
-    private static long inRange(String name, Number value, long min, long max) {
-        if (value == null || value.longValue() < min || value.longValue() > max) {
-            throw new IllegalArgumentException(name + " is " + value + ", outside " + min + ".." + max);
-        }
-        return value.longValue();
-    }
-
-    private static String localHostName() {
-        try {
-            String name = InetAddress.getLocalHost().getCanonicalHostName();
-            return name.matches("[A-Za-z0-9.\\-]+") ? name : "localhost";
-        } catch (UnknownHostException e) {
-            return "localhost";
-        }
-    }
-
     public String getSmarthost() {
-        return smarthost;
+        return properties.getOrDefault("Smarthost", "");
     }
 
-    public void setSmarthost(String smarthost) {
-        this.smarthost = smarthost;
+    public void setSmarthost(String value) {
+        properties.put("Smarthost", value == null ? "" : value);
     }
 
     public String getHeloName() {
-        return heloName;
+        return properties.getOrDefault("HeloName", "");
     }
 
-    public void setHeloName(String heloName) {
-        this.heloName = heloName;
+    public void setHeloName(String value) {
+        properties.put("HeloName", value == null ? "" : value);
     }
 
-    public Integer getConnectTimeoutSeconds() {
-        return connectTimeoutSeconds;
+    public String getConnectTimeoutSeconds() {
+        return properties.getOrDefault("ConnectTimeoutSeconds", "");
     }
 
-    public void setConnectTimeoutSeconds(Integer connectTimeoutSeconds) {
-        this.connectTimeoutSeconds = connectTimeoutSeconds;
+    public void setConnectTimeoutSeconds(String value) {
+        properties.put("ConnectTimeoutSeconds", value == null ? "" : value);
     }
 
-    public Integer getReadTimeoutSeconds() {
-        return readTimeoutSeconds;
+    public String getReadTimeoutSeconds() {
+        return properties.getOrDefault("ReadTimeoutSeconds", "");
     }
 
-    public void setReadTimeoutSeconds(Integer readTimeoutSeconds) {
-        this.readTimeoutSeconds = readTimeoutSeconds;
+    public void setReadTimeoutSeconds(String value) {
+        properties.put("ReadTimeoutSeconds", value == null ? "" : value);
     }
 
-    public Long getMaxMessageSizeBytes() {
-        return maxMessageSizeBytes;
+    public String getMaxMessageSizeBytes() {
+        return properties.getOrDefault("MaxMessageSizeBytes", "");
     }
 
-    public void setMaxMessageSizeBytes(Long maxMessageSizeBytes) {
-        this.maxMessageSizeBytes = maxMessageSizeBytes;
+    public void setMaxMessageSizeBytes(String value) {
+        properties.put("MaxMessageSizeBytes", value == null ? "" : value);
     }
 
-    public Integer getMaxRecipients() {
-        return maxRecipients;
+    public String getMaxRecipients() {
+        return properties.getOrDefault("MaxRecipients", "");
     }
 
-    public void setMaxRecipients(Integer maxRecipients) {
-        this.maxRecipients = maxRecipients;
+    public void setMaxRecipients(String value) {
+        properties.put("MaxRecipients", value == null ? "" : value);
     }
 
     // The JCA container keys adapters by identity; these make that explicit.

@@ -40,6 +40,7 @@ final class SmtpSession implements AutoCloseable {
     private final NextHop nextHop;
     private final Session session;
     private final SMTPTransport transport;
+    private boolean closed; // our own flag: Angus's isConnected() costs a NOOP round trip
 
     private SmtpSession(NextHop nextHop, Session session, SMTPTransport transport) {
         this.nextHop = nextHop;
@@ -70,7 +71,7 @@ final class SmtpSession implements AutoCloseable {
      * MAIL or DATA, or are deferred with no code when the connection broke.
      */
     List<RecipientOutcome> send(Envelope envelope, byte[] content) {
-        if (!transport.isConnected()) {
+        if (closed) {
             throw new IllegalStateException("SMTP session to " + nextHop + " is closed");
         }
         List<String> recipients = envelope.recipients();
@@ -156,6 +157,7 @@ final class SmtpSession implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         try {
             transport.close();
         } catch (MessagingException e) {

@@ -38,18 +38,19 @@ public record NextHop(String host, int port) {
             throw new IllegalArgumentException("next hop is empty: expected host:port");
         }
         String value = text.strip();
+        String shown = value.replaceAll("\\p{Cntrl}", "?"); // for messages: a raw CR or LF would forge a log line
         String host = value;
         String port = null;
         if (value.startsWith("[")) {
             int close = value.indexOf(']');
             if (close < 0) {
-                throw new IllegalArgumentException("next hop \"" + value + "\" opens '[' without closing it");
+                throw new IllegalArgumentException("next hop \"" + shown + "\" opens '[' without closing it");
             }
             host = value.substring(1, close);
             String rest = value.substring(close + 1);
             if (!rest.isEmpty()) {
                 if (!rest.startsWith(":")) {
-                    throw new IllegalArgumentException("next hop \"" + value + "\": expected ':port' after ']'");
+                    throw new IllegalArgumentException("next hop \"" + shown + "\": expected ':port' after ']'");
                 }
                 port = rest.substring(1);
             }
@@ -66,7 +67,8 @@ public record NextHop(String host, int port) {
         try {
             return new NextHop(host, Integer.parseInt(port));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("next hop \"" + value + "\" has port \"" + port + "\", which is not a number");
+            throw new IllegalArgumentException("next hop \"" + shown + "\" has port \""
+                    + port.replaceAll("\\p{Cntrl}", "?") + "\", which is not a number");
         }
     }
 

@@ -55,9 +55,9 @@ public record Submission(Envelope envelope, CanonicalContent content) {
         try {
             String messageId = message.getHeader("Message-ID", null);
             message.saveChanges();
-            if (messageId != null) {
-                message.setHeader("Message-ID", messageId);
-            }
+            // saveChanges() replaces any Message-ID with one naming the local host: keep the
+            // application's, or set ours on its message so that it can read the id back.
+            message.setHeader("Message-ID", messageId != null ? messageId : newMessageId(idDomain));
             if (message.getSentDate() == null) {
                 message.setSentDate(new Date());
             }
@@ -144,13 +144,17 @@ public record Submission(Envelope envelope, CanonicalContent content) {
         return CanonicalContent.read(in, limits.maxMessageBytes());
     }
 
+    private static String newMessageId(String idDomain) {
+        return "<" + UUID.randomUUID() + "@" + idDomain + ">";
+    }
+
     private static CanonicalContent completed(CanonicalContent content, String idDomain) {
         List<String> missing = new ArrayList<>(2);
         if (!content.hasHeader("Date")) {
             missing.add("Date: " + new MailDateFormat().format(new Date()));
         }
         if (!content.hasHeader("Message-ID")) {
-            missing.add("Message-ID: <" + UUID.randomUUID() + "@" + idDomain + ">");
+            missing.add("Message-ID: " + newMessageId(idDomain));
         }
         return missing.isEmpty() ? content : content.withLeadingFields(missing.toArray(String[]::new));
     }

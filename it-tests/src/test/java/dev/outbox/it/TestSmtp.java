@@ -1,0 +1,50 @@
+package dev.outbox.it;
+
+import com.icegreen.greenmail.junit5.GreenMailExtension;
+import com.icegreen.greenmail.util.ServerSetup;
+import jakarta.mail.internet.MimeMessage;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The SMTP server Outbox delivers to in the integration tests: GreenMail in the test JVM, on
+ * the port the build passes to WildFly as {@code OUTBOX_SMARTHOST}. It accepts any recipient
+ * and keeps one copy per recipient mailbox.
+ */
+final class TestSmtp {
+
+    static final Duration DELIVERY_DEADLINE = Duration.ofSeconds(20);
+
+    private TestSmtp() {
+    }
+
+    /** A fresh, empty server for every test method. */
+    static GreenMailExtension server() {
+        int port = Integer.getInteger("it.smtp.port", 40025);
+        return new GreenMailExtension(new ServerSetup(port, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+    }
+
+    /**
+     * Waits, up to the deadline, until {@code count} copies in all have arrived, and returns
+     * them. (GreenMail's own waitForIncomingEmail counts only mail that arrives after the call.)
+     */
+    static MimeMessage[] awaitCopies(GreenMailExtension server, int count) throws InterruptedException {
+        Instant deadline = Instant.now().plus(DELIVERY_DEADLINE);
+        MimeMessage[] received = server.getReceivedMessages();
+        while (received.length < count && Instant.now().isBefore(deadline)) {
+            Thread.sleep(20); // polling the condition, bounded by the deadline
+            received = server.getReceivedMessages();
+        }
+        assertEquals(count, received.length, "delivered copies within " + DELIVERY_DEADLINE);
+        return received;
+    }
+
+    /** The copies delivered to {@code mailbox} (an envelope recipient), headers or not. */
+    static List<MimeMessage> copiesFor(GreenMailExtension server, String mailbox) {
+        return server.findReceivedMessages(user -> user.getEmail().equalsIgnoreCase(mailbox), message -> true).toList();
+    }
+}

@@ -1,0 +1,95 @@
+package dev.outbox.adapter;
+
+import dev.outbox.delivery.SmtpSettings;
+import dev.outbox.queue.NextHop;
+import dev.outbox.queue.SubmitLimits;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The adapter's configuration read once at start: every property arrives as text (from
+ * ironjacamar.xml, where an unset system property leaves it empty), and an empty one takes its
+ * default. The defaults and ranges live here and nowhere else.
+ *
+ * <p>Misuse: a value that is not a number or is out of range throws
+ * {@link IllegalArgumentException} naming the property, the value and the range, so the
+ * adapter refuses to start instead of running with a surprise.
+ *
+ * @param smarthost       where every message goes
+ * @param smarthostSource which setting named it, for the start-up log line
+ * @param smtp            EHLO name and timeouts
+ * @param limits          per-message limits
+ */
+record AdapterSettings(NextHop smarthost, String smarthostSource, SmtpSettings smtp, SubmitLimits limits) {
+
+    /** Read when {@code Smarthost} is empty: part of Outbox's public contract. */
+    static final String SMARTHOST_VARIABLE = "OUTBOX_SMARTHOST";
+    static final String DEFAULT_SMARTHOST = "localhost:25";
+
+    static final long DEFAULT_CONNECT_TIMEOUT_SECONDS = 30;
+    static final long DEFAULT_READ_TIMEOUT_SECONDS = 300;
+    static final long DEFAULT_MAX_MESSAGE_SIZE_BYTES = 10L * 1024 * 1024;
+    static final long DEFAULT_MAX_RECIPIENTS = 1000;
+
+    /**
+     * @param properties the bean properties by name ({@code Smarthost}, {@code HeloName},
+     *                   {@code ConnectTimeoutSeconds}, {@code ReadTimeoutSeconds},
+     *                   {@code MaxMessageSizeBytes}, {@code MaxRecipients}); absent or blank
+     *                   means the default
+     * @param environment the process environment, for {@code OUTBOX_SMARTHOST}
+     */
+    static AdapterSettings of(Map<String, String> properties, Function<String, String> environment) {
+        String configured = text(properties.get("Smarthost"));
+        String fromEnvironment = text(environment.apply(SMARTHOST_VARIABLE));
+        String source = configured != null ? "Smarthost" : fromEnvironment != null ? SMARTHOST_VARIABLE : "default";
+        String smarthost = configured != null ? configured : fromEnvironment != null ? fromEnvironment : DEFAULT_SMARTHOST;
+        NextHop nextHop;
+        try {
+            nextHop = NextHop.parse(smarthost, 25);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("smarthost (" + source + "): " + e.getMessage(), e);
+        }
+        String helo = text(properties.get("HeloName"));
+        SmtpSettings smtp = new SmtpSettings(helo != null ? helo : localHostName(),
+                Duration.ofSeconds(number(properties, "ConnectTimeoutSeconds", DEFAULT_CONNECT_TIMEOUT_SECONDS, 1, 3600)),
+                Duration.ofSeconds(number(properties, "ReadTimeoutSeconds", DEFAULT_READ_TIMEOUT_SECONDS, 1, 3600)));
+        SubmitLimits limits = new SubmitLimits(
+                number(properties, "MaxMessageSizeBytes", DEFAULT_MAX_MESSAGE_SIZE_BYTES, 1024, Integer.MAX_VALUE),
+                (int) number(properties, "MaxRecipients", DEFAULT_MAX_RECIPIENTS, 1, 100_000));
+        return new AdapterSettings(nextHop, source, smtp, limits);
+    }
+
+    private static long number(Map<String, String> properties, String name, long defaultValue, long min, long max) {
+        String value = text(properties.get(name));
+        if (value == null) {
+            return defaultValue;
+        }
+        long parsed;
+        try {
+            parsed = Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " is \"" + value + "\", not a whole number in " + min + ".." + max);
+        }
+        if (parsed < min || parsed > max) {
+            throw new IllegalArgumentException(name + " is " + parsed + ", outside " + min + ".." + max);
+        }
+        return parsed;
+    }
+
+    private static String text(String value) {
+        return value == null || value.isBlank() ? null : value.strip();
+    }
+
+    private static String localHostName() {
+        try {
+            String name = InetAddress.getLocalHost().getCanonicalHostName();
+            return name.matches("[A-Za-z0-9.\\-]+") ? name : "localhost";
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package dev.outbox.adapter;
+
+import dev.outbox.queue.NextHop;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Proves the adapter's defaults, the smarthost's order of precedence and the range checks. */
+class AdapterSettingsTest {
+
+    private static final Map<String, String> NO_ENVIRONMENT = Map.of();
+
+    @Test
+    void emptyPropertiesTakeTheDefaults() {
+        AdapterSettings settings = AdapterSettings.of(Map.of("Smarthost", "", "MaxRecipients", "  "), NO_ENVIRONMENT::get);
+
+        assertEquals(new NextHop("localhost", 25), settings.smarthost());
+        assertEquals("default", settings.smarthostSource());
+        assertEquals(Duration.ofSeconds(30), settings.smtp().connectTimeout());
+        assertEquals(Duration.ofSeconds(300), settings.smtp().readTimeout());
+        assertEquals(10L * 1024 * 1024, settings.limits().maxMessageBytes());
+        assertEquals(1000, settings.limits().maxRecipients());
+    }
+
+    @Test
+    void environmentVariableNamesTheSmarthostWhenThePropertyIsEmpty() {
+        AdapterSettings settings = AdapterSettings.of(Map.of(), Map.of("OUTBOX_SMARTHOST", "relay.example.com:2525")::get);
+
+        assertEquals(new NextHop("relay.example.com", 2525), settings.smarthost());
+        assertEquals("OUTBOX_SMARTHOST", settings.smarthostSource());
+    }
+
+    @Test
+    void propertyWinsOverTheEnvironment() {
+        AdapterSettings settings = AdapterSettings.of(Map.of("Smarthost", "[::1]:587"),
+                Map.of("OUTBOX_SMARTHOST", "relay.example.com:2525")::get);
+
+        assertEquals(new NextHop("::1", 587), settings.smarthost());
+        assertEquals("Smarthost", settings.smarthostSource());
+    }
+
+    @Test
+    void valuesAreParsedAndKept() {
+        AdapterSettings settings = AdapterSettings.of(Map.of("HeloName", "mta.example.com", "ConnectTimeoutSeconds", "5",
+                "ReadTimeoutSeconds", "60", "MaxMessageSizeBytes", "2048", "MaxRecipients", "3"), NO_ENVIRONMENT::get);
+
+        assertEquals("mta.example.com", settings.smtp().heloName());
+        assertEquals(Duration.ofSeconds(5), settings.smtp().connectTimeout());
+        assertEquals(Duration.ofSeconds(60), settings.smtp().readTimeout());
+        assertEquals(2048, settings.limits().maxMessageBytes());
+        assertEquals(3, settings.limits().maxRecipients());
+    }
+
+    @Test
+    void badValuesNameThePropertyTheValueAndTheRange() {
+        IllegalArgumentException notNumber = assertThrows(IllegalArgumentException.class,
+                () -> AdapterSettings.of(Map.of("MaxRecipients", "lots"), NO_ENVIRONMENT::get));
+        assertEquals("MaxRecipients is \"lots\", not a whole number in 1..100000", notNumber.getMessage());
+
+        IllegalArgumentException outOfRange = assertThrows(IllegalArgumentException.class,
+                () -> AdapterSettings.of(Map.of("ReadTimeoutSeconds", "0"), NO_ENVIRONMENT::get));
+        assertEquals("ReadTimeoutSeconds is 0, outside 1..3600", outOfRange.getMessage());
+
+        IllegalArgumentException badHost = assertThrows(IllegalArgumentException.class,
+                () -> AdapterSettings.of(Map.of(), Map.of("OUTBOX_SMARTHOST", "relay:smtp")::get));
+        assertTrue(badHost.getMessage().startsWith("smarthost (OUTBOX_SMARTHOST): "), badHost.getMessage());
+
+        assertThrows(IllegalArgumentException.class,
+                () -> AdapterSettings.of(Map.of("HeloName", "bad name\r\n"), NO_ENVIRONMENT::get));
+    }
+}

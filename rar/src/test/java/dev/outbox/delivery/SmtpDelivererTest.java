@@ -1,0 +1,125 @@
+package dev.outbox.delivery;
+
+import com.icegreen.greenmail.junit5.GreenMailExtension;
+import com.icegreen.greenmail.util.ServerSetupTest;
+import dev.outbox.api.Envelope;
+import dev.outbox.queue.CanonicalContent;
+import dev.outbox.queue.NextHop;
+import dev.outbox.queue.RecipientOutcome;
+import dev.outbox.queue.RecipientOutcome.Status;
+import jakarta.mail.internet.MimeMessage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Proves that SmtpDeliverer hands messages to a real SMTP server intact and defers every recipient when it cannot connect. */
+class SmtpDelivererTest {
+
+    // A port the system picks, on loopback only: parallel builds on this machine cannot collide.
+    @RegisterExtension
+    static final GreenMailExtension SERVER = new GreenMailExtension(ServerSetupTest.SMTP.createCopy("127.0.0.1").dynamicPort());
+
+    private static final SmtpSettings SETTINGS = new SmtpSettings("outbox.test", Duration.ofSeconds(5), Duration.ofSeconds(5));
+
+    private final SmtpDeliverer deliverer = new SmtpDeliverer(SETTINGS);
+
+    @Test
+    void deliversToEveryRecipientWith250() throws Exception {
+        Envelope envelope = Envelope.of("app@example.org", "ann@example.org", "bob@example.net", "cy@example.com");
+
+        List<RecipientOutcome> outcomes = deliverer.deliver(server(), "Q1", envelope, content("Subject: hello\r\n\r\nHi\r\n"));
+
+        assertEquals(envelope.recipients(), outcomes.stream().map(RecipientOutcome::recipient).toList());
+        for (RecipientOutcome outcome : outcomes) {
+            assertEquals(Status.DELIVERED, outcome.status(), outcome.toString());
+            assertEquals(250, outcome.replyCode(), outcome.toString());
+        }
+        assertTrue(SERVER.waitForIncomingEmail(5_000, 3));
+        for (String recipient : envelope.recipients()) {
+            assertEquals(1, SERVER.findReceivedMessages(user -> user.getEmail().equals(recipient), message -> true).count(), recipient);
+        }
+    }
+
+    @Test
+    void usesTheEnvelopeSenderAsMailFrom() throws Exception {
+        Envelope envelope = Envelope.of("bounces+q1@example.org", "ann@example.org");
+
+        List<RecipientOutcome> outcomes = deliverer.deliver(server(), "Q1", envelope, content("Subject: hello\r\n\r\nHi\r\n"));
+
+        assertEquals(Status.DELIVERED, outcomes.get(0).status(), outcomes.toString());
+        MimeMessage received = onlyReceived();
+        // GreenMail records MAIL FROM as Return-Path; the From field says someone else.
+        assertArrayEquals(new String[] {"<bounces+q1@example.org>"}, received.getHeader("Return-Path"));
+        assertEquals("author@example.org", received.getHeader("From", null));
+    }
+
+    @Test
+    void bareLfDotInSubmittedContentCannotEndTheDataEarly() throws Exception {
+        String submitted = "From: author@example.org\nSubject: dots\n\nbefore\n.\nQUIT\n.\r\nafter\n";
+        byte[] canonical = CanonicalContent.read(new ByteArrayInputStream(submitted.getBytes(StandardCharsets.US_ASCII)), 65_536).bytes();
+
+        List<RecipientOutcome> outcomes = deliverer.deliver(server(), "Q1", Envelope.of("app@example.org", "ann@example.org"), canonical);
+
+        assertEquals(Status.DELIVERED, outcomes.get(0).status(), outcomes.toString());
+        assertEquals("before\r\n.\r\nQUIT\r\n.\r\nafter", body(onlyReceived()));
+    }
+
+    @Test
+    void defersEveryRecipientWhenNothingListens() throws Exception {
+        int port;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        Envelope envelope = Envelope.of("app@example.org", "ann@example.org", "bob@example.net");
+
+        List<RecipientOutcome> outcomes = deliverer.deliver(new NextHop("127.0.0.1", port), "Q1", envelope, content("Subject: x\r\n\r\nx\r\n"));
+
+        assertEquals(envelope.recipients(), outcomes.stream().map(RecipientOutcome::recipient).toList());
+        for (RecipientOutcome outcome : outcomes) {
+            assertEquals(Status.DEFERRED, outcome.status(), outcome.toString());
+            assertEquals(0, outcome.replyCode(), outcome.toString());
+            assertTrue(outcome.reply().startsWith("cannot connect to 127.0.0.1:" + port + ": "), outcome.reply());
+        }
+    }
+
+    private static NextHop server() {
+        return new NextHop("127.0.0.1", SERVER.getSmtp().getPort());
+    }
+
+    /** Complete content: From, To and Message-ID, then the given fields and body. */
+    private static byte[] content(String rest) {
+        return ("From: author@example.org\r\nTo: team@example.org\r\nMessage-ID: <1@example.org>\r\n" + rest)
+                .getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static MimeMessage onlyReceived() {
+        assertTrue(SERVER.waitForIncomingEmail(5_000, 1));
+        MimeMessage[] received = SERVER.getReceivedMessages();
+        assertEquals(1, received.length);
+        return received[0];
+    }
+
+    /**
+     * The body as GreenMail stored it, bytes and line endings included, except the CRLF of the
+     * last line: GreenMail keeps that as part of the end-of-data mark.
+     */
+    private static String body(MimeMessage message) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (InputStream in = message.getRawInputStream()) {
+            in.transferTo(out);
+        }
+        return out.toString(StandardCharsets.US_ASCII);
+    }
+}
