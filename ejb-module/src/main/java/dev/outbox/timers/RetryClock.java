@@ -6,6 +6,7 @@ import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
 import jakarta.ejb.Local;
+import jakarta.ejb.Schedule;
 import jakarta.ejb.SessionContext;
 import jakarta.ejb.Singleton;
 import jakarta.ejb.Startup;
@@ -61,5 +62,11 @@ public class RetryClock implements RetryTimers {
     @Timeout
     void expired(Timer timer) {
         adapter.timerExpired((String) timer.getInfo());
+    }
+
+    /** The safety net: even if a wake-up is lost, overdue mail is merged within ten seconds. */
+    @Schedule(hour = "*", minute = "*", second = "*/10", persistent = false, info = "outbox-sweep")
+    void sweep() {
+        adapter.sweep();
     }
 }

@@ -2,10 +2,13 @@ package dev.outbox.adapter;
 
 import dev.outbox.delivery.SmtpSettings;
 import dev.outbox.queue.NextHop;
+import dev.outbox.queue.QueuePolicy;
+import dev.outbox.queue.RetrySchedule;
 import dev.outbox.queue.SubmitLimits;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.Function;
@@ -23,8 +26,12 @@ import java.util.function.Function;
  * @param smarthostSource which setting named it, for the start-up log line
  * @param smtp            EHLO name and timeouts
  * @param limits          per-message limits
+ * @param storeDirectory  where the journal lives
+ * @param maxStoreBytes   the journal's size at which submits are refused
+ * @param policy          retry schedule, expiry and connection limits
  */
-record AdapterSettings(NextHop smarthost, String smarthostSource, SmtpSettings smtp, SubmitLimits limits) {
+record AdapterSettings(NextHop smarthost, String smarthostSource, SmtpSettings smtp, SubmitLimits limits,
+                       Path storeDirectory, long maxStoreBytes, QueuePolicy policy) {
 
     /** Read when {@code Smarthost} is empty: part of Outbox's public contract. */
     static final String SMARTHOST_VARIABLE = "OUTBOX_SMARTHOST";
@@ -34,15 +41,18 @@ record AdapterSettings(NextHop smarthost, String smarthostSource, SmtpSettings s
     static final long DEFAULT_READ_TIMEOUT_SECONDS = 300;
     static final long DEFAULT_MAX_MESSAGE_SIZE_BYTES = 10L * 1024 * 1024;
     static final long DEFAULT_MAX_RECIPIENTS = 1000;
+    static final long DEFAULT_MAX_STORE_BYTES = 4L * 1024 * 1024 * 1024;
+    static final String DEFAULT_RETRY_SCHEDULE = "1m,5m,15m,30m,1h,2h,4h";
+    static final String DEFAULT_MAX_MESSAGE_AGE = "2d";
+    static final long DEFAULT_CONNECTIONS_PER_DESTINATION = 4;
+    static final long DEFAULT_MESSAGES_PER_CONNECTION = 100;
 
     /**
-     * @param properties the bean properties by name ({@code Smarthost}, {@code HeloName},
-     *                   {@code ConnectTimeoutSeconds}, {@code ReadTimeoutSeconds},
-     *                   {@code MaxMessageSizeBytes}, {@code MaxRecipients}); absent or blank
-     *                   means the default
+     * @param properties  the bean properties by name (see ra.xml); absent or blank means the default
      * @param environment the process environment, for {@code OUTBOX_SMARTHOST}
+     * @param dataDirectory the server's data directory ({@code jboss.server.data.dir}), or null
      */
-    static AdapterSettings of(Map<String, String> properties, Function<String, String> environment) {
+    static AdapterSettings of(Map<String, String> properties, Function<String, String> environment, String dataDirectory) {
         String configured = text(properties.get("Smarthost"));
         String fromEnvironment = text(environment.apply(SMARTHOST_VARIABLE));
         String source = configured != null ? "Smarthost" : fromEnvironment != null ? SMARTHOST_VARIABLE : "default";
@@ -60,7 +70,27 @@ record AdapterSettings(NextHop smarthost, String smarthostSource, SmtpSettings s
         SubmitLimits limits = new SubmitLimits(
                 number(properties, "MaxMessageSizeBytes", DEFAULT_MAX_MESSAGE_SIZE_BYTES, 1024, Integer.MAX_VALUE),
                 (int) number(properties, "MaxRecipients", DEFAULT_MAX_RECIPIENTS, 1, 100_000));
-        return new AdapterSettings(nextHop, source, smtp, limits);
+        String directory = text(properties.get("StoreDirectory"));
+        if (directory == null && text(dataDirectory) == null) {
+            throw new IllegalArgumentException("StoreDirectory is empty and jboss.server.data.dir is not set: name a directory for the store");
+        }
+        Path store = directory != null ? Path.of(directory) : Path.of(dataDirectory, "outbox");
+        long maxStoreBytes = number(properties, "MaxStoreBytes", DEFAULT_MAX_STORE_BYTES, 64L * 1024 * 1024, Long.MAX_VALUE);
+        QueuePolicy policy = new QueuePolicy(
+                parsed(properties, "RetrySchedule", DEFAULT_RETRY_SCHEDULE, RetrySchedule::parse),
+                parsed(properties, "MaxMessageAge", DEFAULT_MAX_MESSAGE_AGE, RetrySchedule.DurationText::parse),
+                (int) number(properties, "ConnectionsPerDestination", DEFAULT_CONNECTIONS_PER_DESTINATION, 1, 100),
+                (int) number(properties, "MessagesPerConnection", DEFAULT_MESSAGES_PER_CONNECTION, 1, 100_000));
+        return new AdapterSettings(nextHop, source, smtp, limits, store, maxStoreBytes, policy);
+    }
+
+    private static <T> T parsed(Map<String, String> properties, String name, String defaultValue, Function<String, T> parser) {
+        String value = text(properties.get(name));
+        try {
+            return parser.apply(value != null ? value : defaultValue);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(name + " is \"" + value + "\": " + e.getMessage(), e);
+        }
     }
 
     private static long number(Map<String, String> properties, String name, long defaultValue, long min, long max) {

@@ -4,6 +4,9 @@ import dev.outbox.api.OutboxException;
 import dev.outbox.api.timers.RetryTimers;
 import dev.outbox.delivery.SmtpDeliverer;
 import dev.outbox.queue.MailQueue;
+import dev.outbox.queue.NextHop;
+import dev.outbox.store.StoreException;
+import dev.outbox.store.journal.JournalStore;
 import dev.outbox.queue.SubmitLimits;
 import jakarta.resource.NotSupportedException;
 import jakarta.resource.ResourceException;
@@ -21,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -39,6 +43,13 @@ public class OutboxResourceAdapter implements ResourceAdapter {
 
     private static final Logger LOG = Logger.getLogger(OutboxResourceAdapter.class.getName());
 
+    /** Journal segments are started anew at this size. */
+    static final long SEGMENT_BYTES = 64L * 1024 * 1024;
+    /** Room for the envelope and record framing beside the largest message. */
+    static final long RECORD_OVERHEAD_BYTES = 32L * 1024 * 1024;
+    /** How long stop waits for open connections to finish their message. */
+    static final long STOP_GRACE_MILLIS = 10_000;
+
     private final Map<String, String> properties = new ConcurrentHashMap<>();
 
     private volatile Engine engine;
@@ -53,28 +64,42 @@ public class OutboxResourceAdapter implements ResourceAdapter {
     public void start(BootstrapContext context) throws ResourceAdapterInternalException {
         AdapterSettings settings;
         try {
-            settings = AdapterSettings.of(properties, System::getenv);
+            settings = AdapterSettings.of(properties, System::getenv, System.getProperty("jboss.server.data.dir"));
         } catch (IllegalArgumentException e) {
             throw new ResourceAdapterInternalException("Outbox cannot start: " + e.getMessage(), e);
         }
         Executor executor = new WorkManagerExecutor(context.getWorkManager());
-        MailQueue queue = new MailQueue(Clock.systemUTC(), settings.smarthost(), new SmtpDeliverer(settings.smtp()), executor);
+        JournalStore store;
+        try {
+            store = new JournalStore(settings.storeDirectory().resolve("journal"), SEGMENT_BYTES, settings.maxStoreBytes(),
+                    (int) Math.min(Integer.MAX_VALUE, settings.limits().maxMessageBytes() + RECORD_OVERHEAD_BYTES));
+        } catch (StoreException e) {
+            throw new ResourceAdapterInternalException("Outbox cannot start: " + e.getMessage(), e);
+        }
+        NextHop smarthost = settings.smarthost();
+        MailQueue queue = new MailQueue(Clock.systemUTC(), store, recipient -> smarthost, new SmtpDeliverer(settings.smtp()),
+                executor, this::wakeAt, settings.policy());
+        try {
+            queue.start(); // recovery: finished before the engine accepts a submit
+        } catch (RuntimeException e) {
+            store.close();
+            throw new ResourceAdapterInternalException("Outbox cannot recover its store in " + settings.storeDirectory() + ": " + e.getMessage(), e);
+        }
         engine = new Engine(queue, settings.limits(), settings.smtp().heloName(), executor);
-        LOG.info(() -> "Outbox started: smarthost " + settings.smarthost() + " (" + settings.smarthostSource() + "), EHLO "
-                + settings.smtp().heloName() + ", at most " + settings.limits().maxMessageBytes() + " bytes and "
-                + settings.limits().maxRecipients() + " recipients a message");
+        LOG.info(() -> "Outbox started: smarthost " + smarthost + " (" + settings.smarthostSource() + "), store "
+                + settings.storeDirectory() + ", retry " + settings.policy().retrySchedule() + ", EHLO " + settings.smtp().heloName()
+                + ", at most " + settings.limits().maxMessageBytes() + " bytes and " + settings.limits().maxRecipients() + " recipients a message");
     }
 
     @Override
     public void stop() {
         Engine stopping = engine;
         engine = null;
-        if (stopping != null) {
-            stopping.queue().stop();
-            int pending = stopping.queue().pendingCount();
-            LOG.info(() -> "Outbox stopped" + (pending > 0 ? " with " + pending + " messages still in delivery" : ""));
-        }
         retryTimers.set(null);
+        if (stopping != null) {
+            stopping.queue().stop(STOP_GRACE_MILLIS);
+            LOG.info("Outbox stopped");
+        }
     }
 
     /** The running engine. */
@@ -89,14 +114,17 @@ public class OutboxResourceAdapter implements ResourceAdapter {
     /**
      * Takes {@code timers} as the clock and checks the round trip with one immediate wake-up,
      * asked for on another thread: the EJB attaches from its {@code @PostConstruct}, where a
-     * call back into it would be re-entrant.
+     * call back into it would be re-entrant. Every queue's next time is then asked for again.
      */
     void attachRetryTimers(RetryTimers timers) throws OutboxException {
-        Executor executor = engine().executor();
+        Engine current = engine();
         retryTimers.set(timers);
         retryTimersVerified.set(false);
         LOG.info("Outbox retry timers attached");
-        executor.execute(() -> timers.schedule(RetryTimerAdminObject.ROUND_TRIP_CHECK, Instant.now()));
+        current.executor().execute(() -> {
+            timers.schedule(RetryTimerAdminObject.ROUND_TRIP_CHECK, Instant.now());
+            current.queue().rearm();
+        });
     }
 
     void detachRetryTimers(RetryTimers timers) {
@@ -110,8 +138,32 @@ public class OutboxResourceAdapter implements ResourceAdapter {
             if (retryTimersVerified.compareAndSet(false, true)) {
                 LOG.info("Outbox retry timers verified: a wake-up came back from the EJB timer service");
             }
+            return;
         }
-        // Transfer queues with deferred recipients arrive with the retry schedule.
+        Engine current = engine;
+        if (current != null) {
+            current.queue().wake(destination);
+        }
+    }
+
+    void sweep() {
+        Engine current = engine;
+        if (current != null) {
+            current.queue().sweep();
+        }
+    }
+
+    /** The queue's clock: the attached EJB timers; with none attached, the sweep and the next attach cover it. */
+    private void wakeAt(String destination, Instant due) {
+        RetryTimers timers = retryTimers.get();
+        if (timers == null) {
+            return;
+        }
+        try {
+            timers.schedule(destination, due);
+        } catch (RuntimeException e) {
+            LOG.log(Level.FINE, "Outbox could not schedule a wake-up for " + destination + "; the sweep covers it", e);
+        }
     }
 
     boolean retryTimersAttached() {
@@ -182,6 +234,54 @@ public class OutboxResourceAdapter implements ResourceAdapter {
 
     public void setMaxRecipients(String value) {
         properties.put("MaxRecipients", value == null ? "" : value);
+    }
+
+    public String getStoreDirectory() {
+        return properties.getOrDefault("StoreDirectory", "");
+    }
+
+    public void setStoreDirectory(String value) {
+        properties.put("StoreDirectory", value == null ? "" : value);
+    }
+
+    public String getMaxStoreBytes() {
+        return properties.getOrDefault("MaxStoreBytes", "");
+    }
+
+    public void setMaxStoreBytes(String value) {
+        properties.put("MaxStoreBytes", value == null ? "" : value);
+    }
+
+    public String getRetrySchedule() {
+        return properties.getOrDefault("RetrySchedule", "");
+    }
+
+    public void setRetrySchedule(String value) {
+        properties.put("RetrySchedule", value == null ? "" : value);
+    }
+
+    public String getMaxMessageAge() {
+        return properties.getOrDefault("MaxMessageAge", "");
+    }
+
+    public void setMaxMessageAge(String value) {
+        properties.put("MaxMessageAge", value == null ? "" : value);
+    }
+
+    public String getConnectionsPerDestination() {
+        return properties.getOrDefault("ConnectionsPerDestination", "");
+    }
+
+    public void setConnectionsPerDestination(String value) {
+        properties.put("ConnectionsPerDestination", value == null ? "" : value);
+    }
+
+    public String getMessagesPerConnection() {
+        return properties.getOrDefault("MessagesPerConnection", "");
+    }
+
+    public void setMessagesPerConnection(String value) {
+        properties.put("MessagesPerConnection", value == null ? "" : value);
     }
 
     // The JCA container keys adapters by identity; these make that explicit.

@@ -47,6 +47,11 @@ public class RetryTimerAdminObject implements RetryTimerHost, ResourceAdapterAss
     }
 
     @Override
+    public void sweep() {
+        adapter().sweep();
+    }
+
+    @Override
     public boolean isAttached() {
         return adapter().retryTimersAttached();
     }

@@ -1,6 +1,7 @@
 package dev.outbox.delivery;
 
 import dev.outbox.api.Envelope;
+import dev.outbox.queue.Deliverer;
 import dev.outbox.queue.NextHop;
 import dev.outbox.queue.RecipientOutcome;
 import dev.outbox.queue.RecipientOutcome.Status;
@@ -35,12 +36,13 @@ import java.util.Set;
  * <p>Threading: one thread at a time. Misuse: send after close throws
  * {@link IllegalStateException}.
  */
-final class SmtpSession implements AutoCloseable {
+final class SmtpSession implements Deliverer.Connection {
 
     private final NextHop nextHop;
     private final Session session;
     private final SMTPTransport transport;
     private boolean closed; // our own flag: Angus's isConnected() costs a NOOP round trip
+    private boolean broken;
 
     private SmtpSession(NextHop nextHop, Session session, SMTPTransport transport) {
         this.nextHop = nextHop;
@@ -70,7 +72,25 @@ final class SmtpSession implements AutoCloseable {
      * data with 2xx; an address refused at RCPT gets that reply; the rest share the reply to
      * MAIL or DATA, or are deferred with no code when the connection broke.
      */
-    List<RecipientOutcome> send(Envelope envelope, byte[] content) {
+    @Override
+    public List<RecipientOutcome> send(Envelope envelope, byte[] content) {
+        List<RecipientOutcome> outcomes = transfer(envelope, content);
+        for (RecipientOutcome outcome : outcomes) {
+            // No reply (the connection broke or timed out) or 421 (the server is closing): this
+            // connection carries nothing more.
+            if (outcome.status() != Status.DELIVERED && (outcome.replyCode() == 0 || outcome.replyCode() == 421)) {
+                broken = true;
+            }
+        }
+        return outcomes;
+    }
+
+    @Override
+    public boolean isBroken() {
+        return broken || closed;
+    }
+
+    private List<RecipientOutcome> transfer(Envelope envelope, byte[] content) {
         if (closed) {
             throw new IllegalStateException("SMTP session to " + nextHop + " is closed");
         }

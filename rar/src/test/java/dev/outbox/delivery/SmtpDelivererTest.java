@@ -4,6 +4,7 @@ import com.icegreen.greenmail.junit5.GreenMailExtension;
 import com.icegreen.greenmail.util.ServerSetupTest;
 import dev.outbox.api.Envelope;
 import dev.outbox.queue.CanonicalContent;
+import dev.outbox.queue.Deliverer;
 import dev.outbox.queue.NextHop;
 import dev.outbox.queue.RecipientOutcome;
 import dev.outbox.queue.RecipientOutcome.Status;
@@ -22,9 +23,11 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Proves that SmtpDeliverer hands messages to a real SMTP server intact and defers every recipient when it cannot connect. */
+/** Proves that SmtpDeliverer hands messages to a real SMTP server intact and names the next hop when it cannot connect. */
 class SmtpDelivererTest {
 
     // A port the system picks, on loopback only: parallel builds on this machine cannot collide.
@@ -39,7 +42,7 @@ class SmtpDelivererTest {
     void deliversToEveryRecipientWith250() throws Exception {
         Envelope envelope = Envelope.of("app@example.org", "ann@example.org", "bob@example.net", "cy@example.com");
 
-        List<RecipientOutcome> outcomes = deliverer.deliver(server(), "Q1", envelope, content("Subject: hello\r\n\r\nHi\r\n"));
+        List<RecipientOutcome> outcomes = deliver(envelope, content("Subject: hello\r\n\r\nHi\r\n"));
 
         assertEquals(envelope.recipients(), outcomes.stream().map(RecipientOutcome::recipient).toList());
         for (RecipientOutcome outcome : outcomes) {
@@ -56,7 +59,7 @@ class SmtpDelivererTest {
     void usesTheEnvelopeSenderAsMailFrom() throws Exception {
         Envelope envelope = Envelope.of("bounces+q1@example.org", "ann@example.org");
 
-        List<RecipientOutcome> outcomes = deliverer.deliver(server(), "Q1", envelope, content("Subject: hello\r\n\r\nHi\r\n"));
+        List<RecipientOutcome> outcomes = deliver(envelope, content("Subject: hello\r\n\r\nHi\r\n"));
 
         assertEquals(Status.DELIVERED, outcomes.get(0).status(), outcomes.toString());
         MimeMessage received = onlyReceived();
@@ -70,27 +73,30 @@ class SmtpDelivererTest {
         String submitted = "From: author@example.org\nSubject: dots\n\nbefore\n.\nQUIT\n.\r\nafter\n";
         byte[] canonical = CanonicalContent.read(new ByteArrayInputStream(submitted.getBytes(StandardCharsets.US_ASCII)), 65_536).bytes();
 
-        List<RecipientOutcome> outcomes = deliverer.deliver(server(), "Q1", Envelope.of("app@example.org", "ann@example.org"), canonical);
+        List<RecipientOutcome> outcomes = deliver(Envelope.of("app@example.org", "ann@example.org"), canonical);
 
         assertEquals(Status.DELIVERED, outcomes.get(0).status(), outcomes.toString());
         assertEquals("before\r\n.\r\nQUIT\r\n.\r\nafter", body(onlyReceived()));
     }
 
     @Test
-    void defersEveryRecipientWhenNothingListens() throws Exception {
+    void refusesToConnectWhereNothingListensNamingTheHop() throws Exception {
         int port;
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = probe.getLocalPort();
         }
-        Envelope envelope = Envelope.of("app@example.org", "ann@example.org", "bob@example.net");
 
-        List<RecipientOutcome> outcomes = deliverer.deliver(new NextHop("127.0.0.1", port), "Q1", envelope, content("Subject: x\r\n\r\nx\r\n"));
+        Deliverer.ConnectFailedException failure = assertThrows(Deliverer.ConnectFailedException.class,
+                () -> deliverer.connect(new NextHop("127.0.0.1", port)));
 
-        assertEquals(envelope.recipients(), outcomes.stream().map(RecipientOutcome::recipient).toList());
-        for (RecipientOutcome outcome : outcomes) {
-            assertEquals(Status.DEFERRED, outcome.status(), outcome.toString());
-            assertEquals(0, outcome.replyCode(), outcome.toString());
-            assertTrue(outcome.reply().startsWith("cannot connect to 127.0.0.1:" + port + ": "), outcome.reply());
+        assertTrue(failure.getMessage().startsWith("cannot connect to 127.0.0.1:" + port + ": "), failure.getMessage());
+    }
+
+    private List<RecipientOutcome> deliver(Envelope envelope, byte[] content) throws Exception {
+        try (Deliverer.Connection connection = deliverer.connect(server())) {
+            List<RecipientOutcome> outcomes = connection.send(envelope, content);
+            assertFalse(connection.isBroken(), "a healthy connection stays usable");
+            return outcomes;
         }
     }
 

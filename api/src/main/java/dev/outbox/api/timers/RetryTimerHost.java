@@ -24,6 +24,12 @@ public interface RetryTimerHost {
     /** Called by the attached clock when a wake-up for {@code destination} is due. */
     void timerExpired(String destination);
 
+    /**
+     * Called by the clock every few seconds: merges every deferred recipient whose time has
+     * passed, so that a lost or late wake-up strands nothing, and counts what it found.
+     */
+    void sweep();
+
     /** True while a clock is attached. */
     boolean isAttached();
 

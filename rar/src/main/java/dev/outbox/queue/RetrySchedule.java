@@ -1,0 +1,102 @@
+package dev.outbox.queue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * When to try again after a temporary failure: a list of waits whose last one repeats, each
+ * stretched by up to a tenth at random so that queues that failed together do not retry in
+ * lockstep.
+ *
+ * <p>Written as a comma-separated list of durations such as {@code 1m,5m,15m,30m,1h}, units
+ * {@code ms}, {@code s}, {@code m}, {@code h}, {@code d}. Immutable. Misuse: {@link #parse}
+ * throws {@link IllegalArgumentException} naming the bad part.
+ */
+public final class RetrySchedule {
+
+    private final List<Duration> waits;
+
+    private RetrySchedule(List<Duration> waits) {
+        this.waits = List.copyOf(waits);
+    }
+
+    public static RetrySchedule of(Duration... waits) {
+        return new RetrySchedule(List.of(waits));
+    }
+
+    public static RetrySchedule parse(String text) {
+        List<Duration> waits = new ArrayList<>();
+        for (String part : text.split(",")) {
+            Duration wait = DurationText.parse(part);
+            if (wait.isZero() || wait.isNegative()) {
+                throw new IllegalArgumentException("retry wait \"" + part.strip() + "\" must be positive");
+            }
+            waits.add(wait);
+        }
+        if (waits.isEmpty()) {
+            throw new IllegalArgumentException("the retry schedule is empty");
+        }
+        return new RetrySchedule(waits);
+    }
+
+    /** The wait after failure number {@code failures} (1 for the first), jitter included. */
+    public Duration after(int failures) {
+        Duration base = waits.get(Math.min(Math.max(failures, 1), waits.size()) - 1);
+        long jitter = base.toMillis() / 10;
+        return jitter > 0 ? base.plusMillis(ThreadLocalRandom.current().nextLong(jitter + 1)) : base;
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder text = new StringBuilder();
+        for (Duration wait : waits) {
+            text.append(text.isEmpty() ? "" : ",").append(DurationText.format(wait));
+        }
+        return text.toString();
+    }
+
+    /** Durations as operators write them: 500ms, 30s, 5m, 4h, 2d. */
+    public static final class DurationText {
+
+        private DurationText() {
+        }
+
+        public static Duration parse(String text) {
+            String value = text.strip().toLowerCase(Locale.ROOT);
+            int split = 0;
+            while (split < value.length() && Character.isDigit(value.charAt(split))) {
+                split++;
+            }
+            if (split == 0 || split == value.length()) {
+                throw new IllegalArgumentException("duration \"" + text.strip() + "\" is not a number and a unit (ms, s, m, h, d)");
+            }
+            long amount = Long.parseLong(value.substring(0, split));
+            return switch (value.substring(split)) {
+                case "ms" -> Duration.ofMillis(amount);
+                case "s" -> Duration.ofSeconds(amount);
+                case "m" -> Duration.ofMinutes(amount);
+                case "h" -> Duration.ofHours(amount);
+                case "d" -> Duration.ofDays(amount);
+                default -> throw new IllegalArgumentException("duration \"" + text.strip() + "\" has unit \""
+                        + value.substring(split) + "\"; use ms, s, m, h or d");
+            };
+        }
+
+        public static String format(Duration duration) {
+            long millis = duration.toMillis();
+            if (millis % 86_400_000 == 0) {
+                return millis / 86_400_000 + "d";
+            }
+            if (millis % 3_600_000 == 0) {
+                return millis / 3_600_000 + "h";
+            }
+            if (millis % 60_000 == 0) {
+                return millis / 60_000 + "m";
+            }
+            return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
+        }
+    }
+}

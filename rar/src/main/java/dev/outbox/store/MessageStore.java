@@ -1,0 +1,59 @@
+package dev.outbox.store;
+
+import dev.outbox.api.QueueFullException;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Where queued messages live while they are not finished: the storage SPI every store
+ * implements, and the only way the queue engine touches disk.
+ *
+ * <p>The promise is in the return: {@link #add}, {@link #update} and {@link #remove} return
+ * only once what they record is on stable storage, and a crash at any moment leaves each of
+ * them either done whole or not done at all. Many threads may call them at once; a store
+ * shares one sync among concurrent callers (group commit).
+ *
+ * <p>Order of use: {@link #recover} once, then the rest, then {@link #close}. What happens
+ * for an id that was never added or is already removed is undefined (stores ignore it).
+ * Failures of the disk surface as {@link StoreException}, with the id and the file.
+ */
+public interface MessageStore extends AutoCloseable {
+
+    /**
+     * Replays every message added and not removed, in the order added, with each recipient's
+     * last recorded status. Records that are torn or fail their checksum are set aside and
+     * reported, never replayed and never fatal to the rest.
+     */
+    void recover(Consumer<StoredMessage> sink);
+
+    /**
+     * Stores a new message and its content. Returns once both are on stable storage.
+     *
+     * @throws QueueFullException when the store's size limit or the disk has no room; nothing
+     *                            of the message is kept
+     */
+    void add(StoredMessage message, byte[] content) throws QueueFullException;
+
+    /** Records new statuses for recipients of message {@code id}. Returns once on stable storage. */
+    void update(String id, List<RecipientChange> changes);
+
+    /** Forgets message {@code id}, every recipient of which is final. Returns once on stable storage; the space is reclaimed later. */
+    void remove(String id);
+
+    /** Reads back the content of message {@code id} from stable storage. */
+    byte[] content(String id) throws IOException;
+
+    /** Messages stored and not removed. */
+    int messageCount();
+
+    /** Bytes the store occupies on disk, reclaimable space included. */
+    long sizeBytes();
+
+    /** Records set aside as torn or corrupt since the store was opened. */
+    long corruptRecords();
+
+    @Override
+    void close();
+}

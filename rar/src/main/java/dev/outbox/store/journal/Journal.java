@@ -1,0 +1,425 @@
+package dev.outbox.store.journal;
+
+import dev.outbox.store.StoreException;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+
+/**
+ * An append-only log of checksummed records in numbered segment files, with group commit.
+ *
+ * <p>Owns the segment files of one directory. {@link #scan} reads every record back in order
+ * (once, at open); {@link #append} adds a record and returns its position once it is on stable
+ * storage; {@link #read} reads part of a record back; {@link #delete} removes a whole segment
+ * the caller no longer needs. New records always go to a new segment opened after the scan,
+ * so nothing is ever written after a torn tail.
+ *
+ * <p>Group commit: callers of {@link #append} queue their records; whichever caller finds no
+ * write under way becomes the writer for everything queued so far, writes it with one sync
+ * and wakes the rest. Concurrent submitters thus share one fsync, and no thread of the
+ * journal's own exists.
+ *
+ * <p>Record layout: magic (4 bytes), body length (4), CRC32C of the length and body (4), body.
+ * A record whose magic, length or checksum does not hold is set aside: its bytes are copied to
+ * {@code corrupt/} beside the segments, it is reported once, and the scan resumes at the next
+ * record that does hold.
+ *
+ * <p>Threading: append, read and delete are safe from any thread; scan must finish before the
+ * first append. Misuse: append after close throws {@link StoreException}.
+ */
+final class Journal implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(Journal.class.getName());
+
+    static final int RECORD_MAGIC = 0x4F42584A; // "OBXJ"
+    static final int RECORD_HEADER = 12;
+    static final long SEGMENT_MAGIC = 0x4F5554424F584A31L; // "OUTBOXJ1"
+    static final int SEGMENT_HEADER = 16;
+    private static final String SUFFIX = ".journal";
+
+    /** Where a record starts: its segment and the offset of its header in that file. */
+    record Position(long segment, long offset) {
+    }
+
+    /** Receives the records of {@link #scan}, in order. */
+    interface Visitor {
+        void record(Position position, ByteBuffer body);
+    }
+
+    private final Path directory;
+    private final long segmentBytes;
+    private final int maxRecordBytes;
+    private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
+    private long corrupt;
+
+    // Group commit: guarded by lock.
+    private final Object lock = new Object();
+    private List<Append> queued = new ArrayList<>();
+    private boolean writing;
+    private boolean closed;
+
+    // Touched only by the writer of the moment.
+    private Segment current;
+
+    Journal(Path directory, long segmentBytes, int maxRecordBytes) {
+        this.directory = directory;
+        this.segmentBytes = segmentBytes;
+        this.maxRecordBytes = maxRecordBytes;
+        try {
+            Files.createDirectories(directory);
+        } catch (IOException e) {
+            throw new StoreException("cannot create journal directory " + directory + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads every segment in order and hands each sound record to {@code visitor}. */
+    void scan(Visitor visitor) {
+        List<Path> files;
+        try (Stream<Path> list = Files.list(directory)) {
+            files = list.filter(p -> p.getFileName().toString().endsWith(SUFFIX)).sorted().toList();
+        } catch (IOException e) {
+            throw new StoreException("cannot list journal directory " + directory + ": " + e.getMessage(), e);
+        }
+        for (Path file : files) {
+            long id = Long.parseUnsignedLong(file.getFileName().toString().replace(SUFFIX, ""), 16);
+            try {
+                Segment segment = Segment.openForRead(file, id);
+                if (segment == null) {
+                    setAside(file, 0, Files.size(file), "a segment without a valid header");
+                    Files.delete(file);
+                    continue;
+                }
+                segments.put(id, segment);
+                scan(segment, visitor);
+            } catch (IOException e) {
+                throw new StoreException("cannot read journal segment " + file + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private void scan(Segment segment, Visitor visitor) throws IOException {
+        long size = segment.channel.size();
+        long position = SEGMENT_HEADER;
+        ByteBuffer header = ByteBuffer.allocate(RECORD_HEADER);
+        while (position < size) {
+            ByteBuffer body = recordAt(segment.channel, position, size, header);
+            if (body != null) {
+                visitor.record(new Position(segment.id, position), body);
+                position += RECORD_HEADER + body.capacity();
+                continue;
+            }
+            long next = position + 1;
+            while (next < size && recordAt(segment.channel, next, size, header) == null) {
+                next++;
+            }
+            setAside(segment.file, position, next, next == size ? "a torn or corrupt record at the end" : "a corrupt record");
+            position = next;
+        }
+        segment.size = size;
+    }
+
+    /** The body of the sound record at {@code position}, or null if none starts there. */
+    private ByteBuffer recordAt(FileChannel channel, long position, long size, ByteBuffer header) throws IOException {
+        if (position + RECORD_HEADER > size) {
+            return null;
+        }
+        header.clear();
+        readFully(channel, header, position);
+        header.flip();
+        int magic = header.getInt();
+        int length = header.getInt();
+        int crc = header.getInt();
+        if (magic != RECORD_MAGIC || length < 1 || length > maxRecordBytes || position + RECORD_HEADER + length > size) {
+            return null;
+        }
+        ByteBuffer body = ByteBuffer.allocate(length);
+        readFully(channel, body, position + RECORD_HEADER);
+        body.flip();
+        return checksum(length, body) == crc ? body : null;
+    }
+
+    private void setAside(Path file, long from, long to, String what) throws IOException {
+        Path corruptDirectory = directory.resolve("corrupt");
+        Path target = corruptDirectory.resolve(file.getFileName() + "-" + from + ".bad");
+        if (Files.exists(target)) {
+            return; // reported at an earlier start
+        }
+        Files.createDirectories(corruptDirectory);
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ);
+             FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            in.transferTo(from, to - from, out);
+            out.force(true);
+        }
+        synchronized (lock) {
+            corrupt++;
+        }
+        LOG.warning(() -> "Outbox journal: " + what + " in " + file + " at bytes " + from + ".." + to
+                + " was set aside as " + target + "; the rest of the journal is intact");
+    }
+
+    /**
+     * Appends {@code body} and returns where it went, once it is on stable storage.
+     *
+     * @throws StoreException when writing or syncing failed; the record may or may not be on
+     *                        disk, and a scan treats a partial one as torn
+     */
+    Position append(ByteBuffer body) {
+        if (body.remaining() < 1 || body.remaining() > maxRecordBytes) {
+            throw new IllegalArgumentException("journal record of " + body.remaining() + " bytes is outside 1.." + maxRecordBytes);
+        }
+        Append append = new Append(body);
+        List<Append> batch;
+        synchronized (lock) {
+            if (closed) {
+                throw new StoreException("journal " + directory + " is closed");
+            }
+            queued.add(append);
+            boolean interrupted = false;
+            while (!append.done && writing) {
+                try {
+                    lock.wait();
+                } catch (InterruptedException e) {
+                    interrupted = true; // the record is queued and will be written: finish first
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            if (append.done) {
+                return append.result();
+            }
+            writing = true;
+            batch = queued;
+            queued = new ArrayList<>();
+        }
+        IOException failure = null;
+        try {
+            write(batch);
+        } catch (IOException e) {
+            failure = e;
+            current = null; // the next writer starts a fresh segment after a partial write
+        }
+        synchronized (lock) {
+            for (Append done : batch) {
+                done.failure = failure;
+                done.done = true;
+            }
+            writing = false;
+            lock.notifyAll();
+        }
+        return append.result();
+    }
+
+    private void write(List<Append> batch) throws IOException {
+        for (Append append : batch) {
+            int length = append.body.remaining();
+            long total = RECORD_HEADER + (long) length;
+            if (current == null || (current.size + total > segmentBytes && current.size > SEGMENT_HEADER)) {
+                roll();
+            }
+            ByteBuffer header = ByteBuffer.allocate(RECORD_HEADER);
+            header.putInt(RECORD_MAGIC).putInt(length).putInt(checksum(length, append.body.duplicate())).flip();
+            append.position = new Position(current.id, current.size);
+            long at = current.size;
+            at += writeFully(current.channel, header, at);
+            writeFully(current.channel, append.body, at);
+            current.size += total;
+        }
+        current.channel.force(false);
+    }
+
+    private void roll() throws IOException {
+        if (current != null) {
+            current.channel.force(false);
+        }
+        long id = segments.isEmpty() ? 1 : segments.lastKey() + 1;
+        Path file = directory.resolve(String.format("%016x%s", id, SUFFIX));
+        current = Segment.create(file, id);
+        segments.put(id, current);
+        syncDirectory();
+    }
+
+    /** Reads {@code length} bytes from offset {@code from} of the body of the record at {@code position}. */
+    byte[] read(Position position, int from, int length) throws IOException {
+        Segment segment = segments.get(position.segment());
+        if (segment == null) {
+            throw new IOException("journal segment " + position.segment() + " of " + directory + " is gone");
+        }
+        ByteBuffer buffer = ByteBuffer.allocate(length);
+        readFully(segment.channel, buffer, position.offset() + RECORD_HEADER + from);
+        return buffer.array();
+    }
+
+    /** Deletes segment {@code id}, which must not be the one being written. */
+    void delete(long id) {
+        Segment segment = segments.get(id);
+        if (segment == null) {
+            return;
+        }
+        synchronized (lock) {
+            if (segment == current) {
+                throw new IllegalStateException("journal segment " + id + " is the one being written");
+            }
+        }
+        segments.remove(id);
+        try {
+            segment.channel.close();
+            Files.deleteIfExists(segment.file);
+            syncDirectory();
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "Outbox journal: could not delete " + segment.file + "; it will be scanned again at the next start", e);
+        }
+    }
+
+    /** Segment ids, oldest first. */
+    List<Long> segmentIds() {
+        return List.copyOf(segments.keySet());
+    }
+
+    /** The segment new records go to, or -1 before the first append. */
+    long currentSegment() {
+        synchronized (lock) {
+            Segment segment = current;
+            return segment == null ? -1 : segment.id;
+        }
+    }
+
+    long sizeBytes() {
+        long total = 0;
+        for (Segment segment : segments.values()) {
+            total += segment.size;
+        }
+        return total;
+    }
+
+    long corruptRecords() {
+        synchronized (lock) {
+            return corrupt;
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (lock) {
+            closed = true;
+            while (writing) {
+                try {
+                    lock.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        for (Segment segment : segments.values()) {
+            try {
+                segment.channel.close();
+            } catch (IOException e) {
+                LOG.log(Level.FINE, "closing " + segment.file, e);
+            }
+        }
+        segments.clear();
+    }
+
+    private void syncDirectory() throws IOException {
+        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
+            dir.force(true);
+        }
+    }
+
+    static int checksum(int length, ByteBuffer body) {
+        CRC32C crc = new CRC32C();
+        crc.update(ByteBuffer.allocate(4).putInt(0, length));
+        crc.update(body.duplicate());
+        return (int) crc.getValue();
+    }
+
+    private static void readFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
+        while (buffer.hasRemaining()) {
+            int n = channel.read(buffer, position);
+            if (n < 0) {
+                throw new IOException("unexpected end of file at " + position);
+            }
+            position += n;
+        }
+    }
+
+    private static long writeFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
+        long written = 0;
+        while (buffer.hasRemaining()) {
+            int n = channel.write(buffer, position + written);
+            written += n;
+        }
+        return written;
+    }
+
+    /** One caller's record on its way to disk. */
+    private static final class Append {
+        final ByteBuffer body;
+        Position position;
+        IOException failure;
+        boolean done;
+
+        Append(ByteBuffer body) {
+            this.body = body;
+        }
+
+        Position result() {
+            if (failure != null) {
+                throw new StoreException("journal write failed: " + failure.getMessage(), failure);
+            }
+            return position;
+        }
+    }
+
+    /** One segment file and its size. */
+    private static final class Segment {
+        final Path file;
+        final long id;
+        final FileChannel channel;
+        volatile long size;
+
+        private Segment(Path file, long id, FileChannel channel, long size) {
+            this.file = file;
+            this.id = id;
+            this.channel = channel;
+            this.size = size;
+        }
+
+        static Segment create(Path file, long id) throws IOException {
+            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            ByteBuffer header = ByteBuffer.allocate(SEGMENT_HEADER).putLong(SEGMENT_MAGIC).putLong(id).flip();
+            writeFully(channel, header, 0);
+            channel.force(true);
+            return new Segment(file, id, channel, SEGMENT_HEADER);
+        }
+
+        /** The segment, or null if its header is missing or wrong. */
+        static Segment openForRead(Path file, long id) throws IOException {
+            FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+            ByteBuffer header = ByteBuffer.allocate(SEGMENT_HEADER);
+            if (channel.size() < SEGMENT_HEADER) {
+                channel.close();
+                return null;
+            }
+            readFully(channel, header, 0);
+            header.flip();
+            if (header.getLong() != SEGMENT_MAGIC || header.getLong() != id) {
+                channel.close();
+                return null;
+            }
+            return new Segment(file, id, channel, channel.size());
+        }
+    }
+}

@@ -1,0 +1,301 @@
+package dev.outbox.store.journal;
+
+import dev.outbox.api.QueueFullException;
+import dev.outbox.store.MessageStore;
+import dev.outbox.store.RecipientChange;
+import dev.outbox.store.RecipientStatus;
+import dev.outbox.store.StoreException;
+import dev.outbox.store.StoredMessage;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
+
+/**
+ * The embedded store: messages, content included, in a {@link Journal} under the server's data
+ * directory, with an index in memory that holds each message's envelope, recipient statuses and
+ * where its record is, never its content.
+ *
+ * <p>Space: a segment is deleted once it is the oldest and no message it holds is still live.
+ * A few long-deferred messages would otherwise pin every later segment, so when the oldest
+ * segment is mostly dead, its live messages are written again, whole, at the end of the
+ * journal, and the segment goes. Replay order makes that safe: the rewritten record comes
+ * after every older update of the message, and an update or removal of a message whose record
+ * is gone is ignored.
+ *
+ * <p>Threading: every method is safe from any thread. Changes to one message are serialized
+ * on its index entry, so the journal's order is the order of its changes.
+ */
+public final class JournalStore implements MessageStore {
+
+    private static final Logger LOG = Logger.getLogger(JournalStore.class.getName());
+
+    /** Space kept free on the disk, so the journal never fills it to the last byte. */
+    static final long DISK_RESERVE_BYTES = 64L * 1024 * 1024;
+
+    private final Path directory;
+    private final Journal journal;
+    private final long maxBytes;
+    private final Map<String, Entry> index = new ConcurrentHashMap<>();
+    private final Map<Long, AtomicInteger> live = new ConcurrentHashMap<>();
+    private final Map<Long, AtomicInteger> written = new ConcurrentHashMap<>();
+    private final Object reclaiming = new Object();
+    private long lastSegmentConsidered = -1;
+
+    /**
+     * @param directory      where the segment files go; created if missing
+     * @param segmentBytes   size at which a new segment is started
+     * @param maxBytes       size of the store at which submits are refused
+     * @param maxRecordBytes the largest record, so that a corrupt length is recognized
+     */
+    public JournalStore(Path directory, long segmentBytes, long maxBytes, int maxRecordBytes) {
+        this.directory = directory;
+        this.journal = new Journal(directory, segmentBytes, maxRecordBytes);
+        this.maxBytes = maxBytes;
+    }
+
+    /** One live message: what recovery and relocation need, and where its record is. */
+    private static final class Entry {
+        StoredMessage message;
+        final RecipientStatus[] statuses;
+        Journal.Position position;
+        int contentOffset;
+        int contentLength;
+        boolean removed;
+
+        Entry(StoredMessage message, Journal.Position position, int contentOffset, int contentLength) {
+            this.message = message;
+            this.statuses = message.statuses().toArray(RecipientStatus[]::new);
+            this.position = position;
+            this.contentOffset = contentOffset;
+            this.contentLength = contentLength;
+        }
+
+        StoredMessage current() {
+            return new StoredMessage(message.id(), message.submitMillis(), message.expiryMillis(), message.envelope(), List.of(statuses));
+        }
+    }
+
+    @Override
+    public void recover(Consumer<StoredMessage> sink) {
+        Map<String, Entry> replayed = new LinkedHashMap<>();
+        long[] undecodable = {0};
+        journal.scan((position, body) -> {
+            try {
+                switch (JournalRecords.type(body)) {
+                    case JournalRecords.MESSAGE -> {
+                        JournalRecords.Message record = JournalRecords.decodeMessage(body);
+                        replayed.put(record.message().id(), new Entry(record.message(), position, record.contentOffset(), record.contentLength()));
+                        count(written, position.segment(), 1);
+                    }
+                    case JournalRecords.UPDATE -> {
+                        JournalRecords.Update update = JournalRecords.decodeUpdate(body);
+                        Entry entry = replayed.get(update.id());
+                        if (entry != null) {
+                            apply(entry, update.changes());
+                        }
+                    }
+                    case JournalRecords.REMOVE -> replayed.remove(JournalRecords.decodeRemove(body));
+                    default -> throw new IllegalArgumentException("unknown record type " + JournalRecords.type(body));
+                }
+            } catch (RuntimeException e) {
+                undecodable[0]++;
+                LOG.warning(() -> "Outbox journal: record at " + position + " in " + directory + " does not decode and is skipped: " + e);
+            }
+        });
+        for (Entry entry : replayed.values()) {
+            index.put(entry.message.id(), entry);
+            count(live, entry.position.segment(), 1);
+            sink.accept(entry.current());
+        }
+        reclaim();
+        LOG.info(() -> "Outbox journal " + directory + ": recovered " + replayed.size() + " messages from "
+                + journal.segmentIds().size() + " segments (" + journal.sizeBytes() + " bytes)"
+                + (journal.corruptRecords() + undecodable[0] > 0 ? "; " + (journal.corruptRecords() + undecodable[0]) + " records set aside" : ""));
+    }
+
+    @Override
+    public void add(StoredMessage message, byte[] content) throws QueueFullException {
+        ByteBuffer body = JournalRecords.message(message, content);
+        checkRoom(message.id(), body.remaining());
+        Journal.Position position = append(body, message.id(), "add");
+        Entry entry = new Entry(message, position, body.capacity() - content.length, content.length);
+        index.put(message.id(), entry);
+        count(live, position.segment(), 1);
+        count(written, position.segment(), 1);
+    }
+
+    @Override
+    public void update(String id, List<RecipientChange> changes) {
+        Entry entry = index.get(id);
+        if (entry == null || changes.isEmpty()) {
+            return;
+        }
+        synchronized (entry) {
+            if (entry.removed) {
+                return;
+            }
+            append(JournalRecords.update(id, changes), id, "update");
+            apply(entry, changes);
+        }
+    }
+
+    @Override
+    public void remove(String id) {
+        Entry entry = index.get(id);
+        if (entry == null) {
+            return;
+        }
+        synchronized (entry) {
+            if (entry.removed) {
+                return;
+            }
+            append(JournalRecords.remove(id), id, "remove");
+            entry.removed = true;
+            index.remove(id);
+            count(live, entry.position.segment(), -1);
+        }
+        reclaim();
+    }
+
+    @Override
+    public byte[] content(String id) throws IOException {
+        Entry entry = index.get(id);
+        if (entry == null) {
+            throw new IOException("message " + id + " is not in the store " + directory);
+        }
+        synchronized (entry) {
+            return journal.read(entry.position, entry.contentOffset, entry.contentLength);
+        }
+    }
+
+    @Override
+    public int messageCount() {
+        return index.size();
+    }
+
+    @Override
+    public long sizeBytes() {
+        return journal.sizeBytes();
+    }
+
+    @Override
+    public long corruptRecords() {
+        return journal.corruptRecords();
+    }
+
+    @Override
+    public void close() {
+        journal.close();
+    }
+
+    private void checkRoom(String id, int recordBytes) throws QueueFullException {
+        long size = journal.sizeBytes();
+        if (size + recordBytes > maxBytes) {
+            throw new QueueFullException("message " + id + " not queued: the store holds " + size + " bytes and may hold "
+                    + maxBytes + " (outbox.max-store-bytes); it has room again as queued mail is delivered");
+        }
+        try {
+            long usable = Files.getFileStore(directory).getUsableSpace();
+            if (usable < recordBytes + DISK_RESERVE_BYTES) {
+                throw new QueueFullException("message " + id + " not queued: the disk of " + directory + " has " + usable
+                        + " bytes free, and Outbox keeps " + DISK_RESERVE_BYTES + " in reserve");
+            }
+        } catch (IOException e) {
+            throw new StoreException("cannot tell the free space of " + directory + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Journal.Position append(ByteBuffer body, String id, String what) {
+        try {
+            return journal.append(body);
+        } catch (StoreException e) {
+            throw new StoreException("failed to " + what + " message " + id + " in journal " + directory + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void apply(Entry entry, List<RecipientChange> changes) {
+        for (RecipientChange change : changes) {
+            if (change.recipient() >= 0 && change.recipient() < entry.statuses.length) {
+                entry.statuses[change.recipient()] = change.status();
+            }
+        }
+    }
+
+    private static void count(Map<Long, AtomicInteger> counts, long segment, int delta) {
+        counts.computeIfAbsent(segment, s -> new AtomicInteger()).addAndGet(delta);
+    }
+
+    /** Deletes dead segments from the oldest on, moving the last live messages out of a mostly dead one. */
+    private void reclaim() {
+        synchronized (reclaiming) {
+            long current = journal.currentSegment();
+            List<Long> segments = journal.segmentIds();
+            for (long segment : segments) {
+                if (segment == current) {
+                    return;
+                }
+                int liveCount = value(live, segment);
+                if (liveCount > 0) {
+                    // Consider moving live messages once per new segment: it scans the index.
+                    boolean mostlyDead = liveCount * 4L <= value(written, segment);
+                    if (segments.size() < 3 || !mostlyDead || lastSegmentConsidered == current) {
+                        return;
+                    }
+                    lastSegmentConsidered = current;
+                    relocate(segment);
+                    if (value(live, segment) > 0) {
+                        return;
+                    }
+                }
+                journal.delete(segment);
+                live.remove(segment);
+                written.remove(segment);
+            }
+        }
+    }
+
+    private void relocate(long segment) {
+        List<Entry> pinned = new ArrayList<>();
+        for (Entry entry : index.values()) {
+            if (entry.position.segment() == segment) {
+                pinned.add(entry);
+            }
+        }
+        for (Entry entry : pinned) {
+            synchronized (entry) {
+                if (entry.removed || entry.position.segment() != segment) {
+                    continue;
+                }
+                byte[] content;
+                try {
+                    content = journal.read(entry.position, entry.contentOffset, entry.contentLength);
+                } catch (IOException e) {
+                    throw new StoreException("cannot read message " + entry.message.id() + " to move it out of segment " + segment + ": " + e.getMessage(), e);
+                }
+                ByteBuffer body = JournalRecords.message(entry.current(), content);
+                Journal.Position position = append(body, entry.message.id(), "move");
+                count(live, segment, -1);
+                count(live, position.segment(), 1);
+                count(written, position.segment(), 1);
+                entry.position = position;
+                entry.contentOffset = body.capacity() - content.length;
+            }
+        }
+        LOG.fine(() -> "Outbox journal: moved " + pinned.size() + " live messages out of segment " + segment);
+    }
+
+    private static int value(Map<Long, AtomicInteger> counts, long segment) {
+        AtomicInteger count = counts.get(segment);
+        return count == null ? 0 : count.get();
+    }
+}
