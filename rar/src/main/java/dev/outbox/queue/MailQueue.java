@@ -316,20 +316,19 @@ public final class MailQueue {
         if (recipients.length == 0) {
             return true; // a stale entry: delivered, deferred or expired meanwhile
         }
+        List<String> addresses = new ArrayList<>(recipients.length);
+        for (int recipient : recipients) {
+            addresses.add(message.envelope().recipients().get(recipient));
+        }
         List<RecipientOutcome> outcomes;
         try {
-            byte[] content = store.content(message.id());
-            List<String> addresses = new ArrayList<>(recipients.length);
-            for (int recipient : recipients) {
-                addresses.add(message.envelope().recipients().get(recipient));
-            }
-            outcomes = connection.send(Envelope.of(message.envelope().reversePath(), addresses), content);
-        } catch (IOException | StoreException e) {
-            LOG.log(Level.SEVERE, "Outbox cannot read message " + message.id() + " from its store; it is deferred", e);
+            outcomes = connection.send(Envelope.of(message.envelope().reversePath(), addresses), store.content(message.id()));
+        } catch (IOException | RuntimeException e) {
+            // Whatever went wrong, the recipients taken in flight must come out of it deferred.
+            LOG.log(Level.SEVERE, "Outbox could not send message " + message.id() + "; it is deferred", e);
             outcomes = new ArrayList<>();
-            for (int recipient : recipients) {
-                outcomes.add(new RecipientOutcome(message.envelope().recipients().get(recipient), RecipientOutcome.Status.DEFERRED,
-                        0, "content unreadable: " + e.getMessage()));
+            for (String address : addresses) {
+                outcomes.add(new RecipientOutcome(address, RecipientOutcome.Status.DEFERRED, 0, "not sent: " + e));
             }
         }
         boolean broken = connection.isBroken();
