@@ -36,6 +36,11 @@ public final class CatchAllSink {
         greenMail.start();
         Runtime.getRuntime().addShutdownHook(new Thread(greenMail::stop, "sink-stop"));
         System.out.println("[sink] catch-all SMTP listening on 127.0.0.1:" + port + "; messages are written to " + folder.toAbsolutePath());
+        // Number on from what earlier runs left, so that no file of theirs is overwritten.
+        int earlier;
+        try (var files = Files.list(folder)) {
+            earlier = (int) files.filter(f -> f.getFileName().toString().endsWith(".eml")).count();
+        }
         int written = 0;
         while (true) {
             // Polls: GreenMail's waitForIncomingEmail counts only mail arriving after the call,
@@ -43,7 +48,7 @@ public final class CatchAllSink {
             Thread.sleep(200);
             MimeMessage[] received = greenMail.getReceivedMessages();
             for (; written < received.length; written++) {
-                report(received[written], folder.resolve(String.format("%06d.eml", written + 1)));
+                report(received[written], folder.resolve(String.format("%06d.eml", earlier + written + 1)));
             }
         }
     }
