@@ -22,8 +22,9 @@ import java.util.function.Consumer;
 public interface MessageStore extends AutoCloseable {
 
     /**
-     * Replays every message added and not removed, in the order added, with each recipient's
-     * last recorded status. Records that are torn or fail their checksum are set aside and
+     * Replays every message added and not removed, oldest first (a store may give a message
+     * it moved internally at the place it moved it to), with each recipient's last recorded
+     * status. Records that are torn or fail their checksum are set aside and
      * reported, never replayed and never fatal to the rest.
      */
     void recover(Consumer<StoredMessage> sink);
@@ -32,7 +33,8 @@ public interface MessageStore extends AutoCloseable {
      * Stores a new message and its content. Returns once both are on stable storage.
      *
      * @throws QueueFullException when the store's size limit or the disk has no room; nothing
-     *                            of the message is kept
+     *                            of the message is kept. The limit is checked before the write,
+     *                            so concurrent adds may pass it by at most their own size.
      */
     void add(StoredMessage message, byte[] content) throws QueueFullException;
 

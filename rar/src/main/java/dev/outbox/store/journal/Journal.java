@@ -4,6 +4,7 @@ import dev.outbox.store.StoreException;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,6 +63,11 @@ final class Journal implements AutoCloseable {
     private final int maxRecordBytes;
     private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
     private long corrupt;
+    /**
+     * The highest segment id ever seen here, set-aside ones included, so that ids never repeat
+     * even when every segment was reclaimed: a set-aside file is named after its segment.
+     */
+    private long highestSegmentId;
 
     // Group commit: guarded by lock.
     private final Object lock = new Object();
@@ -91,8 +97,10 @@ final class Journal implements AutoCloseable {
         } catch (IOException e) {
             throw new StoreException("cannot list journal directory " + directory + ": " + e.getMessage(), e);
         }
+        highestSegmentId = highestSetAside();
         for (Path file : files) {
             long id = Long.parseUnsignedLong(file.getFileName().toString().replace(SUFFIX, ""), 16);
+            highestSegmentId = Math.max(highestSegmentId, id);
             try {
                 Segment segment = Segment.openForRead(file, id);
                 if (segment == null) {
@@ -105,6 +113,21 @@ final class Journal implements AutoCloseable {
             } catch (IOException e) {
                 throw new StoreException("cannot read journal segment " + file + ": " + e.getMessage(), e);
             }
+        }
+    }
+
+    private long highestSetAside() {
+        Path corruptDirectory = directory.resolve("corrupt");
+        if (!Files.isDirectory(corruptDirectory)) {
+            return 0;
+        }
+        try (Stream<Path> list = Files.list(corruptDirectory)) {
+            return list.map(p -> p.getFileName().toString())
+                    .filter(name -> name.matches("[0-9a-f]{16}\\" + SUFFIX + "-\\d+\\.bad"))
+                    .mapToLong(name -> Long.parseUnsignedLong(name.substring(0, 16), 16))
+                    .max().orElse(0);
+        } catch (IOException e) {
+            throw new StoreException("cannot list " + corruptDirectory + ": " + e.getMessage(), e);
         }
     }
 
@@ -204,11 +227,18 @@ final class Journal implements AutoCloseable {
             queued = new ArrayList<>();
         }
         IOException failure = null;
+        // An interrupt during channel I/O closes the channel for every thread (WildFly interrupts
+        // cancelled work): do the I/O with the flag clear, and set it again afterwards.
+        boolean interrupted = Thread.interrupted();
         try {
             write(batch);
         } catch (IOException e) {
             failure = e;
             current = null; // the next writer starts a fresh segment after a partial write
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
         synchronized (lock) {
             for (Append done : batch) {
@@ -243,7 +273,8 @@ final class Journal implements AutoCloseable {
         if (current != null) {
             current.channel.force(false);
         }
-        long id = segments.isEmpty() ? 1 : segments.lastKey() + 1;
+        long id = Math.max(highestSegmentId, segments.isEmpty() ? 0 : segments.lastKey()) + 1;
+        highestSegmentId = id;
         Path file = directory.resolve(String.format("%016x%s", id, SUFFIX));
         current = Segment.create(file, id);
         segments.put(id, current);
@@ -256,9 +287,21 @@ final class Journal implements AutoCloseable {
         if (segment == null) {
             throw new IOException("journal segment " + position.segment() + " of " + directory + " is gone");
         }
-        ByteBuffer buffer = ByteBuffer.allocate(length);
-        readFully(segment.channel, buffer, position.offset() + RECORD_HEADER + from);
-        return buffer.array();
+        boolean interrupted = Thread.interrupted(); // see append: keep the shared channel open
+        try {
+            ByteBuffer buffer = ByteBuffer.allocate(length);
+            try {
+                readFully(segment.channel, buffer, position.offset() + RECORD_HEADER + from);
+            } catch (ClosedChannelException e) {
+                buffer.clear();
+                readFully(segment.reopen(), buffer, position.offset() + RECORD_HEADER + from);
+            }
+            return buffer.array();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** Deletes segment {@code id}, which must not be the one being written. */
@@ -387,7 +430,7 @@ final class Journal implements AutoCloseable {
     private static final class Segment {
         final Path file;
         final long id;
-        final FileChannel channel;
+        volatile FileChannel channel;
         volatile long size;
 
         private Segment(Path file, long id, FileChannel channel, long size) {
@@ -395,6 +438,14 @@ final class Journal implements AutoCloseable {
             this.id = id;
             this.channel = channel;
             this.size = size;
+        }
+
+        /** Opens the file again after its channel was closed under a reader, for example by an interrupt. */
+        synchronized FileChannel reopen() throws IOException {
+            if (!channel.isOpen()) {
+                channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            }
+            return channel;
         }
 
         static Segment create(Path file, long id) throws IOException {

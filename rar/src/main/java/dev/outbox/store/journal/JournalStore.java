@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 
@@ -26,9 +27,10 @@ import java.util.logging.Logger;
  * where its record is, never its content.
  *
  * <p>Space: a segment is deleted once it is the oldest and no message it holds is still live.
- * A few long-deferred messages would otherwise pin every later segment, so when the oldest
- * segment is mostly dead, its live messages are written again, whole, at the end of the
- * journal, and the segment goes. Replay order makes that safe: the rewritten record comes
+ * A few long-deferred messages would otherwise pin every later segment, so when at most half
+ * of the oldest segment's messages are live, they are written again, whole, at the end of the
+ * journal, and the segment goes. A segment more than half live stays, and keeps the later
+ * ones, until enough of its mail has finished. Replay order makes that safe: the rewritten record comes
  * after every older update of the message, and an update or removal of a message whose record
  * is gone is ignored.
  *
@@ -49,7 +51,14 @@ public final class JournalStore implements MessageStore {
     private final Map<Long, AtomicInteger> live = new ConcurrentHashMap<>();
     private final Map<Long, AtomicInteger> written = new ConcurrentHashMap<>();
     private final Object reclaiming = new Object();
+    /**
+     * Held shared by an add from its append until its message counts as live in its segment, and
+     * exclusively by reclamation: without it a segment could be deleted, as neither current nor
+     * live, between the append of an add and its count.
+     */
+    private final ReentrantReadWriteLock adding = new ReentrantReadWriteLock();
     private long lastSegmentConsidered = -1;
+    private volatile long undecodable;
 
     /**
      * @param directory      where the segment files go; created if missing
@@ -88,7 +97,7 @@ public final class JournalStore implements MessageStore {
     @Override
     public void recover(Consumer<StoredMessage> sink) {
         Map<String, Entry> replayed = new LinkedHashMap<>();
-        long[] undecodable = {0};
+        long[] undecodable = {0}; // sound checksum, unreadable body: counted with the corrupt ones
         journal.scan((position, body) -> {
             try {
                 switch (JournalRecords.type(body)) {
@@ -112,6 +121,7 @@ public final class JournalStore implements MessageStore {
                 LOG.warning(() -> "Outbox journal: record at " + position + " in " + directory + " does not decode and is skipped: " + e);
             }
         });
+        this.undecodable = undecodable[0];
         for (Entry entry : replayed.values()) {
             index.put(entry.message.id(), entry);
             count(live, entry.position.segment(), 1);
@@ -126,12 +136,17 @@ public final class JournalStore implements MessageStore {
     @Override
     public void add(StoredMessage message, byte[] content) throws QueueFullException {
         ByteBuffer body = JournalRecords.message(message, content);
-        checkRoom(message.id(), body.remaining());
-        Journal.Position position = append(body, message.id(), "add");
-        Entry entry = new Entry(message, position, body.capacity() - content.length, content.length);
-        index.put(message.id(), entry);
-        count(live, position.segment(), 1);
-        count(written, position.segment(), 1);
+        checkRoom(message.id(), Journal.SEGMENT_HEADER + Journal.RECORD_HEADER + body.remaining());
+        adding.readLock().lock();
+        try {
+            Journal.Position position = append(body, message.id(), "add");
+            Entry entry = new Entry(message, position, body.capacity() - content.length, content.length);
+            index.put(message.id(), entry);
+            count(live, position.segment(), 1);
+            count(written, position.segment(), 1);
+        } finally {
+            adding.readLock().unlock();
+        }
     }
 
     @Override
@@ -190,7 +205,7 @@ public final class JournalStore implements MessageStore {
 
     @Override
     public long corruptRecords() {
-        return journal.corruptRecords();
+        return journal.corruptRecords() + undecodable;
     }
 
     @Override
@@ -237,30 +252,42 @@ public final class JournalStore implements MessageStore {
 
     /** Deletes dead segments from the oldest on, moving the last live messages out of a mostly dead one. */
     private void reclaim() {
+        if (journal.segmentIds().size() < 2) {
+            return; // only the segment being written: nothing to reclaim, and no lock to take
+        }
         synchronized (reclaiming) {
-            long current = journal.currentSegment();
-            List<Long> segments = journal.segmentIds();
-            for (long segment : segments) {
-                if (segment == current) {
+            adding.writeLock().lock();
+            try {
+                reclaimDeadSegments();
+            } finally {
+                adding.writeLock().unlock();
+            }
+        }
+    }
+
+    private void reclaimDeadSegments() {
+        long current = journal.currentSegment();
+        List<Long> segments = journal.segmentIds();
+        for (long segment : segments) {
+            if (segment == current) {
+                return;
+            }
+            int liveCount = value(live, segment);
+            if (liveCount > 0) {
+                // Consider moving live messages once per new segment: it scans the index.
+                boolean mostlyDead = liveCount * 2L <= value(written, segment);
+                if (segments.size() < 3 || !mostlyDead || lastSegmentConsidered == current) {
                     return;
                 }
-                int liveCount = value(live, segment);
-                if (liveCount > 0) {
-                    // Consider moving live messages once per new segment: it scans the index.
-                    boolean mostlyDead = liveCount * 4L <= value(written, segment);
-                    if (segments.size() < 3 || !mostlyDead || lastSegmentConsidered == current) {
-                        return;
-                    }
-                    lastSegmentConsidered = current;
-                    relocate(segment);
-                    if (value(live, segment) > 0) {
-                        return;
-                    }
+                lastSegmentConsidered = current;
+                relocate(segment);
+                if (value(live, segment) > 0) {
+                    return;
                 }
-                journal.delete(segment);
-                live.remove(segment);
-                written.remove(segment);
             }
+            journal.delete(segment);
+            live.remove(segment);
+            written.remove(segment);
         }
     }
 

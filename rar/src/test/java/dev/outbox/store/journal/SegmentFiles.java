@@ -1,0 +1,117 @@
+package dev.outbox.store.journal;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+/**
+ * A journal directory as tests see it from outside the store: its segment files, where each
+ * record of a segment starts and ends, and what was set aside under {@code corrupt/}.
+ */
+final class SegmentFiles {
+
+    /** A record of a segment file: the offset of its header and its length, header included. */
+    record Record(long offset, int length) {
+        long end() {
+            return offset + length;
+        }
+    }
+
+    private SegmentFiles() {
+    }
+
+    /** The segment files of {@code directory}, oldest first. */
+    static List<Path> segments(Path directory) {
+        return list(directory, p -> p.getFileName().toString().endsWith(".journal"));
+    }
+
+    /** The files set aside under {@code directory/corrupt}. */
+    static List<Path> corrupt(Path directory) {
+        Path corrupt = directory.resolve("corrupt");
+        return Files.isDirectory(corrupt) ? list(corrupt, p -> true) : List.of();
+    }
+
+    /** Every record of {@code segment}, read by its header lengths from the segment header on; the file must be sound. */
+    static List<Record> records(Path segment) {
+        List<Record> records = new ArrayList<>();
+        try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.READ)) {
+            long size = channel.size();
+            long offset = Journal.SEGMENT_HEADER;
+            ByteBuffer header = ByteBuffer.allocate(Journal.RECORD_HEADER);
+            while (offset < size) {
+                header.clear();
+                channel.read(header, offset);
+                header.flip();
+                if (header.remaining() < Journal.RECORD_HEADER || header.getInt() != Journal.RECORD_MAGIC) {
+                    throw new AssertionError("no record at " + offset + " of " + segment);
+                }
+                int length = Journal.RECORD_HEADER + header.getInt();
+                records.add(new Record(offset, length));
+                offset += length;
+            }
+            if (offset != size) {
+                throw new AssertionError("last record of " + segment + " ends at " + offset + ", the file at " + size);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return records;
+    }
+
+    /** Copies the directory tree {@code from} to {@code to}, which must not exist. */
+    static void copy(Path from, Path to) {
+        try (Stream<Path> tree = Files.walk(from)) {
+            for (Path source : tree.toList()) {
+                Files.copy(source, to.resolve(from.relativize(source).toString()));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Cuts {@code file} to its first {@code size} bytes. */
+    static void truncate(Path file, long size) {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            channel.truncate(size);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Inverts every bit of the byte at {@code offset} of {@code file}. */
+    static void flip(Path file, long offset) {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer one = ByteBuffer.allocate(1);
+            channel.read(one, offset);
+            one.flip();
+            byte b = one.get();
+            channel.write(ByteBuffer.wrap(new byte[] {(byte) ~b}), offset);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static long size(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static List<Path> list(Path directory, Predicate<Path> filter) {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.filter(filter).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
