@@ -12,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
@@ -63,6 +64,7 @@ final class Journal implements AutoCloseable {
     private final int maxRecordBytes;
     private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
     private long corrupt;
+    private final AtomicLong totalBytes = new AtomicLong();
     /**
      * The highest segment id ever seen here, set-aside ones included, so that ids never repeat
      * even when every segment was reclaimed: a set-aside file is named after its segment.
@@ -131,44 +133,45 @@ final class Journal implements AutoCloseable {
         }
     }
 
+    /** Scans one segment through a read-only mapping: no copy and no system call per record. */
     private void scan(Segment segment, Visitor visitor) throws IOException {
         long size = segment.channel.size();
-        long position = SEGMENT_HEADER;
-        ByteBuffer header = ByteBuffer.allocate(RECORD_HEADER);
+        if (size > Integer.MAX_VALUE) {
+            throw new IOException("journal segment " + segment.file + " is " + size + " bytes, more than a segment can be");
+        }
+        ByteBuffer map = segment.channel.map(FileChannel.MapMode.READ_ONLY, 0, size);
+        int position = SEGMENT_HEADER;
         while (position < size) {
-            ByteBuffer body = recordAt(segment.channel, position, size, header);
+            ByteBuffer body = recordAt(map, position);
             if (body != null) {
                 visitor.record(new Position(segment.id, position), body);
                 position += RECORD_HEADER + body.capacity();
                 continue;
             }
-            long next = position + 1;
-            while (next < size && recordAt(segment.channel, next, size, header) == null) {
+            int next = position + 1;
+            while (next < size && recordAt(map, next) == null) {
                 next++;
             }
             setAside(segment.file, position, next, next == size ? "a torn or corrupt record at the end" : "a corrupt record");
             position = next;
         }
         segment.size = size;
+        totalBytes.addAndGet(size);
     }
 
-    /** The body of the sound record at {@code position}, or null if none starts there. */
-    private ByteBuffer recordAt(FileChannel channel, long position, long size, ByteBuffer header) throws IOException {
+    /** The body of the sound record at {@code position} of {@code map}, or null if none starts there. */
+    private ByteBuffer recordAt(ByteBuffer map, int position) {
+        int size = map.limit();
         if (position + RECORD_HEADER > size) {
             return null;
         }
-        header.clear();
-        readFully(channel, header, position);
-        header.flip();
-        int magic = header.getInt();
-        int length = header.getInt();
-        int crc = header.getInt();
-        if (magic != RECORD_MAGIC || length < 1 || length > maxRecordBytes || position + RECORD_HEADER + length > size) {
+        int magic = map.getInt(position);
+        int length = map.getInt(position + 4);
+        int crc = map.getInt(position + 8);
+        if (magic != RECORD_MAGIC || length < 1 || length > maxRecordBytes || (long) position + RECORD_HEADER + length > size) {
             return null;
         }
-        ByteBuffer body = ByteBuffer.allocate(length);
-        readFully(channel, body, position + RECORD_HEADER);
-        body.flip();
+        ByteBuffer body = map.slice(position + RECORD_HEADER, length);
         return checksum(length, body) == crc ? body : null;
     }
 
@@ -251,22 +254,47 @@ final class Journal implements AutoCloseable {
         return append.result();
     }
 
+    /** Writes the batch with one gathering write per segment it touches, then one sync. */
     private void write(List<Append> batch) throws IOException {
+        List<ByteBuffer> pending = new ArrayList<>(batch.size() * 2);
+        long pendingFrom = 0;
         for (Append append : batch) {
             int length = append.body.remaining();
             long total = RECORD_HEADER + (long) length;
             if (current == null || (current.size + total > segmentBytes && current.size > SEGMENT_HEADER)) {
+                flush(pending, pendingFrom);
                 roll();
+            }
+            if (pending.isEmpty()) {
+                pendingFrom = current.size;
             }
             ByteBuffer header = ByteBuffer.allocate(RECORD_HEADER);
             header.putInt(RECORD_MAGIC).putInt(length).putInt(checksum(length, append.body.duplicate())).flip();
             append.position = new Position(current.id, current.size);
-            long at = current.size;
-            at += writeFully(current.channel, header, at);
-            writeFully(current.channel, append.body, at);
+            pending.add(header);
+            pending.add(append.body);
             current.size += total;
         }
+        flush(pending, pendingFrom);
         current.channel.force(false);
+    }
+
+    private void flush(List<ByteBuffer> pending, long at) throws IOException {
+        if (pending.isEmpty()) {
+            return;
+        }
+        ByteBuffer[] buffers = pending.toArray(ByteBuffer[]::new);
+        long bytes = 0;
+        for (ByteBuffer buffer : buffers) {
+            bytes += buffer.remaining();
+        }
+        FileChannel channel = current.channel;
+        channel.position(at);
+        for (long written = 0; written < bytes; ) {
+            written += channel.write(buffers);
+        }
+        totalBytes.addAndGet(bytes);
+        pending.clear();
     }
 
     private void roll() throws IOException {
@@ -277,6 +305,7 @@ final class Journal implements AutoCloseable {
         highestSegmentId = id;
         Path file = directory.resolve(String.format("%016x%s", id, SUFFIX));
         current = Segment.create(file, id);
+        totalBytes.addAndGet(SEGMENT_HEADER);
         segments.put(id, current);
         syncDirectory();
     }
@@ -316,6 +345,7 @@ final class Journal implements AutoCloseable {
             }
         }
         segments.remove(id);
+        totalBytes.addAndGet(-segment.size);
         try {
             segment.channel.close();
             Files.deleteIfExists(segment.file);
@@ -339,11 +369,7 @@ final class Journal implements AutoCloseable {
     }
 
     long sizeBytes() {
-        long total = 0;
-        for (Segment segment : segments.values()) {
-            total += segment.size;
-        }
-        return total;
+        return totalBytes.get();
     }
 
     long corruptRecords() {

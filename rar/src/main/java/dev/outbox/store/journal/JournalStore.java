@@ -1,5 +1,6 @@
 package dev.outbox.store.journal;
 
+import dev.outbox.api.Envelope;
 import dev.outbox.api.QueueFullException;
 import dev.outbox.store.MessageStore;
 import dev.outbox.store.RecipientChange;
@@ -9,6 +10,7 @@ import dev.outbox.store.StoredMessage;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -58,6 +60,9 @@ public final class JournalStore implements MessageStore {
      */
     private final ReentrantReadWriteLock adding = new ReentrantReadWriteLock();
     private long lastSegmentConsidered = -1;
+    private final FileStore fileStore;
+    /** The last free-space answer and the journal size it was had at; replaced whole. */
+    private volatile long[] usable;
     private volatile long undecodable;
 
     /**
@@ -70,11 +75,22 @@ public final class JournalStore implements MessageStore {
         this.directory = directory;
         this.journal = new Journal(directory, segmentBytes, maxRecordBytes);
         this.maxBytes = maxBytes;
+        try {
+            this.fileStore = Files.getFileStore(directory);
+        } catch (IOException e) {
+            throw new StoreException("cannot find the file system of " + directory + ": " + e.getMessage(), e);
+        }
     }
 
-    /** One live message: what recovery and relocation need, and where its record is. */
+    /**
+     * One live message: what recovery and relocation need, and where its record is. Kept
+     * lean, one of these per queued message: no content, statuses in one array.
+     */
     private static final class Entry {
-        StoredMessage message;
+        final String id;
+        final long submitMillis;
+        final long expiryMillis;
+        final Envelope envelope;
         final RecipientStatus[] statuses;
         Journal.Position position;
         int contentOffset;
@@ -82,7 +98,10 @@ public final class JournalStore implements MessageStore {
         boolean removed;
 
         Entry(StoredMessage message, Journal.Position position, int contentOffset, int contentLength) {
-            this.message = message;
+            this.id = message.id();
+            this.submitMillis = message.submitMillis();
+            this.expiryMillis = message.expiryMillis();
+            this.envelope = message.envelope();
             this.statuses = message.statuses().toArray(RecipientStatus[]::new);
             this.position = position;
             this.contentOffset = contentOffset;
@@ -90,7 +109,7 @@ public final class JournalStore implements MessageStore {
         }
 
         StoredMessage current() {
-            return new StoredMessage(message.id(), message.submitMillis(), message.expiryMillis(), message.envelope(), List.of(statuses));
+            return new StoredMessage(id, submitMillis, expiryMillis, envelope, List.of(statuses));
         }
     }
 
@@ -123,7 +142,7 @@ public final class JournalStore implements MessageStore {
         });
         this.undecodable = undecodable[0];
         for (Entry entry : replayed.values()) {
-            index.put(entry.message.id(), entry);
+            index.put(entry.id, entry);
             count(live, entry.position.segment(), 1);
             sink.accept(entry.current());
         }
@@ -219,15 +238,29 @@ public final class JournalStore implements MessageStore {
             throw new QueueFullException("message " + id + " not queued: the store holds " + size + " bytes and may hold "
                     + maxBytes + " (outbox.max-store-bytes); it has room again as queued mail is delivered");
         }
-        try {
-            long usable = Files.getFileStore(directory).getUsableSpace();
-            if (usable < recordBytes + DISK_RESERVE_BYTES) {
-                throw new QueueFullException("message " + id + " not queued: the disk of " + directory + " has " + usable
-                        + " bytes free, and Outbox keeps " + DISK_RESERVE_BYTES + " in reserve");
-            }
-        } catch (IOException e) {
-            throw new StoreException("cannot tell the free space of " + directory + ": " + e.getMessage(), e);
+        long usable = usableSpace(size);
+        if (usable < recordBytes + DISK_RESERVE_BYTES) {
+            throw new QueueFullException("message " + id + " not queued: the disk of " + directory + " has " + usable
+                    + " bytes free, and Outbox keeps " + DISK_RESERVE_BYTES + " in reserve");
         }
+    }
+
+    /**
+     * The disk's free space, asked of the file system again only after the journal has grown or
+     * shrunk by a sixteenth of the reserve since the last answer (asking costs a system call per
+     * submit otherwise); in between, the last answer less what the journal has grown.
+     */
+    private long usableSpace(long journalSize) {
+        long[] known = usable;
+        if (known == null || Math.abs(journalSize - known[1]) > DISK_RESERVE_BYTES / 16) {
+            try {
+                known = new long[]{fileStore.getUsableSpace(), journalSize};
+            } catch (IOException e) {
+                throw new StoreException("cannot tell the free space of " + directory + ": " + e.getMessage(), e);
+            }
+            usable = known;
+        }
+        return known[0] - (journalSize - known[1]);
     }
 
     private Journal.Position append(ByteBuffer body, String id, String what) {
@@ -307,10 +340,10 @@ public final class JournalStore implements MessageStore {
                 try {
                     content = journal.read(entry.position, entry.contentOffset, entry.contentLength);
                 } catch (IOException e) {
-                    throw new StoreException("cannot read message " + entry.message.id() + " to move it out of segment " + segment + ": " + e.getMessage(), e);
+                    throw new StoreException("cannot read message " + entry.id + " to move it out of segment " + segment + ": " + e.getMessage(), e);
                 }
                 ByteBuffer body = JournalRecords.message(entry.current(), content);
-                Journal.Position position = append(body, entry.message.id(), "move");
+                Journal.Position position = append(body, entry.id, "move");
                 count(live, segment, -1);
                 count(live, position.segment(), 1);
                 count(written, position.segment(), 1);
