@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
@@ -28,9 +29,9 @@ import java.util.zip.CRC32C;
  * so nothing is ever written after a torn tail.
  *
  * <p>Group commit: callers of {@link #append} queue their records; whichever caller finds no
- * write under way becomes the writer for everything queued so far, writes it with one sync
- * and wakes the rest. Concurrent submitters thus share one fsync, and no thread of the
- * journal's own exists.
+ * write under way becomes the writer for everything queued so far (after a short commit
+ * window when the last batch had company), writes it with one sync and wakes the rest.
+ * Concurrent submitters thus share one fsync, and no thread of the journal's own exists.
  *
  * <p>Record layout: magic (4 bytes), body length (4), CRC32C of the length and body (4), body.
  * A record whose magic, length or checksum does not hold is set aside: its bytes are copied to
@@ -65,6 +66,7 @@ final class Journal implements AutoCloseable {
     private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
     private long corrupt;
     private final AtomicLong totalBytes = new AtomicLong();
+    private final AtomicLong syncs = new AtomicLong();
     /**
      * The highest segment id ever seen here, set-aside ones included, so that ids never repeat
      * even when every segment was reclaimed: a set-aside file is named after its segment.
@@ -75,6 +77,12 @@ final class Journal implements AutoCloseable {
     private final Object lock = new Object();
     private List<Append> queued = new ArrayList<>();
     private boolean writing;
+    private int lastBatchSize;
+    private Thread gatherer;
+    private volatile long lastSyncNanos;
+
+    /** The longest the writer waits for company before it writes (see {@link #gather}). */
+    static final long MAX_WINDOW_NANOS = 300_000;
     private boolean closed;
 
     // Touched only by the writer of the moment.
@@ -211,6 +219,9 @@ final class Journal implements AutoCloseable {
                 throw new StoreException("journal " + directory + " is closed");
             }
             queued.add(append);
+            if (gatherer != null && queued.size() >= lastBatchSize) {
+                LockSupport.unpark(gatherer); // as many as last time: no need to wait longer
+            }
             boolean interrupted = false;
             while (!append.done && writing) {
                 try {
@@ -226,15 +237,21 @@ final class Journal implements AutoCloseable {
                 return append.result();
             }
             writing = true;
+        }
+        gather();
+        synchronized (lock) {
             batch = queued;
             queued = new ArrayList<>();
+            lastBatchSize = batch.size();
         }
         IOException failure = null;
         // An interrupt during channel I/O closes the channel for every thread (WildFly interrupts
         // cancelled work): do the I/O with the flag clear, and set it again afterwards.
         boolean interrupted = Thread.interrupted();
         try {
+            long started = System.nanoTime();
             write(batch);
+            lastSyncNanos = System.nanoTime() - started;
         } catch (IOException e) {
             failure = e;
             current = null; // the next writer starts a fresh segment after a partial write
@@ -255,6 +272,37 @@ final class Journal implements AutoCloseable {
     }
 
     /** Writes the batch with one gathering write per segment it touches, then one sync. */
+    /**
+     * The commit window. The writers released by the last sync submit again a few microseconds
+     * after it; without a pause the new writer would take only those who queued during the
+     * sync, and the submitters would settle into two alternating halves, each sync carrying
+     * half of them. So when the last batch had company, the writer waits a moment (a third of
+     * the last sync, at most {@link #MAX_WINDOW_NANOS}) or until as many records as last time
+     * are queued. A lone submitter never waits.
+     */
+    private void gather() {
+        long window;
+        synchronized (lock) {
+            if (lastBatchSize <= 1 || queued.size() >= lastBatchSize) {
+                return;
+            }
+            window = Math.min(MAX_WINDOW_NANOS, lastSyncNanos / 3);
+            gatherer = Thread.currentThread();
+        }
+        long deadline = System.nanoTime() + window;
+        for (long left = window; left > 0; left = deadline - System.nanoTime()) {
+            LockSupport.parkNanos(this, left);
+            synchronized (lock) {
+                if (queued.size() >= lastBatchSize) {
+                    break;
+                }
+            }
+        }
+        synchronized (lock) {
+            gatherer = null;
+        }
+    }
+
     private void write(List<Append> batch) throws IOException {
         List<ByteBuffer> pending = new ArrayList<>(batch.size() * 2);
         long pendingFrom = 0;
@@ -277,6 +325,12 @@ final class Journal implements AutoCloseable {
         }
         flush(pending, pendingFrom);
         current.channel.force(false);
+        syncs.incrementAndGet();
+    }
+
+    /** Data syncs done since open: with {@link #append}s counted elsewhere, the batch size. */
+    long syncCount() {
+        return syncs.get();
     }
 
     private void flush(List<ByteBuffer> pending, long at) throws IOException {
