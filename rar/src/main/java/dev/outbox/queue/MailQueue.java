@@ -67,7 +67,6 @@ public final class MailQueue {
     private final QueuePolicy policy;
 
     private final Map<NextHop, TransferQueue> queues = new ConcurrentHashMap<>();
-    private final Map<String, QueuedMessage> messages = new ConcurrentHashMap<>();
     private final LongAdder delivered = new LongAdder();
     private final LongAdder bounced = new LongAdder();
     private final LongAdder expired = new LongAdder();
@@ -106,7 +105,6 @@ public final class MailQueue {
             }
         });
         for (String id : finished) {
-            messages.remove(id);
             store.remove(id);
         }
         accepting = true;
@@ -114,7 +112,7 @@ public final class MailQueue {
         for (TransferQueue queue : queues.values()) {
             dispatch(queue);
         }
-        LOG.info(() -> "Outbox queue recovered " + messages.size() + " messages in " + queues.size() + " transfer queues");
+        LOG.info(() -> "Outbox queue recovered " + store.messageCount() + " messages in " + queues.size() + " transfer queues");
     }
 
     /**
@@ -217,7 +215,7 @@ public final class MailQueue {
     }
 
     public int messageCount() {
-        return messages.size();
+        return store.messageCount(); // the store's index is the one index of messages: no second map
     }
 
     public long deliveredCount() {
@@ -248,7 +246,6 @@ public final class MailQueue {
             routed[i] = queues.computeIfAbsent(router.apply(recipients.get(i)), TransferQueue::new);
         }
         QueuedMessage message = new QueuedMessage(stored, routed);
-        messages.put(message.id(), message);
         Set<TransferQueue> ready = new LinkedHashSet<>();
         synchronized (message) {
             for (int i = 0; i < routed.length; i++) {
@@ -453,7 +450,6 @@ public final class MailQueue {
             store.update(message.id(), changes);
             if (message.isFinished()) {
                 store.remove(message.id());
-                messages.remove(message.id());
             }
         } catch (StoreException e) {
             // The attempt happened; after a restart its recipients are simply tried again.

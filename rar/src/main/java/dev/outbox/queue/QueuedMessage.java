@@ -29,10 +29,17 @@ public final class QueuedMessage {
     private final long submitMillis;
     private final long expiryMillis;
     private final Envelope envelope;
-    private final RecipientState[] states;
-    private final long[] due;
-    private final int[] attempts;
-    private final TransferQueue[] queues;
+    /**
+     * One slot per recipient: due time in milliseconds (48 bits), attempts (12 bits, saturating)
+     * and state (4 bits). Packed because a backlog holds a million of these: three parallel
+     * arrays cost about 50 bytes a message more.
+     */
+    private final long[] slots;
+    /** The transfer queue of every recipient when they share one, else a TransferQueue[]. */
+    private final Object queues;
+
+    private static final RecipientState[] STATES = RecipientState.values();
+    private static final int MAX_ATTEMPTS = 0xFFF;
 
     QueuedMessage(StoredMessage stored, TransferQueue[] queues) {
         this.id = stored.id();
@@ -40,16 +47,18 @@ public final class QueuedMessage {
         this.expiryMillis = stored.expiryMillis();
         this.envelope = stored.envelope();
         int n = envelope.recipients().size();
-        this.states = new RecipientState[n];
-        this.due = new long[n];
-        this.attempts = new int[n];
-        this.queues = queues;
+        this.slots = new long[n];
+        boolean shared = true;
         for (int i = 0; i < n; i++) {
             RecipientStatus status = stored.statuses().get(i);
-            states[i] = status.state();
-            due[i] = status.dueMillis();
-            attempts[i] = status.attempts();
+            slots[i] = slot(status.state(), status.dueMillis(), status.attempts());
+            shared &= queues[i] == queues[0];
         }
+        this.queues = shared ? queues[0] : queues.clone();
+    }
+
+    private static long slot(RecipientState state, long dueMillis, int attempts) {
+        return (dueMillis << 16) | ((long) Math.min(attempts, MAX_ATTEMPTS) << 4) | state.ordinal();
     }
 
     public String id() {
@@ -69,29 +78,29 @@ public final class QueuedMessage {
     }
 
     int recipientCount() {
-        return states.length;
+        return slots.length;
     }
 
     RecipientState state(int recipient) {
-        return states[recipient];
+        return STATES[(int) (slots[recipient] & 0xF)];
     }
 
     long due(int recipient) {
-        return due[recipient];
+        return slots[recipient] >>> 16;
     }
 
     int attempts(int recipient) {
-        return attempts[recipient];
+        return (int) ((slots[recipient] >>> 4) & MAX_ATTEMPTS);
     }
 
     TransferQueue queue(int recipient) {
-        return queues[recipient];
+        return queues instanceof TransferQueue shared ? shared : ((TransferQueue[]) queues)[recipient];
     }
 
     /** True when every recipient is in a terminal state: the message can leave the store. */
     boolean isFinished() {
-        for (RecipientState state : states) {
-            if (!state.isTerminal()) {
+        for (int i = 0; i < slots.length; i++) {
+            if (!state(i).isTerminal()) {
                 return false;
             }
         }
@@ -101,44 +110,44 @@ public final class QueuedMessage {
     /** QUEUED to IN_FLIGHT, for an attempt on a connection. Not persisted: after a crash the recipient is simply due. */
     void takeInFlight(int recipient) {
         require(recipient, RecipientState.QUEUED, "take in flight");
-        states[recipient] = RecipientState.IN_FLIGHT;
+        slots[recipient] = slot(RecipientState.IN_FLIGHT, due(recipient), attempts(recipient));
     }
 
     /** IN_FLIGHT back to QUEUED, for an attempt that never reached the network. Not persisted. */
     void requeue(int recipient) {
         require(recipient, RecipientState.IN_FLIGHT, "requeue");
-        states[recipient] = RecipientState.QUEUED;
+        slots[recipient] = slot(RecipientState.QUEUED, due(recipient), attempts(recipient));
     }
 
     /** IN_FLIGHT to DELIVERED. */
     RecipientChange deliver(int recipient) {
         require(recipient, RecipientState.IN_FLIGHT, "deliver");
-        attempts[recipient]++;
+        countAttempt(recipient);
         return set(recipient, RecipientState.DELIVERED, 0);
     }
 
     /** IN_FLIGHT to BOUNCED, after a permanent failure. */
     RecipientChange bounce(int recipient) {
         require(recipient, RecipientState.IN_FLIGHT, "bounce");
-        attempts[recipient]++;
+        countAttempt(recipient);
         return set(recipient, RecipientState.BOUNCED, 0);
     }
 
     /** IN_FLIGHT to DEFERRED until {@code dueMillis}, after a temporary failure. */
     RecipientChange defer(int recipient, long dueMillis) {
         require(recipient, RecipientState.IN_FLIGHT, "defer");
-        attempts[recipient]++;
+        countAttempt(recipient);
         return set(recipient, RecipientState.DEFERRED, dueMillis);
     }
 
     /** QUEUED, IN_FLIGHT or DEFERRED to EXPIRED, once the message is past its expiry time. */
     RecipientChange expire(int recipient) {
-        RecipientState state = states[recipient];
+        RecipientState state = state(recipient);
         if (state != RecipientState.QUEUED && state != RecipientState.IN_FLIGHT && state != RecipientState.DEFERRED) {
             throw illegal(recipient, "expire");
         }
         if (state == RecipientState.IN_FLIGHT) {
-            attempts[recipient]++;
+            countAttempt(recipient);
         }
         return set(recipient, RecipientState.EXPIRED, 0);
     }
@@ -146,33 +155,35 @@ public final class QueuedMessage {
     /** DEFERRED to QUEUED, when its due time has come. Not persisted: a deferred recipient past its due time is due. */
     void merge(int recipient) {
         require(recipient, RecipientState.DEFERRED, "merge");
-        states[recipient] = RecipientState.QUEUED;
-        due[recipient] = 0;
+        slots[recipient] = slot(RecipientState.QUEUED, 0, attempts(recipient));
     }
 
     /** The store's view of every recipient, for a new message. */
     List<RecipientStatus> statuses() {
-        List<RecipientStatus> statuses = new ArrayList<>(states.length);
-        for (int i = 0; i < states.length; i++) {
-            statuses.add(new RecipientStatus(states[i], due[i], attempts[i]));
+        List<RecipientStatus> statuses = new ArrayList<>(slots.length);
+        for (int i = 0; i < slots.length; i++) {
+            statuses.add(new RecipientStatus(state(i), due(i), attempts(i)));
         }
         return statuses;
     }
 
     private RecipientChange set(int recipient, RecipientState state, long dueMillis) {
-        states[recipient] = state;
-        due[recipient] = dueMillis;
-        return new RecipientChange(recipient, new RecipientStatus(state, dueMillis, attempts[recipient]));
+        slots[recipient] = slot(state, dueMillis, attempts(recipient));
+        return new RecipientChange(recipient, new RecipientStatus(state, dueMillis, attempts(recipient)));
+    }
+
+    private void countAttempt(int recipient) {
+        slots[recipient] = slot(state(recipient), due(recipient), attempts(recipient) + 1);
     }
 
     private void require(int recipient, RecipientState from, String verb) {
-        if (states[recipient] != from) {
+        if (state(recipient) != from) {
             throw illegal(recipient, verb);
         }
     }
 
     private IllegalStateException illegal(int recipient, String verb) {
         return new IllegalStateException("cannot " + verb + " recipient " + recipient + " of message " + id
-                + ": it is " + states[recipient]);
+                + ": it is " + state(recipient));
     }
 }

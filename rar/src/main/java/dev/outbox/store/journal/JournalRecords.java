@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The bodies of the journal's three records, and how they are written and read.
@@ -31,6 +32,8 @@ final class JournalRecords {
     static final byte REMOVE = 3;
 
     private static final RecipientState[] STATES = RecipientState.values();
+    /** Distinct senders shared during one recovery; past that (VERP, say) each keeps its own. */
+    private static final int MAX_SHARED_SENDERS = 10_000;
 
     private JournalRecords() {
     }
@@ -85,11 +88,28 @@ final class JournalRecords {
     }
 
     static Message decodeMessage(ByteBuffer body) {
+        return decodeMessage(body, null);
+    }
+
+    /**
+     * Decodes a MESSAGE record; with {@code senders}, a reverse path seen before is shared
+     * instead of kept once per message (an application sends from few addresses, and a backlog
+     * of a million messages would otherwise hold a million copies of them).
+     */
+    static Message decodeMessage(ByteBuffer body, Map<String, String> senders) {
         body.position(1);
         String id = getString(body);
         long submit = body.getLong();
         long expiry = body.getLong();
         String reversePath = getString(body);
+        if (senders != null) {
+            String known = senders.get(reversePath);
+            if (known != null) {
+                reversePath = known;
+            } else if (senders.size() < MAX_SHARED_SENDERS) {
+                senders.put(reversePath, reversePath);
+            }
+        }
         int n = count(body);
         List<String> addresses = new ArrayList<>(n);
         List<RecipientStatus> statuses = new ArrayList<>(n);
@@ -130,7 +150,12 @@ final class JournalRecords {
         if (state < 0 || state >= STATES.length) {
             throw new IllegalArgumentException("unknown recipient state " + state);
         }
-        return new RecipientStatus(STATES[state], body.getLong(), body.getInt());
+        long due = body.getLong();
+        int attempts = body.getInt();
+        if (STATES[state] == RecipientState.QUEUED && due == 0 && attempts == 0) {
+            return RecipientStatus.QUEUED; // the common case shares one object: a backlog is mostly this
+        }
+        return new RecipientStatus(STATES[state], due, attempts);
     }
 
     private static int count(ByteBuffer body) {

@@ -14,7 +14,7 @@ import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -92,7 +92,8 @@ public final class JournalStore implements MessageStore {
         final long expiryMillis;
         final Envelope envelope;
         final RecipientStatus[] statuses;
-        Journal.Position position;
+        long segment;       // where the record is: a Position inlined, 24 bytes less a message
+        int recordOffset;
         int contentOffset;
         int contentLength;
         boolean removed;
@@ -103,9 +104,18 @@ public final class JournalStore implements MessageStore {
             this.expiryMillis = message.expiryMillis();
             this.envelope = message.envelope();
             this.statuses = message.statuses().toArray(RecipientStatus[]::new);
-            this.position = position;
+            moveTo(position);
             this.contentOffset = contentOffset;
             this.contentLength = contentLength;
+        }
+
+        Journal.Position position() {
+            return new Journal.Position(segment, recordOffset);
+        }
+
+        void moveTo(Journal.Position position) {
+            this.segment = position.segment();
+            this.recordOffset = Math.toIntExact(position.offset());
         }
 
         StoredMessage current() {
@@ -115,24 +125,37 @@ public final class JournalStore implements MessageStore {
 
     @Override
     public void recover(Consumer<StoredMessage> sink) {
-        Map<String, Entry> replayed = new LinkedHashMap<>();
+        // Replay straight into the index; the order of first appearance is kept in a plain list
+        // (8 bytes an entry, where a linked map would cost a second index at the peak).
+        List<Entry> order = new ArrayList<>();
+        Map<String, String> senders = new HashMap<>();
         long[] undecodable = {0}; // sound checksum, unreadable body: counted with the corrupt ones
         journal.scan((position, body) -> {
             try {
                 switch (JournalRecords.type(body)) {
                     case JournalRecords.MESSAGE -> {
-                        JournalRecords.Message record = JournalRecords.decodeMessage(body);
-                        replayed.put(record.message().id(), new Entry(record.message(), position, record.contentOffset(), record.contentLength()));
+                        JournalRecords.Message record = JournalRecords.decodeMessage(body, senders);
+                        Entry entry = new Entry(record.message(), position, record.contentOffset(), record.contentLength());
+                        Entry moved = index.put(entry.id, entry);
+                        if (moved != null) {
+                            moved.removed = true; // the copy written when it was moved out of an old segment wins
+                        }
+                        order.add(entry);
                         count(written, position.segment(), 1);
                     }
                     case JournalRecords.UPDATE -> {
                         JournalRecords.Update update = JournalRecords.decodeUpdate(body);
-                        Entry entry = replayed.get(update.id());
+                        Entry entry = index.get(update.id());
                         if (entry != null) {
                             apply(entry, update.changes());
                         }
                     }
-                    case JournalRecords.REMOVE -> replayed.remove(JournalRecords.decodeRemove(body));
+                    case JournalRecords.REMOVE -> {
+                        Entry entry = index.remove(JournalRecords.decodeRemove(body));
+                        if (entry != null) {
+                            entry.removed = true;
+                        }
+                    }
                     default -> throw new IllegalArgumentException("unknown record type " + JournalRecords.type(body));
                 }
             } catch (RuntimeException e) {
@@ -141,13 +164,16 @@ public final class JournalStore implements MessageStore {
             }
         });
         this.undecodable = undecodable[0];
-        for (Entry entry : replayed.values()) {
-            index.put(entry.id, entry);
-            count(live, entry.position.segment(), 1);
-            sink.accept(entry.current());
+        for (int i = 0; i < order.size(); i++) {
+            Entry entry = order.get(i);
+            order.set(i, null); // let the list go as it is read
+            if (!entry.removed) {
+                count(live, entry.segment, 1);
+                sink.accept(entry.current());
+            }
         }
         reclaim();
-        LOG.info(() -> "Outbox journal " + directory + ": recovered " + replayed.size() + " messages from "
+        LOG.info(() -> "Outbox journal " + directory + ": recovered " + index.size() + " messages from "
                 + journal.segmentIds().size() + " segments (" + journal.sizeBytes() + " bytes)"
                 + (journal.corruptRecords() + undecodable[0] > 0 ? "; " + (journal.corruptRecords() + undecodable[0]) + " records set aside" : ""));
     }
@@ -196,7 +222,7 @@ public final class JournalStore implements MessageStore {
             append(JournalRecords.remove(id), id, "remove");
             entry.removed = true;
             index.remove(id);
-            count(live, entry.position.segment(), -1);
+            count(live, entry.segment, -1);
         }
         reclaim();
     }
@@ -208,7 +234,7 @@ public final class JournalStore implements MessageStore {
             throw new IOException("message " + id + " is not in the store " + directory);
         }
         synchronized (entry) {
-            return journal.read(entry.position, entry.contentOffset, entry.contentLength);
+            return journal.read(entry.position(), entry.contentOffset, entry.contentLength);
         }
     }
 
@@ -327,18 +353,18 @@ public final class JournalStore implements MessageStore {
     private void relocate(long segment) {
         List<Entry> pinned = new ArrayList<>();
         for (Entry entry : index.values()) {
-            if (entry.position.segment() == segment) {
+            if (entry.segment == segment) {
                 pinned.add(entry);
             }
         }
         for (Entry entry : pinned) {
             synchronized (entry) {
-                if (entry.removed || entry.position.segment() != segment) {
+                if (entry.removed || entry.segment != segment) {
                     continue;
                 }
                 byte[] content;
                 try {
-                    content = journal.read(entry.position, entry.contentOffset, entry.contentLength);
+                    content = journal.read(entry.position(), entry.contentOffset, entry.contentLength);
                 } catch (IOException e) {
                     throw new StoreException("cannot read message " + entry.id + " to move it out of segment " + segment + ": " + e.getMessage(), e);
                 }
@@ -347,7 +373,7 @@ public final class JournalStore implements MessageStore {
                 count(live, segment, -1);
                 count(live, position.segment(), 1);
                 count(written, position.segment(), 1);
-                entry.position = position;
+                entry.moveTo(position);
                 entry.contentOffset = body.capacity() - content.length;
             }
         }
