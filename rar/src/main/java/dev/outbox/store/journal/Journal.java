@@ -83,6 +83,8 @@ final class Journal implements AutoCloseable {
 
     /** The longest the writer waits for company before it writes (see {@link #gather}). */
     static final long MAX_WINDOW_NANOS = 300_000;
+    /** Batches one writer writes in a row before it hands the turn on. */
+    static final int WRITER_ROUNDS = 4;
     private boolean closed;
 
     // Touched only by the writer of the moment.
@@ -212,66 +214,82 @@ final class Journal implements AutoCloseable {
         if (body.remaining() < 1 || body.remaining() > maxRecordBytes) {
             throw new IllegalArgumentException("journal record of " + body.remaining() + " bytes is outside 1.." + maxRecordBytes);
         }
-        Append append = new Append(body);
-        List<Append> batch;
-        synchronized (lock) {
-            if (closed) {
-                throw new StoreException("journal " + directory + " is closed");
-            }
-            queued.add(append);
-            if (gatherer != null && queued.size() >= lastBatchSize) {
-                LockSupport.unpark(gatherer); // as many as last time: no need to wait longer
-            }
-            boolean interrupted = false;
-            while (!append.done && writing) {
-                try {
-                    lock.wait();
-                } catch (InterruptedException e) {
-                    interrupted = true; // the record is queued and will be written: finish first
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-            if (append.done) {
-                return append.result();
-            }
-            writing = true;
-        }
-        gather();
-        synchronized (lock) {
-            batch = queued;
-            queued = new ArrayList<>();
-            lastBatchSize = batch.size();
-        }
-        IOException failure = null;
-        // An interrupt during channel I/O closes the channel for every thread (WildFly interrupts
-        // cancelled work): do the I/O with the flag clear, and set it again afterwards.
+        Append append = new Append(body, Thread.currentThread());
+        // Waiting parks on the caller's own record: only the writers of a finished batch wake,
+        // not everyone queued (a shared monitor's notifyAll costs a context switch each).
         boolean interrupted = Thread.interrupted();
         try {
-            long started = System.nanoTime();
-            write(batch);
-            lastSyncNanos = System.nanoTime() - started;
-        } catch (IOException e) {
-            failure = e;
-            current = null; // the next writer starts a fresh segment after a partial write
+            synchronized (lock) {
+                if (closed) {
+                    throw new StoreException("journal " + directory + " is closed");
+                }
+                queued.add(append);
+                if (gatherer != null && queued.size() >= lastBatchSize) {
+                    LockSupport.unpark(gatherer); // as many as last time: no need to wait longer
+                }
+            }
+            while (true) {
+                synchronized (lock) {
+                    if (append.done) {
+                        return append.result();
+                    }
+                    if (!writing) {
+                        writing = true;
+                        break;
+                    }
+                }
+                LockSupport.park(this);
+                interrupted |= Thread.interrupted(); // the record is queued and will be written: finish first
+            }
+            writeQueued();
+            return append.result();
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
         }
-        synchronized (lock) {
-            for (Append done : batch) {
-                done.failure = failure;
-                done.done = true;
-            }
-            writing = false;
-            lock.notifyAll();
-        }
-        return append.result();
     }
 
-    /** Writes the batch with one gathering write per segment it touches, then one sync. */
+    /**
+     * The writer's turn: writes what is queued, wakes its callers, and goes on with what queued
+     * meanwhile (a few rounds at most, so that its own caller is not kept waiting long); then
+     * hands the turn to the first caller still queued. Runs with the interrupt flag clear: an
+     * interrupt during channel I/O closes the channel for every thread.
+     */
+    private void writeQueued() {
+        for (int round = 0; ; round++) {
+            gather();
+            List<Append> batch;
+            synchronized (lock) {
+                batch = queued;
+                queued = new ArrayList<>();
+                lastBatchSize = batch.size();
+            }
+            IOException failure = null;
+            try {
+                long started = System.nanoTime();
+                write(batch);
+                lastSyncNanos = System.nanoTime() - started;
+            } catch (IOException e) {
+                failure = e;
+                current = null; // the next writer starts a fresh segment after a partial write
+            }
+            for (Append done : batch) {
+                done.complete(failure);
+            }
+            synchronized (lock) {
+                if (queued.isEmpty() || round + 1 >= WRITER_ROUNDS || closed) {
+                    writing = false;
+                    if (!queued.isEmpty()) {
+                        LockSupport.unpark(queued.get(0).caller);
+                    }
+                    lock.notifyAll(); // for close(), which waits for the writer to finish
+                    return;
+                }
+            }
+        }
+    }
+
     /**
      * The commit window. The writers released by the last sync submit again a few microseconds
      * after it; without a pause the new writer would take only those who queued during the
@@ -490,12 +508,21 @@ final class Journal implements AutoCloseable {
     /** One caller's record on its way to disk. */
     private static final class Append {
         final ByteBuffer body;
+        final Thread caller;
         Position position;
         IOException failure;
-        boolean done;
+        volatile boolean done;
 
-        Append(ByteBuffer body) {
+        Append(ByteBuffer body, Thread caller) {
             this.body = body;
+            this.caller = caller;
+        }
+
+        /** Publishes the outcome (done is written last) and wakes the caller. */
+        void complete(IOException failure) {
+            this.failure = failure;
+            this.done = true;
+            LockSupport.unpark(caller);
         }
 
         Position result() {
