@@ -211,10 +211,24 @@ final class Journal implements AutoCloseable {
      *                        disk, and a scan treats a partial one as torn
      */
     Position append(ByteBuffer body) {
-        if (body.remaining() < 1 || body.remaining() > maxRecordBytes) {
-            throw new IllegalArgumentException("journal record of " + body.remaining() + " bytes is outside 1.." + maxRecordBytes);
+        return appendAll(List.of(body)).get(0);
+    }
+
+    /**
+     * Appends {@code bodies} in one batch, in order, and returns where each went once all are
+     * on stable storage: one sync for all of them.
+     *
+     * @throws StoreException as {@link #append}; then none of the records may be relied on
+     */
+    List<Position> appendAll(List<ByteBuffer> bodies) {
+        List<Append> appends = new ArrayList<>(bodies.size());
+        for (ByteBuffer body : bodies) {
+            if (body.remaining() < 1 || body.remaining() > maxRecordBytes) {
+                throw new IllegalArgumentException("journal record of " + body.remaining() + " bytes is outside 1.." + maxRecordBytes);
+            }
+            appends.add(new Append(body, Thread.currentThread()));
         }
-        Append append = new Append(body, Thread.currentThread());
+        Append last = appends.get(appends.size() - 1);
         // Waiting parks on the caller's own record: only the writers of a finished batch wake,
         // not everyone queued (a shared monitor's notifyAll costs a context switch each).
         boolean interrupted = Thread.interrupted();
@@ -223,26 +237,34 @@ final class Journal implements AutoCloseable {
                 if (closed) {
                     throw new StoreException("journal " + directory + " is closed");
                 }
-                queued.add(append);
+                queued.addAll(appends); // together, so one writer takes them all in one batch
                 if (gatherer != null && queued.size() >= lastBatchSize) {
                     LockSupport.unpark(gatherer); // as many as last time: no need to wait longer
                 }
             }
             while (true) {
+                boolean myTurn = false;
                 synchronized (lock) {
-                    if (append.done) {
-                        return append.result();
+                    if (last.done) {
+                        break;
                     }
                     if (!writing) {
                         writing = true;
-                        break;
+                        myTurn = true;
                     }
                 }
+                if (myTurn) {
+                    writeQueued();
+                    continue;
+                }
                 LockSupport.park(this);
-                interrupted |= Thread.interrupted(); // the record is queued and will be written: finish first
+                interrupted |= Thread.interrupted(); // the records are queued and will be written: finish first
             }
-            writeQueued();
-            return append.result();
+            List<Position> positions = new ArrayList<>(appends.size());
+            for (Append append : appends) {
+                positions.add(append.result());
+            }
+            return positions;
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();

@@ -309,46 +309,55 @@ public final class JournalStore implements MessageStore {
         counts.computeIfAbsent(segment, s -> new AtomicInteger()).addAndGet(delta);
     }
 
-    /** Deletes dead segments from the oldest on, moving the last live messages out of a mostly dead one. */
+    /**
+     * Moves the last live messages out of the oldest segment when it is mostly dead, then
+     * deletes dead segments from the oldest on. Moving runs beside submits (an add never writes
+     * to an old segment); only the deletion excludes adds, briefly, so that no segment goes
+     * while an add that wrote to it has yet to count itself live there.
+     */
     private void reclaim() {
         if (journal.segmentIds().size() < 2) {
             return; // only the segment being written: nothing to reclaim, and no lock to take
         }
         synchronized (reclaiming) {
+            relocateOldestIfMostlyDead();
             adding.writeLock().lock();
             try {
-                reclaimDeadSegments();
+                deleteDeadSegments();
             } finally {
                 adding.writeLock().unlock();
             }
         }
     }
 
-    private void reclaimDeadSegments() {
+    private void relocateOldestIfMostlyDead() {
         long current = journal.currentSegment();
         List<Long> segments = journal.segmentIds();
-        for (long segment : segments) {
-            if (segment == current) {
+        long oldest = segments.get(0);
+        int liveCount = value(live, oldest);
+        // Considered once per new segment at most: it scans the index.
+        if (oldest == current || liveCount == 0 || segments.size() < 3 || lastSegmentConsidered == current
+                || liveCount * 2L > value(written, oldest)) {
+            return;
+        }
+        lastSegmentConsidered = current;
+        relocate(oldest);
+    }
+
+    private void deleteDeadSegments() {
+        long current = journal.currentSegment();
+        for (long segment : journal.segmentIds()) {
+            if (segment == current || value(live, segment) > 0) {
                 return;
-            }
-            int liveCount = value(live, segment);
-            if (liveCount > 0) {
-                // Consider moving live messages once per new segment: it scans the index.
-                boolean mostlyDead = liveCount * 2L <= value(written, segment);
-                if (segments.size() < 3 || !mostlyDead || lastSegmentConsidered == current) {
-                    return;
-                }
-                lastSegmentConsidered = current;
-                relocate(segment);
-                if (value(live, segment) > 0) {
-                    return;
-                }
             }
             journal.delete(segment);
             live.remove(segment);
             written.remove(segment);
         }
     }
+
+    /** How many messages one sync carries when they are moved. */
+    private static final int RELOCATION_BATCH = 256;
 
     private void relocate(long segment) {
         List<Entry> pinned = new ArrayList<>();
@@ -357,27 +366,57 @@ public final class JournalStore implements MessageStore {
                 pinned.add(entry);
             }
         }
-        for (Entry entry : pinned) {
-            synchronized (entry) {
-                if (entry.removed || entry.segment != segment) {
-                    continue;
-                }
-                byte[] content;
-                try {
-                    content = journal.read(entry.position(), entry.contentOffset, entry.contentLength);
-                } catch (IOException e) {
-                    throw new StoreException("cannot read message " + entry.id + " to move it out of segment " + segment + ": " + e.getMessage(), e);
-                }
-                ByteBuffer body = JournalRecords.message(entry.current(), content);
-                Journal.Position position = append(body, entry.id, "move");
-                count(live, segment, -1);
-                count(live, position.segment(), 1);
-                count(written, position.segment(), 1);
-                entry.moveTo(position);
-                entry.contentOffset = body.capacity() - content.length;
-            }
+        for (int from = 0; from < pinned.size(); from += RELOCATION_BATCH) {
+            relocateLocked(segment, pinned.subList(from, Math.min(pinned.size(), from + RELOCATION_BATCH)), 0, new ArrayList<>());
         }
         LOG.fine(() -> "Outbox journal: moved " + pinned.size() + " live messages out of segment " + segment);
+    }
+
+    /**
+     * Takes the monitors of {@code batch} one inside the other, then writes the copies of those
+     * still in {@code segment} with one sync. Each message stays locked from reading its state
+     * to its copy being durable, so no update can fall between the two and be overwritten at
+     * replay. Other threads hold one entry's monitor at a time and never wait for another
+     * while holding it, so this cannot deadlock.
+     */
+    private void relocateLocked(long segment, List<Entry> batch, int next, List<Entry> locked) {
+        if (next < batch.size()) {
+            Entry entry = batch.get(next);
+            synchronized (entry) {
+                if (!entry.removed && entry.segment == segment) {
+                    locked.add(entry);
+                }
+                relocateLocked(segment, batch, next + 1, locked);
+            }
+            return;
+        }
+        if (locked.isEmpty()) {
+            return;
+        }
+        List<ByteBuffer> copies = new ArrayList<>(locked.size());
+        for (Entry entry : locked) {
+            try {
+                byte[] content = journal.read(entry.position(), entry.contentOffset, entry.contentLength);
+                copies.add(JournalRecords.message(entry.current(), content));
+            } catch (IOException e) {
+                throw new StoreException("cannot read message " + entry.id + " to move it out of segment " + segment + ": " + e.getMessage(), e);
+            }
+        }
+        List<Journal.Position> positions;
+        try {
+            positions = journal.appendAll(copies);
+        } catch (StoreException e) {
+            throw new StoreException("failed to move " + locked.size() + " messages out of segment " + segment + " of " + directory + ": " + e.getMessage(), e);
+        }
+        for (int i = 0; i < locked.size(); i++) {
+            Entry entry = locked.get(i);
+            Journal.Position position = positions.get(i);
+            count(live, segment, -1);
+            count(live, position.segment(), 1);
+            count(written, position.segment(), 1);
+            entry.moveTo(position);
+            entry.contentOffset = copies.get(i).capacity() - entry.contentLength;
+        }
     }
 
     private static int value(Map<Long, AtomicInteger> counts, long segment) {

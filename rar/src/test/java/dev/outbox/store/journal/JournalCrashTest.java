@@ -60,10 +60,12 @@ class JournalCrashTest {
     /** Starts a child on {@code directory}, reads its acknowledgements, kills it after {@code killAfter} of them, and reads the rest. */
     private static Round runChild(Path temp, Path directory, int round, int killAfter, String context) throws Exception {
         Path log = temp.resolve("child-" + round + ".log");
+        Path acks = temp.resolve("acks-" + round + ".txt");
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx128m", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"),
-                StoreCrashChild.class.getName(), directory.toString(), Integer.toString(round), Integer.toString(THREADS));
+                StoreCrashChild.class.getName(), directory.toString(), Integer.toString(round), Integer.toString(THREADS),
+                acks.toString());
         builder.redirectError(log.toFile());
         Process process = builder.start();
         try {
@@ -105,6 +107,15 @@ class JournalCrashTest {
             }
             assertTrue(killed, context + ": the child stopped after " + count + " acknowledgements\n" + Files.readString(log));
             assertTrue(process.waitFor(5, TimeUnit.SECONDS), context + ": the child outlived SIGKILL");
+            // The pipe told when to kill; the file tells what was acknowledged (see StoreCrashChild).
+            acknowledged.clear();
+            for (String line : Files.readAllLines(acks, StandardCharsets.US_ASCII)) {
+                String[] parts = line.split(" ");
+                if (parts.length == 4 && parts[0].equals("ack") && parts[3].equals(".")) {
+                    acknowledged.merge(parts[1], Integer.parseInt(parts[2]), Math::max);
+                }
+            }
+            assertTrue(!acknowledged.isEmpty(), context + ": no acknowledgement in " + acks);
             return new Round(recovered, acknowledged, count);
         } finally {
             process.destroyForcibly();

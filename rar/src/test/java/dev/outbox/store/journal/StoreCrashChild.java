@@ -21,8 +21,11 @@ import java.util.Optional;
  * several threads until killed, writing one line to stdout for each operation only once the store
  * has returned from it.
  *
- * <p>Arguments: store directory, round, threads. Output: {@code ready <messages recovered>}, then
- * {@code ack <id> <step> .} lines (the final dot tells a whole line from one cut by the kill).
+ * <p>Arguments: store directory, round, threads, acknowledgement file. Output: {@code ready <messages
+ * recovered>}, then {@code ack <id> <step> .} lines (the final dot tells a whole line from one cut by
+ * the kill), each written first to the acknowledgement file and then to stdout. The file is what
+ * the parent checks against: a killed process's completed writes to a file are all there, while
+ * what it wrote to a pipe just before SIGKILL is not always read back by the JDK.
  *
  * <p>Message ids are {@code r<round>-t<thread>-<n>}; what happens to a message, step by step, and
  * what it holds after each step, is a pure function of its id ({@link #steps}, {@link #expected},
@@ -34,6 +37,7 @@ public final class StoreCrashChild {
     static final int MAX_RECORD_BYTES = 1024 * 1024;
 
     private static final FileOutputStream STDOUT = new FileOutputStream(FileDescriptor.out);
+    private static FileOutputStream acks;
 
     private StoreCrashChild() {
     }
@@ -42,6 +46,7 @@ public final class StoreCrashChild {
         Path directory = Path.of(args[0]);
         int round = Integer.parseInt(args[1]);
         int threads = Integer.parseInt(args[2]);
+        acks = new FileOutputStream(args[3], true);
         JournalStore store = new JournalStore(directory, SEGMENT_BYTES, Long.MAX_VALUE, MAX_RECORD_BYTES);
         int[] recovered = {0};
         store.recover(m -> recovered[0]++);
@@ -71,7 +76,10 @@ public final class StoreCrashChild {
         byte[] bytes = (line + "\n").getBytes(StandardCharsets.US_ASCII);
         synchronized (STDOUT) {
             try {
-                STDOUT.write(bytes); // one write: a line is never interleaved with another
+                if (acks != null) {
+                    acks.write(bytes); // one write each: a line is never interleaved with another
+                }
+                STDOUT.write(bytes);
             } catch (IOException e) {
                 System.exit(4);
             }
