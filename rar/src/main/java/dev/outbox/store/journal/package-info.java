@@ -20,6 +20,9 @@
  *       (group commit, see {@link dev.outbox.store.journal.Journal}). A submit of a 4 KiB
  *       message costs one sequential write shared with every other submitter of the moment.</li>
  * </ul>
+ * Measured by {@code bench/run} on the 2-core development machine (2026-11-25, one run, same
+ * disk): the disk syncs 2,671 single 4 KiB appends a second; a spool directory takes 1,754
+ * messages a second from one writer and 9,022 from sixteen; this journal takes 2,946 and 15,066.
  *
  * <h2>Promises and how they are kept</h2>
  * <ul>

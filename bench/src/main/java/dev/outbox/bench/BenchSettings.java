@@ -1,0 +1,86 @@
+package dev.outbox.bench;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * The flags of one run of the harness, each with its default: what {@code bench/run} passes
+ * through to {@link StoreBenchmark}. Relative paths are taken from the working directory.
+ *
+ * <p>{@link #parse} reads {@code --name value} pairs; a later flag overrides an earlier one, so a
+ * script can put its defaults first and the user's flags after. {@link #USAGE} lists them.
+ *
+ * <p>Immutable. Misuse: an unknown flag, a missing value or a value out of range throws
+ * {@link IllegalArgumentException} naming the flag and the range.
+ *
+ * @param directory       where the scratch directory of the run is made (and deleted at the end):
+ *                        the disk being measured
+ * @param window          counted time of each rate: that many one-second turns, after {@link #warmUp()}
+ * @param submitters      threads of the concurrent runs (the issue's goal is stated for 16)
+ * @param backlog         messages of the backlog whose recovery is measured; 0 skips it
+ * @param backlogBytes    content size of each backlog message
+ * @param segmentBytes    journal segment size given to the store
+ * @param results         where the results table is written as well as printed
+ */
+record BenchSettings(Path directory, Duration window, int submitters, long backlog, int backlogBytes,
+                     long segmentBytes, Path results) {
+
+    static final String USAGE = """
+            Usage: bench/run [flags]   (or java -cp ... dev.outbox.bench.StoreBenchmark [flags])
+              --dir PATH              disk to measure: a scratch directory is made inside it and deleted at the end (default: bench/target)
+              --seconds N             counted seconds per rate, as one-second turns in rotation with the other rates (default 5, 1..600)
+              --submitters N          threads of the concurrent runs (default 16, 2..1024)
+              --backlog N             messages in the recovery backlog, 0 to skip (default 1000000)
+              --backlog-bytes N       content bytes of each backlog message (default 1024, 256..1048576)
+              --segment-mib N         journal segment size in MiB (default 64, 1..1024)
+              --results PATH          where the table is written too (default: bench/target/results.txt)
+            """;
+
+    /** Untimed first turn of each rate: JIT, file creation and the first segment roll stay out of the figures. */
+    Duration warmUp() {
+        return Duration.ofSeconds(1);
+    }
+
+    static BenchSettings parse(String[] args) {
+        Path directory = Path.of("target");
+        long seconds = 5;
+        long submitters = 16;
+        long backlog = 1_000_000;
+        long backlogBytes = 1024;
+        long segmentMib = 64;
+        Path results = Path.of("target", "results.txt");
+        for (int i = 0; i < args.length; i++) {
+            String flag = args[i];
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException("flag " + flag + " needs a value");
+            }
+            String value = args[++i];
+            switch (flag) {
+                case "--dir" -> directory = Path.of(value);
+                case "--seconds" -> seconds = number(flag, value, 1, 600);
+                case "--submitters" -> submitters = number(flag, value, 2, 1024);
+                case "--backlog" -> backlog = number(flag, value, 0, 100_000_000);
+                case "--backlog-bytes" -> backlogBytes = number(flag, value, 256, 1024 * 1024);
+                case "--segment-mib" -> segmentMib = number(flag, value, 1, 1024);
+                case "--results" -> results = Path.of(value);
+                default -> throw new IllegalArgumentException("unknown flag " + flag);
+            }
+        }
+        return new BenchSettings(directory, Duration.ofSeconds(seconds), (int) submitters, backlog, (int) backlogBytes,
+                segmentMib * 1024 * 1024, results);
+    }
+
+    private static long number(String flag, String value, long min, long max) {
+        long n;
+        try {
+            n = Long.parseLong(value.replace("_", ""));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "flag %s: '%s' is not a whole number", flag, value), e);
+        }
+        if (n < min || n > max) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "flag %s: %d is outside %d..%d", flag, n, min, max));
+        }
+        return n;
+    }
+}
