@@ -79,6 +79,8 @@ final class Journal implements AutoCloseable {
     private boolean writing;
     private int lastBatchSize;
     private Thread gatherer;
+    /** Set by the writer of the moment, read and cleared by it after its turn. */
+    private boolean interruptedWhileGathering;
     private volatile long lastSyncNanos;
 
     /** The longest the writer waits for company before it writes (see {@link #gather}). */
@@ -166,6 +168,7 @@ final class Journal implements AutoCloseable {
             position = next;
         }
         segment.size = size;
+        segment.counted = size;
         totalBytes.addAndGet(size);
     }
 
@@ -255,6 +258,8 @@ final class Journal implements AutoCloseable {
                 }
                 if (myTurn) {
                     writeQueued();
+                    interrupted |= interruptedWhileGathering;
+                    interruptedWhileGathering = false;
                     continue;
                 }
                 LockSupport.park(this);
@@ -332,6 +337,9 @@ final class Journal implements AutoCloseable {
         long deadline = System.nanoTime() + window;
         for (long left = window; left > 0; left = deadline - System.nanoTime()) {
             LockSupport.parkNanos(this, left);
+            if (Thread.interrupted()) {
+                interruptedWhileGathering = true; // parkNanos would not wait again with the flag set
+            }
             synchronized (lock) {
                 if (queued.size() >= lastBatchSize) {
                     break;
@@ -388,6 +396,7 @@ final class Journal implements AutoCloseable {
             written += channel.write(buffers);
         }
         totalBytes.addAndGet(bytes);
+        current.counted += bytes; // only what was written: a failed write leaves the total true
         pending.clear();
     }
 
@@ -400,6 +409,7 @@ final class Journal implements AutoCloseable {
         Path file = directory.resolve(String.format("%016x%s", id, SUFFIX));
         current = Segment.create(file, id);
         totalBytes.addAndGet(SEGMENT_HEADER);
+        current.counted = SEGMENT_HEADER;
         segments.put(id, current);
         syncDirectory();
     }
@@ -439,7 +449,7 @@ final class Journal implements AutoCloseable {
             }
         }
         segments.remove(id);
-        totalBytes.addAndGet(-segment.size);
+        totalBytes.addAndGet(-segment.counted);
         try {
             segment.channel.close();
             Files.deleteIfExists(segment.file);
@@ -561,6 +571,8 @@ final class Journal implements AutoCloseable {
         final long id;
         volatile FileChannel channel;
         volatile long size;
+        /** Bytes of this segment counted in the journal's total: what was written, not what was planned. */
+        volatile long counted;
 
         private Segment(Path file, long id, FileChannel channel, long size) {
             this.file = file;

@@ -184,7 +184,13 @@ public final class JournalStore implements MessageStore {
         checkRoom(message.id(), Journal.SEGMENT_HEADER + Journal.RECORD_HEADER + body.remaining());
         adding.readLock().lock();
         try {
-            Journal.Position position = append(body, message.id(), "add");
+            Journal.Position position;
+            try {
+                position = append(body, message.id(), "add");
+            } catch (StoreException e) {
+                refuseIfDiskFull(message.id(), e); // another writer may have filled the disk since the last check
+                throw e;
+            }
             Entry entry = new Entry(message, position, body.capacity() - content.length, content.length);
             index.put(message.id(), entry);
             count(live, position.segment(), 1);
@@ -268,6 +274,19 @@ public final class JournalStore implements MessageStore {
         if (usable < recordBytes + DISK_RESERVE_BYTES) {
             throw new QueueFullException("message " + id + " not queued: the disk of " + directory + " has " + usable
                     + " bytes free, and Outbox keeps " + DISK_RESERVE_BYTES + " in reserve");
+        }
+    }
+
+    private void refuseIfDiskFull(String id, StoreException failure) throws QueueFullException {
+        try {
+            long free = fileStore.getUsableSpace();
+            usable = null; // ask again next time
+            if (free < DISK_RESERVE_BYTES) {
+                throw new QueueFullException("message " + id + " not queued: the disk of " + directory + " is full (" + free
+                        + " bytes free; Outbox keeps " + DISK_RESERVE_BYTES + " in reserve): " + failure.getMessage());
+            }
+        } catch (IOException e) {
+            failure.addSuppressed(e);
         }
     }
 
