@@ -319,7 +319,10 @@ public final class MailQueue {
         }
         List<RecipientOutcome> outcomes;
         try {
-            outcomes = connection.send(Envelope.of(message.envelope().reversePath(), addresses), store.content(message.id()));
+            // The message's own envelope when every recipient goes (the usual case): no second check of its addresses.
+            Envelope envelope = addresses.size() == message.recipientCount()
+                    ? message.envelope() : Envelope.of(message.envelope().reversePath(), addresses);
+            outcomes = connection.send(envelope, store.content(message.id()));
         } catch (IOException | RuntimeException e) {
             // Whatever went wrong, the recipients taken in flight must come out of it deferred.
             LOG.log(Level.SEVERE, "Outbox could not send message " + message.id() + "; it is deferred", e);
