@@ -46,6 +46,7 @@ public class OutboxManagedConnectionFactory implements ManagedConnectionFactory,
     }
 
     @Override
+    @SuppressWarnings("rawtypes") // the JCA interface declares a raw Set
     public ManagedConnection matchManagedConnections(Set connections, Subject subject, ConnectionRequestInfo info) {
         for (Object candidate : connections) {
             if (candidate instanceof OutboxManagedConnection connection && connection.factory() == this) {
