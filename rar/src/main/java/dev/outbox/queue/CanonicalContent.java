@@ -5,6 +5,7 @@ import dev.outbox.api.MessageRejectedException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
@@ -70,7 +71,9 @@ public final class CanonicalContent {
     /** A byte-at-a-time state machine, so that the content is copied once. */
     private static final class Scanner {
         private final long maxBytes;
-        private final ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
+        // A plain array, not a ByteArrayOutputStream: its write(int) is synchronized, a lock per byte.
+        private byte[] out = new byte[4096];
+        private int size;
         private final StringBuilder fieldName = new StringBuilder();
         private final Set<String> headerNames = new HashSet<>();
         private boolean pendingCr;
@@ -151,10 +154,13 @@ public final class CanonicalContent {
         }
 
         private void write(byte b) throws MessageRejectedException {
-            if (out.size() >= maxBytes) {
+            if (size >= maxBytes) {
                 throw reject("it is larger than the limit of " + maxBytes + " bytes");
             }
-            out.write(b);
+            if (size == out.length) {
+                out = Arrays.copyOf(out, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(out.length * 2L, 4096)));
+            }
+            out[size++] = b;
         }
 
         CanonicalContent finish() throws MessageRejectedException {
@@ -162,10 +168,10 @@ public final class CanonicalContent {
                 pendingCr = false;
                 endLine();
             }
-            if (out.size() == 0) {
+            if (size == 0) {
                 throw reject("it is empty");
             }
-            return new CanonicalContent(out.toByteArray(), Set.copyOf(headerNames));
+            return new CanonicalContent(Arrays.copyOf(out, size), Set.copyOf(headerNames));
         }
 
         private static MessageRejectedException reject(String defect) {
