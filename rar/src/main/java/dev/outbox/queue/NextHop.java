@@ -20,7 +20,7 @@ public record NextHop(String host, int port) {
         for (int i = 0; i < host.length(); i++) {
             char c = host.charAt(i);
             if (!(Character.isLetterOrDigit(c) && c < 0x80) && c != '.' && c != '-' && c != ':') {
-                throw new IllegalArgumentException("next hop host \"" + host.replaceAll("\\p{Cntrl}", "?")
+                throw new IllegalArgumentException("next hop host \"" + printable(host)
                         + "\" has '" + (Character.isISOControl(c) ? "?" : c) + "', which no host name or address has");
             }
         }
@@ -38,7 +38,7 @@ public record NextHop(String host, int port) {
             throw new IllegalArgumentException("next hop is empty: expected host:port");
         }
         String value = text.strip();
-        String shown = value.replaceAll("\\p{Cntrl}", "?"); // for messages: a raw CR or LF would forge a log line
+        String shown = printable(value);
         String host = value;
         String port = null;
         if (value.startsWith("[")) {
@@ -68,8 +68,13 @@ public record NextHop(String host, int port) {
             return new NextHop(host, Integer.parseInt(port));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("next hop \"" + shown + "\" has port \""
-                    + port.replaceAll("\\p{Cntrl}", "?") + "\", which is not a number");
+                    + printable(port) + "\", which is not a number");
         }
+    }
+
+    /** Text for an error message: a raw CR or LF in it would forge a log line. */
+    static String printable(String text) {
+        return text.replaceAll("\\p{Cntrl}", "?");
     }
 
     @Override

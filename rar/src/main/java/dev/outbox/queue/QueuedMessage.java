@@ -6,16 +6,14 @@ import dev.outbox.store.RecipientChange;
 import dev.outbox.store.RecipientStatus;
 import dev.outbox.store.StoredMessage;
 
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * A message in the queue: its envelope and, per recipient, state, due time, attempts and
  * transfer queue. Its content stays in the store.
  *
  * <p>Every change of a recipient's state is a verb here ({@link #takeInFlight},
- * {@link #deliver}, {@link #defer}, {@link #bounce}, {@link #expire}, {@link #merge},
- * {@link #requeue}) that checks the state it starts from and throws
+ * {@link #deliver}, {@link #defer}, {@link #bounce}, {@link #expire}, {@link #merge})
+ * that checks the state it starts from and throws
  * {@link IllegalStateException} naming the current one, so an impossible transition fails
  * loudly instead of corrupting the queue. A verb whose result must survive a crash returns the
  * {@link RecipientChange} the caller persists before it lets go of the message's lock.
@@ -113,12 +111,6 @@ public final class QueuedMessage {
         slots[recipient] = slot(RecipientState.IN_FLIGHT, due(recipient), attempts(recipient));
     }
 
-    /** IN_FLIGHT back to QUEUED, for an attempt that never reached the network. Not persisted. */
-    void requeue(int recipient) {
-        require(recipient, RecipientState.IN_FLIGHT, "requeue");
-        slots[recipient] = slot(RecipientState.QUEUED, due(recipient), attempts(recipient));
-    }
-
     /** IN_FLIGHT to DELIVERED. */
     RecipientChange deliver(int recipient) {
         require(recipient, RecipientState.IN_FLIGHT, "deliver");
@@ -156,15 +148,6 @@ public final class QueuedMessage {
     void merge(int recipient) {
         require(recipient, RecipientState.DEFERRED, "merge");
         slots[recipient] = slot(RecipientState.QUEUED, 0, attempts(recipient));
-    }
-
-    /** The store's view of every recipient, for a new message. */
-    List<RecipientStatus> statuses() {
-        List<RecipientStatus> statuses = new ArrayList<>(slots.length);
-        for (int i = 0; i < slots.length; i++) {
-            statuses.add(new RecipientStatus(state(i), due(i), attempts(i)));
-        }
-        return statuses;
     }
 
     private RecipientChange set(int recipient, RecipientState state, long dueMillis) {

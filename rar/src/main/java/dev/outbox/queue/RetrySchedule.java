@@ -23,10 +23,6 @@ public final class RetrySchedule {
         this.waits = List.copyOf(waits);
     }
 
-    public static RetrySchedule of(Duration... waits) {
-        return new RetrySchedule(List.of(waits));
-    }
-
     public static RetrySchedule parse(String text) {
         List<Duration> waits = new ArrayList<>();
         for (String part : text.split(",")) {

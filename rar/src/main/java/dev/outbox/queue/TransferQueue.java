@@ -90,11 +90,6 @@ public final class TransferQueue {
         return retryAtMillis > nowMillis ? null : ready.pollFirst();
     }
 
-    /** Puts an entry a connection took back at the head, for the next connection. */
-    synchronized void returnReady(QueuedMessage message) {
-        ready.addFirst(message);
-    }
-
     /** Removes and returns the scheduled entries due at {@code nowMillis}. */
     synchronized List<QueuedMessage> pollDue(long nowMillis) {
         List<QueuedMessage> due = new ArrayList<>();

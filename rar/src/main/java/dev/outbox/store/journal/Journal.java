@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -66,7 +67,6 @@ final class Journal implements AutoCloseable {
     private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
     private long corrupt;
     private final AtomicLong totalBytes = new AtomicLong();
-    private final AtomicLong syncs = new AtomicLong();
     /**
      * The highest segment id ever seen here, set-aside ones included, so that ids never repeat
      * even when every segment was reclaimed: a set-aside file is named after its segment.
@@ -373,12 +373,6 @@ final class Journal implements AutoCloseable {
         }
         flush(pending, pendingFrom);
         current.channel.force(false);
-        syncs.incrementAndGet();
-    }
-
-    /** Data syncs done since open: with {@link #append}s counted elsewhere, the batch size. */
-    long syncCount() {
-        return syncs.get();
     }
 
     private void flush(List<ByteBuffer> pending, long at) throws IOException {
@@ -462,6 +456,16 @@ final class Journal implements AutoCloseable {
     /** Segment ids, oldest first. */
     List<Long> segmentIds() {
         return List.copyOf(segments.keySet());
+    }
+
+    int segmentCount() {
+        return segments.size();
+    }
+
+    /** The oldest segment's id, or -1 when there is none. */
+    long oldestSegment() {
+        Map.Entry<Long, Segment> first = segments.firstEntry();
+        return first == null ? -1 : first.getKey();
     }
 
     /** The segment new records go to, or -1 before the first append. */

@@ -87,12 +87,8 @@ final class JournalRecords {
         return body.get(0);
     }
 
-    static Message decodeMessage(ByteBuffer body) {
-        return decodeMessage(body, null);
-    }
-
     /**
-     * Decodes a MESSAGE record; with {@code senders}, a reverse path seen before is shared
+     * Decodes a MESSAGE record; a reverse path already in {@code senders} is shared
      * instead of kept once per message (an application sends from few addresses, and a backlog
      * of a million messages would otherwise hold a million copies of them).
      */
@@ -102,13 +98,11 @@ final class JournalRecords {
         long submit = body.getLong();
         long expiry = body.getLong();
         String reversePath = getString(body);
-        if (senders != null) {
-            String known = senders.get(reversePath);
-            if (known != null) {
-                reversePath = known;
-            } else if (senders.size() < MAX_SHARED_SENDERS) {
-                senders.put(reversePath, reversePath);
-            }
+        String known = senders.get(reversePath);
+        if (known != null) {
+            reversePath = known;
+        } else if (senders.size() < MAX_SHARED_SENDERS) {
+            senders.put(reversePath, reversePath);
         }
         int n = count(body);
         List<String> addresses = new ArrayList<>(n);

@@ -335,11 +335,15 @@ public final class JournalStore implements MessageStore {
      * while an add that wrote to it has yet to count itself live there.
      */
     private void reclaim() {
-        if (journal.segmentIds().size() < 2) {
+        if (journal.segmentCount() < 2) {
             return; // only the segment being written: nothing to reclaim, and no lock to take
         }
         synchronized (reclaiming) {
             relocateOldestIfMostlyDead();
+            long oldest = journal.oldestSegment();
+            if (oldest == journal.currentSegment() || value(live, oldest) > 0) {
+                return; // nothing to delete: no need to hold up submits (checked again under the lock)
+            }
             adding.writeLock().lock();
             try {
                 deleteDeadSegments();
