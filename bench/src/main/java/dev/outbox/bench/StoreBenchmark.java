@@ -71,8 +71,15 @@ public final class StoreBenchmark {
     }
 
     /** The rates of the throughput phase, all taken in turns ({@link Interleaved}). */
-    private record Throughput(Interleaved.Lane fsync, Interleaved.Lane fsyncLarge, Interleaved.Lane spool, Interleaved.Lane spoolMany,
+    private record Throughput(Interleaved.Lane fsync, Interleaved.Lane fsyncLarge, Interleaved.Lane overwrite, Interleaved.Lane bound,
+                              Interleaved.Lane boundLarge, Interleaved.Lane spool, Interleaved.Lane spoolMany,
                               List<Interleaved.Lane> submits, double othersShare) {
+
+        /** Records per second the disk takes when each sync carries as many records as there are submitters. */
+        double boundPerSecond(int bytesEach) {
+            Interleaved.Lane lane = bytesEach == SMALL ? bound : boundLarge;
+            return lane.rate().perSecond() * lane.bytesEach / bytesEach;
+        }
     }
 
     private static Report run(BenchSettings settings) throws Exception {
@@ -110,9 +117,15 @@ public final class StoreBenchmark {
         SampleMail large = SampleMail.ofSize(LARGE);
         Interleaved turns = new Interleaved();
         Interleaved.Lane fsync = turns.lane("raw fsync, 4 KiB", 1, SMALL,
-                FsyncBaseline.operations(scratch.root().resolve("fsync-4k.dat"), small.content()));
+                FsyncBaseline.appends(scratch.root().resolve("fsync-4k.dat"), small.content()));
         Interleaved.Lane fsyncLarge = turns.lane("raw fsync, 64 KiB", 1, LARGE,
-                FsyncBaseline.operations(scratch.root().resolve("fsync-64k.dat"), large.content()));
+                FsyncBaseline.appends(scratch.root().resolve("fsync-64k.dat"), large.content()));
+        Interleaved.Lane overwrite = turns.lane("raw fsync, 4 KiB, preallocated", 1, SMALL,
+                FsyncBaseline.overwrites(scratch.root().resolve("overwrite-4k.dat"), small.content(), 1));
+        Interleaved.Lane bound = turns.lane("raw fsync, " + many + " x 4 KiB, preallocated", 1, many * SMALL,
+                FsyncBaseline.overwrites(scratch.root().resolve("bound-4k.dat"), small.content(), many));
+        Interleaved.Lane boundLarge = turns.lane("raw fsync, " + many + " x 64 KiB, preallocated", 1, many * LARGE,
+                FsyncBaseline.overwrites(scratch.root().resolve("bound-64k.dat"), large.content(), many));
         Interleaved.Lane spool = turns.lane("spool, 1 writer", 1, SMALL,
                 SpoolBaseline.operations(scratch.fresh("spool-1"), small.content()));
         Interleaved.Lane spoolMany = turns.lane("spool, " + many + " writers", many, SMALL,
@@ -143,7 +156,7 @@ public final class StoreBenchmark {
                 scratch.delete(file);
             }
         }
-        return new Throughput(fsync, fsyncLarge, spool, spoolMany, submits, othersShare);
+        return new Throughput(fsync, fsyncLarge, overwrite, bound, boundLarge, spool, spoolMany, submits, othersShare);
     }
 
     private static void describe(Report report, BenchSettings settings, Scratch scratch) throws IOException {
@@ -202,6 +215,17 @@ public final class StoreBenchmark {
                         Report.whole(throughput.fsync().fastestSlice()), cpu(fsync)));
         report.row("raw fsync, 1 writer, 64 KiB appends", Report.whole(fsyncLarge.perSecond()), "writes/s",
                 String.format(Locale.ROOT, "%s the 4 KiB rate; %s MiB/s", Report.times(fsyncLarge.times(fsync)), Report.decimal(fsyncLarge.mibPerSecond(), 1)));
+        Rate overwrite = throughput.overwrite().rate();
+        report.row("raw fsync, 1 writer, 4 KiB into preallocated space", Report.whole(overwrite.perSecond()), "writes/s",
+                String.format(Locale.ROOT, "%s raw fsync: the best one writer gets, as a sync then flushes data only; the journal writes so",
+                        Report.times(overwrite.times(fsync))));
+        for (int bytes : new int[]{SMALL, LARGE}) {
+            double records = throughput.boundPerSecond(bytes);
+            report.row(String.format(Locale.ROOT, "raw fsync, 1 writer, %d x %d KiB per sync, preallocated", many, bytes / 1024),
+                    Report.whole(records), "records/s",
+                    String.format(Locale.ROOT, "%s raw fsync; %s MiB/s: the most %d submitters can get, if every sync carried all %d records and nothing else took time",
+                            Report.times(records / fsync.perSecond()), Report.decimal(records * bytes / (1024.0 * 1024.0), 1), many, many));
+        }
         report.section("The alternative design: spool directory, a file per message, fsync file + directory");
         for (Interleaved.Lane lane : List.of(throughput.spool(), throughput.spoolMany())) {
             Rate rate = lane.rate();
@@ -234,9 +258,13 @@ public final class StoreBenchmark {
                 continue;
             }
             double ratio = lane.rate().times(fsync);
+            double bound = throughput.boundPerSecond(lane.bytesEach);
             report.row(String.format(Locale.ROOT, "goal: %d submitters >= %.0fx raw fsync, %d KiB", many, GOAL_TIMES_FSYNC, lane.bytesEach / 1024),
                     ratio >= GOAL_TIMES_FSYNC ? "MET" : "NOT MET", "",
-                    String.format(Locale.ROOT, "%s raw fsync; needs %s submits/s", Report.times(ratio), Report.whole(GOAL_TIMES_FSYNC * fsync.perSecond())));
+                    String.format(Locale.ROOT, "%s raw fsync, needs %s submits/s; %s the preallocated single-writer rate; %.0f%% of the disk's bound for %d submitters (%s raw fsync)",
+                            Report.times(ratio), Report.whole(GOAL_TIMES_FSYNC * fsync.perSecond()),
+                            Report.times(lane.rate().times(throughput.overwrite().rate())), 100 * lane.rate().perSecond() / bound, many,
+                            Report.times(bound / fsync.perSecond())));
         }
     }
 

@@ -29,15 +29,25 @@ import java.util.zip.CRC32C;
  * the caller no longer needs. New records always go to a new segment opened after the scan,
  * so nothing is ever written after a torn tail.
  *
- * <p>Group commit: callers of {@link #append} queue their records; whichever caller finds no
- * write under way becomes the writer for everything queued so far (after a short commit
- * window when the last batch had company), writes it with one sync and wakes the rest.
- * Concurrent submitters thus share one fsync, and no thread of the journal's own exists.
+ * <p>Group commit: callers of {@link #append} queue their records; whichever caller finds the
+ * write turn free becomes the writer for everything queued so far (after a short commit window
+ * when the last batch had company): it writes the batch into the segment, hands the turn on,
+ * then syncs the batch and wakes its callers. The next writer gathers and writes the next batch
+ * while the last one syncs, so up to {@link #SYNC_SLOTS} syncs are in flight: on a disk that
+ * serves two flushes at once that is nearly twice the batches, and the time submitters need to
+ * come back after a sync is no longer time the disk sits idle. A sync covers every page of the
+ * file written before it, so batches may finish in any order. No thread of the journal's own
+ * exists.
+ *
+ * <p>Segments are preallocated ({@link Segment#prepare}): a writer that rolls to a new segment
+ * takes the spare file prepared earlier, and once its batch is synced prepares the next spare,
+ * beside the other writers.
  *
  * <p>Record layout: magic (4 bytes), body length (4), CRC32C of the length and body (4), body.
  * A record whose magic, length or checksum does not hold is set aside: its bytes are copied to
  * {@code corrupt/} beside the segments, it is reported once, and the scan resumes at the next
- * record that does hold.
+ * record that does hold. Zeros are unwritten space: at the end of a segment they end it, and
+ * between records (a batch that a crash cut off while a later one was synced) they are skipped.
  *
  * <p>Threading: append, read and delete are safe from any thread; scan must finish before the
  * first append. Misuse: append after close throws {@link StoreException}.
@@ -51,6 +61,21 @@ final class Journal implements AutoCloseable {
     static final long SEGMENT_MAGIC = 0x4F5554424F584A31L; // "OUTBOXJ1"
     static final int SEGMENT_HEADER = 16;
     private static final String SUFFIX = ".journal";
+    private static final String SPARE = "next.spare";
+
+    /** Batches synced at once; more than two gained nothing on the disks measured (see bench/). */
+    static final int SYNC_SLOTS = 2;
+
+    /** The longest the writer waits for company before it writes (see {@link #gather}). */
+    static final long MAX_WINDOW_NANOS = 300_000;
+
+    /**
+     * A run of zeros at least this long at the end of a torn tail is unwritten, preallocated
+     * space, not part of the torn record: it is not copied when the record is set aside.
+     */
+    private static final int UNWRITTEN_TAIL = 4096;
+
+    private static final ByteBuffer ZERO_CHUNK = ByteBuffer.allocate(64 * 1024).asReadOnlyBuffer();
 
     /** Where a record starts: its segment and the offset of its header in that file. */
     record Position(long segment, long offset) {
@@ -61,9 +86,13 @@ final class Journal implements AutoCloseable {
         void record(Position position, ByteBuffer body);
     }
 
+    /** The spare segment file: none, being prepared by some thread, or ready to be taken. */
+    private enum Spare { NONE, PREPARING, READY }
+
     private final Path directory;
     private final long segmentBytes;
     private final int maxRecordBytes;
+    private final Path spareFile;
     private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
     private long corrupt;
     private final AtomicLong totalBytes = new AtomicLong();
@@ -76,26 +105,25 @@ final class Journal implements AutoCloseable {
     // Group commit: guarded by lock.
     private final Object lock = new Object();
     private List<Append> queued = new ArrayList<>();
+    /** Someone holds the write turn: gathers, writes into the segment, takes a sync slot. */
     private boolean writing;
+    private final boolean[] slotBusy = new boolean[SYNC_SLOTS];
     private int lastBatchSize;
     private Thread gatherer;
-    /** Set by the writer of the moment, read and cleared by it after its turn. */
-    private boolean interruptedWhileGathering;
+    private Spare spare = Spare.NONE;
+    private boolean closed;
     private volatile long lastSyncNanos;
 
-    /** The longest the writer waits for company before it writes (see {@link #gather}). */
-    static final long MAX_WINDOW_NANOS = 300_000;
-    /** Batches one writer writes in a row before it hands the turn on. */
-    static final int WRITER_ROUNDS = 4;
-    private boolean closed;
-
-    // Touched only by the writer of the moment.
+    // Touched only by the holder of the write turn.
     private Segment current;
+    /** An interrupt that came while the writer waited; reported to its caller after the turn. */
+    private boolean writerInterrupted;
 
     Journal(Path directory, long segmentBytes, int maxRecordBytes) {
         this.directory = directory;
         this.segmentBytes = segmentBytes;
         this.maxRecordBytes = maxRecordBytes;
+        this.spareFile = directory.resolve(SPARE);
         try {
             Files.createDirectories(directory);
         } catch (IOException e) {
@@ -112,11 +140,16 @@ final class Journal implements AutoCloseable {
             throw new StoreException("cannot list journal directory " + directory + ": " + e.getMessage(), e);
         }
         highestSegmentId = highestSetAside();
+        try {
+            Files.deleteIfExists(spareFile); // a spare being prepared when the server stopped: never holds records
+        } catch (IOException e) {
+            throw new StoreException("cannot delete " + spareFile + ": " + e.getMessage(), e);
+        }
         for (Path file : files) {
             long id = Long.parseUnsignedLong(file.getFileName().toString().replace(SUFFIX, ""), 16);
             highestSegmentId = Math.max(highestSegmentId, id);
             try {
-                Segment segment = Segment.openForRead(file, id);
+                Segment segment = Segment.openForRead(file, id, SYNC_SLOTS);
                 if (segment == null) {
                     setAside(file, 0, Files.size(file), "a segment without a valid header");
                     Files.delete(file);
@@ -145,14 +178,20 @@ final class Journal implements AutoCloseable {
         }
     }
 
-    /** Scans one segment through a read-only mapping: no copy and no system call per record. */
+    /**
+     * Scans one segment through a read-only mapping: no copy and no system call per record. The
+     * segment will not be written again, so it is cut back to its last sound record: a torn tail
+     * is set aside first, unwritten preallocated space just goes.
+     */
     private void scan(Segment segment, Visitor visitor) throws IOException {
-        long size = segment.channel.size();
-        if (size > Integer.MAX_VALUE) {
-            throw new IOException("journal segment " + segment.file + " is " + size + " bytes, more than a segment can be");
+        long fileSize = segment.channel.size();
+        if (fileSize > Integer.MAX_VALUE) {
+            throw new IOException("journal segment " + segment.file + " is " + fileSize + " bytes, more than a segment can be");
         }
+        int size = (int) fileSize;
         ByteBuffer map = segment.channel.map(FileChannel.MapMode.READ_ONLY, 0, size);
         int position = SEGMENT_HEADER;
+        int end = size;
         while (position < size) {
             ByteBuffer body = recordAt(map, position);
             if (body != null) {
@@ -160,16 +199,85 @@ final class Journal implements AutoCloseable {
                 position += RECORD_HEADER + body.capacity();
                 continue;
             }
-            int next = position + 1;
-            while (next < size && recordAt(map, next) == null) {
-                next++;
+            int next = nextRecord(map, position + 1);
+            if (next < 0) {
+                int written = endOfNonZero(map, position);
+                if (written > position) {
+                    int torn = size - written >= UNWRITTEN_TAIL ? written : size;
+                    setAside(segment.file, position, torn, "a torn or corrupt record at the end");
+                }
+                end = position;
+                break;
             }
-            setAside(segment.file, position, next, next == size ? "a torn or corrupt record at the end" : "a corrupt record");
+            if (nextNonZero(map, position) >= next) {
+                int from = position;
+                LOG.warning(() -> "Outbox journal: " + (next - from) + " bytes of zeros between records in " + segment.file
+                        + " at bytes " + from + ".." + next + " were skipped: a batch that a crash cut off before it was acknowledged"
+                        + " (or space the disk lost)");
+            } else {
+                setAside(segment.file, position, next, "a corrupt record");
+            }
             position = next;
         }
-        segment.size = size;
-        segment.counted = size;
-        totalBytes.addAndGet(size);
+        if (end < size) {
+            try (FileChannel cut = FileChannel.open(segment.file, StandardOpenOption.WRITE)) {
+                cut.truncate(end);
+                cut.force(true);
+            }
+        }
+        segment.size = end;
+        segment.counted = end;
+        totalBytes.addAndGet(end);
+    }
+
+    /** The offset of the next sound record at or after {@code from}, or -1; skips zeros quickly. */
+    private int nextRecord(ByteBuffer map, int from) {
+        int size = map.limit();
+        for (int at = from; at + RECORD_HEADER <= size; ) {
+            if (map.get(at) == 0) { // no record starts with a zero: its magic does not
+                at = nextNonZero(map, at);
+                if (at < 0) {
+                    return -1;
+                }
+                continue;
+            }
+            if (recordAt(map, at) != null) {
+                return at;
+            }
+            at++;
+        }
+        return -1;
+    }
+
+    /** The first offset at or after {@code from} that holds a byte other than zero, or -1. */
+    private static int nextNonZero(ByteBuffer map, int from) {
+        int size = map.limit();
+        for (int at = from; at < size; ) {
+            int length = Math.min(ZERO_CHUNK.capacity(), size - at);
+            int mismatch = map.slice(at, length).mismatch(ZERO_CHUNK.slice(0, length));
+            if (mismatch >= 0) {
+                return at + mismatch;
+            }
+            at += length;
+        }
+        return -1;
+    }
+
+    /** The offset just after the last byte other than zero from {@code from} on, or {@code from} when all are zero. */
+    private static int endOfNonZero(ByteBuffer map, int from) {
+        for (int to = map.limit(); to > from; ) {
+            int length = Math.min(ZERO_CHUNK.capacity(), to - from);
+            int start = to - length;
+            if (map.slice(start, length).mismatch(ZERO_CHUNK.slice(0, length)) >= 0) {
+                int at = to - 1;
+                while (map.get(at) == 0) {
+                    at--;
+                }
+                return at + 1;
+            }
+            to = start;
+        }
+        return from;
     }
 
     /** The body of the sound record at {@code position} of {@code map}, or null if none starts there. */
@@ -234,6 +342,8 @@ final class Journal implements AutoCloseable {
         Append last = appends.get(appends.size() - 1);
         // Waiting parks on the caller's own record: only the writers of a finished batch wake,
         // not everyone queued (a shared monitor's notifyAll costs a context switch each).
+        // The interrupt flag stays clear meanwhile: an interrupt during channel I/O closes the
+        // channel for every thread.
         boolean interrupted = Thread.interrupted();
         try {
             synchronized (lock) {
@@ -251,15 +361,13 @@ final class Journal implements AutoCloseable {
                     if (last.done) {
                         break;
                     }
-                    if (!writing) {
+                    if (!writing && freeSlot() >= 0 && !queued.isEmpty()) {
                         writing = true;
                         myTurn = true;
                     }
                 }
                 if (myTurn) {
-                    writeQueued();
-                    interrupted |= interruptedWhileGathering;
-                    interruptedWhileGathering = false;
+                    interrupted |= takeTurn();
                     continue;
                 }
                 LockSupport.park(this);
@@ -277,53 +385,101 @@ final class Journal implements AutoCloseable {
         }
     }
 
-    /**
-     * The writer's turn: writes what is queued, wakes its callers, and goes on with what queued
-     * meanwhile (a few rounds at most, so that its own caller is not kept waiting long); then
-     * hands the turn to the first caller still queued. Runs with the interrupt flag clear: an
-     * interrupt during channel I/O closes the channel for every thread.
-     */
-    private void writeQueued() {
-        for (int round = 0; ; round++) {
-            gather();
-            List<Append> batch;
-            synchronized (lock) {
-                batch = queued;
-                queued = new ArrayList<>();
-                lastBatchSize = batch.size();
-            }
-            IOException failure = null;
-            try {
-                long started = System.nanoTime();
-                write(batch);
-                lastSyncNanos = System.nanoTime() - started;
-            } catch (IOException e) {
-                failure = e;
-                current = null; // the next writer starts a fresh segment after a partial write
-            }
-            for (Append done : batch) {
-                done.complete(failure);
-            }
-            synchronized (lock) {
-                if (queued.isEmpty() || round + 1 >= WRITER_ROUNDS || closed) {
-                    writing = false;
-                    if (!queued.isEmpty()) {
-                        LockSupport.unpark(queued.get(0).caller);
-                    }
-                    lock.notifyAll(); // for close(), which waits for the writer to finish
-                    return;
-                }
+    /** Whether a batch is being synced. Called under the lock. */
+    private boolean syncing() {
+        for (boolean busy : slotBusy) {
+            if (busy) {
+                return true;
             }
         }
+        return false;
+    }
+
+    /** A sync slot nobody holds, or -1. Called under the lock. */
+    private int freeSlot() {
+        for (int slot = 0; slot < SYNC_SLOTS; slot++) {
+            if (!slotBusy[slot]) {
+                return slot;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * The writer's turn, which its caller took with a sync slot free: gathers what is queued
+     * (its own records among it), writes it into the segment, hands the turn to the first
+     * caller still queued, then syncs the batch through its slot and wakes its callers. A
+     * writer that rolled to a new segment then prepares the next spare.
+     *
+     * @return whether the caller was interrupted meanwhile
+     */
+    private boolean takeTurn() {
+        gather();
+        List<Append> batch;
+        int slot;
+        synchronized (lock) {
+            batch = queued;
+            queued = new ArrayList<>();
+            lastBatchSize = batch.size();
+            slot = freeSlot();
+            slotBusy[slot] = true; // only the holder of the turn takes slots: one was free when it took the turn
+        }
+        Segment segment = null;
+        IOException failure = null;
+        boolean rolled = false;
+        try {
+            rolled = write(batch, slot);
+            segment = current;
+        } catch (IOException e) {
+            failure = e;
+            current = null; // the next writer starts a fresh segment after a partial write
+        }
+        boolean interrupted = writerInterrupted;
+        writerInterrupted = false;
+        synchronized (lock) {
+            writing = false;
+            if (segment != null) {
+                segment.syncing++;
+            }
+            if (!queued.isEmpty() && freeSlot() >= 0) {
+                LockSupport.unpark(queued.get(0).caller);
+            }
+        }
+        if (segment != null) {
+            long started = System.nanoTime();
+            try {
+                segment.syncChannel(slot).force(false);
+            } catch (IOException e) {
+                failure = e;
+                segment.broken = true; // what it holds after the failure is unknown: the next writer rolls
+            }
+            lastSyncNanos = System.nanoTime() - started;
+        }
+        for (Append done : batch) {
+            done.complete(failure);
+        }
+        synchronized (lock) {
+            slotBusy[slot] = false;
+            if (segment != null) {
+                segment.syncing--;
+            }
+            if (!writing && !queued.isEmpty()) {
+                LockSupport.unpark(queued.get(0).caller);
+            }
+            lock.notifyAll(); // for close() and delete(), which wait for syncs to end
+        }
+        if (rolled) {
+            interrupted |= prepareSpare();
+        }
+        return interrupted;
     }
 
     /**
      * The commit window. The writers released by the last sync submit again a few microseconds
      * after it; without a pause the new writer would take only those who queued during the
-     * sync, and the submitters would settle into two alternating halves, each sync carrying
-     * half of them. So when the last batch had company, the writer waits a moment (a third of
-     * the last sync, at most {@link #MAX_WINDOW_NANOS}) or until as many records as last time
-     * are queued. A lone submitter never waits.
+     * sync, and the batches would stay small. So when the last batch had company, the writer
+     * waits a moment (a third of the last sync, at most {@link #MAX_WINDOW_NANOS}) or until as
+     * many records as last time are queued. A lone submitter never waits.
      */
     private void gather() {
         long window;
@@ -338,7 +494,7 @@ final class Journal implements AutoCloseable {
         for (long left = window; left > 0; left = deadline - System.nanoTime()) {
             LockSupport.parkNanos(this, left);
             if (Thread.interrupted()) {
-                interruptedWhileGathering = true; // parkNanos would not wait again with the flag set
+                writerInterrupted = true; // parkNanos would not wait again with the flag set
             }
             synchronized (lock) {
                 if (queued.size() >= lastBatchSize) {
@@ -351,7 +507,15 @@ final class Journal implements AutoCloseable {
         }
     }
 
-    private void write(List<Append> batch) throws IOException {
+    /**
+     * Writes {@code batch} into the current segment, rolling to new ones as they fill; returns
+     * whether it rolled. {@code slot} is the sync slot the batch holds.
+     */
+    private boolean write(List<Append> batch, int slot) throws IOException {
+        boolean rolled = false;
+        if (current != null && current.broken) {
+            current = null;
+        }
         List<ByteBuffer> pending = new ArrayList<>(batch.size() * 2);
         long pendingFrom = 0;
         for (Append append : batch) {
@@ -359,7 +523,8 @@ final class Journal implements AutoCloseable {
             long total = RECORD_HEADER + (long) length;
             if (current == null || (current.size + total > segmentBytes && current.size > SEGMENT_HEADER)) {
                 flush(pending, pendingFrom);
-                roll();
+                roll(slot);
+                rolled = true;
             }
             if (pending.isEmpty()) {
                 pendingFrom = current.size;
@@ -372,7 +537,7 @@ final class Journal implements AutoCloseable {
             current.size += total;
         }
         flush(pending, pendingFrom);
-        current.channel.force(false);
+        return rolled;
     }
 
     private void flush(List<ByteBuffer> pending, long at) throws IOException {
@@ -394,18 +559,93 @@ final class Journal implements AutoCloseable {
         pending.clear();
     }
 
-    private void roll() throws IOException {
+    /**
+     * Starts the next segment in the spare file, or in a file prepared here when there is none.
+     * What this batch wrote into the last segment is synced first: the batch's own sync covers
+     * only the segment it ends in.
+     */
+    private void roll(int slot) throws IOException {
         if (current != null) {
-            current.channel.force(false);
+            current.syncChannel(slot).force(false);
+            cutBack(current);
         }
         long id = Math.max(highestSegmentId, segments.isEmpty() ? 0 : segments.lastKey()) + 1;
-        highestSegmentId = id;
         Path file = directory.resolve(String.format("%016x%s", id, SUFFIX));
-        current = Segment.create(file, id);
+        takeSpare();
+        Segment next = Segment.fromSpare(spareFile, file, id, SYNC_SLOTS);
+        highestSegmentId = id;
+        current = next;
         totalBytes.addAndGet(SEGMENT_HEADER);
         current.counted = SEGMENT_HEADER;
         segments.put(id, current);
         syncDirectory();
+    }
+
+    /**
+     * Gives back the unwritten space at the end of a segment no record will go to again. Not
+     * synced: should a crash undo it, the next scan takes the zeros for unwritten space.
+     */
+    private static void cutBack(Segment segment) {
+        try {
+            segment.channel.truncate(segment.size);
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "Outbox journal: could not cut " + segment.file + " back to its last record; the next start does", e);
+        }
+    }
+
+    /** Waits for a spare being prepared, or prepares one here when there is none. */
+    private void takeSpare() throws IOException {
+        synchronized (lock) {
+            while (spare == Spare.PREPARING) {
+                try {
+                    lock.wait();
+                } catch (InterruptedException e) {
+                    writerInterrupted = true;
+                }
+            }
+            if (spare == Spare.READY) {
+                spare = Spare.NONE;
+                return;
+            }
+            spare = Spare.PREPARING;
+        }
+        try {
+            Segment.prepare(spareFile, segmentBytes);
+        } finally {
+            synchronized (lock) {
+                spare = Spare.NONE;
+                lock.notifyAll();
+            }
+        }
+    }
+
+    /**
+     * Prepares the spare for the next roll unless one is there or under way. A failure only
+     * costs the next roll the time to prepare it then.
+     *
+     * @return whether the caller was interrupted meanwhile
+     */
+    private boolean prepareSpare() {
+        synchronized (lock) {
+            if (spare != Spare.NONE || closed) {
+                return false;
+            }
+            spare = Spare.PREPARING;
+        }
+        boolean interrupted = Thread.interrupted(); // keep the channel open, as in append
+        boolean ready = false;
+        try {
+            Segment.prepare(spareFile, segmentBytes);
+            ready = true;
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "Outbox journal: could not prepare " + spareFile + "; the next new segment is prepared when it is needed", e);
+        } finally {
+            synchronized (lock) {
+                spare = ready ? Spare.READY : Spare.NONE;
+                lock.notifyAll();
+            }
+        }
+        return interrupted | Thread.interrupted();
     }
 
     /** Reads {@code length} bytes from offset {@code from} of the body of the record at {@code position}. */
@@ -431,26 +671,32 @@ final class Journal implements AutoCloseable {
         }
     }
 
-    /** Deletes segment {@code id}, which must not be the one being written. */
-    void delete(long id) {
+    /**
+     * Deletes segment {@code id}, unless new records go there or a batch written there is still
+     * being synced.
+     *
+     * @return false when the segment was in use and stays
+     */
+    boolean delete(long id) {
         Segment segment = segments.get(id);
         if (segment == null) {
-            return;
+            return true;
         }
         synchronized (lock) {
-            if (segment == current) {
-                throw new IllegalStateException("journal segment " + id + " is the one being written");
+            if (segment == current || segment.syncing > 0) {
+                return false;
             }
+            segments.remove(id);
         }
-        segments.remove(id);
         totalBytes.addAndGet(-segment.counted);
         try {
-            segment.channel.close();
+            segment.close();
             Files.deleteIfExists(segment.file);
             syncDirectory();
         } catch (IOException e) {
             LOG.log(Level.WARNING, "Outbox journal: could not delete " + segment.file + "; it will be scanned again at the next start", e);
         }
+        return true;
     }
 
     /** Segment ids, oldest first. */
@@ -486,27 +732,45 @@ final class Journal implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits for the batches under way, then closes every segment. The segment being written is
+     * cut back to its last record and the spare is deleted, so a closed journal holds no
+     * unwritten space.
+     */
     @Override
     public void close() {
+        Segment last;
         synchronized (lock) {
             closed = true;
-            while (writing) {
+            boolean interrupted = false;
+            while (writing || syncing() || spare == Spare.PREPARING) {
                 try {
                     lock.wait();
                 } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
+                    interrupted = true;
                 }
             }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            last = current;
+        }
+        if (last != null && !last.broken) {
+            cutBack(last);
         }
         for (Segment segment : segments.values()) {
             try {
-                segment.channel.close();
+                segment.close();
             } catch (IOException e) {
                 LOG.log(Level.FINE, "closing " + segment.file, e);
             }
         }
         segments.clear();
+        try {
+            Files.deleteIfExists(spareFile);
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "Outbox journal: could not delete " + spareFile + "; the next start does", e);
+        }
     }
 
     private void syncDirectory() throws IOException {
@@ -522,7 +786,7 @@ final class Journal implements AutoCloseable {
         return (int) crc.getValue();
     }
 
-    private static void readFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
+    static void readFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
         while (buffer.hasRemaining()) {
             int n = channel.read(buffer, position);
             if (n < 0) {
@@ -530,15 +794,6 @@ final class Journal implements AutoCloseable {
             }
             position += n;
         }
-    }
-
-    private static long writeFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
-        long written = 0;
-        while (buffer.hasRemaining()) {
-            int n = channel.write(buffer, position + written);
-            written += n;
-        }
-        return written;
     }
 
     /** One caller's record on its way to disk. */
@@ -569,53 +824,4 @@ final class Journal implements AutoCloseable {
         }
     }
 
-    /** One segment file and its size. */
-    private static final class Segment {
-        final Path file;
-        final long id;
-        volatile FileChannel channel;
-        volatile long size;
-        /** Bytes of this segment counted in the journal's total: what was written, not what was planned. */
-        volatile long counted;
-
-        private Segment(Path file, long id, FileChannel channel, long size) {
-            this.file = file;
-            this.id = id;
-            this.channel = channel;
-            this.size = size;
-        }
-
-        /** Opens the file again after its channel was closed under a reader, for example by an interrupt. */
-        synchronized FileChannel reopen() throws IOException {
-            if (!channel.isOpen()) {
-                channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            }
-            return channel;
-        }
-
-        static Segment create(Path file, long id) throws IOException {
-            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            ByteBuffer header = ByteBuffer.allocate(SEGMENT_HEADER).putLong(SEGMENT_MAGIC).putLong(id).flip();
-            writeFully(channel, header, 0);
-            channel.force(true);
-            return new Segment(file, id, channel, SEGMENT_HEADER);
-        }
-
-        /** The segment, or null if its header is missing or wrong. */
-        static Segment openForRead(Path file, long id) throws IOException {
-            FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
-            ByteBuffer header = ByteBuffer.allocate(SEGMENT_HEADER);
-            if (channel.size() < SEGMENT_HEADER) {
-                channel.close();
-                return null;
-            }
-            readFully(channel, header, 0);
-            header.flip();
-            if (header.getLong() != SEGMENT_MAGIC || header.getLong() != id) {
-                channel.close();
-                return null;
-            }
-            return new Segment(file, id, channel, channel.size());
-        }
-    }
 }

@@ -373,7 +373,9 @@ public final class JournalStore implements MessageStore {
             if (segment == current || value(live, segment) > 0) {
                 return;
             }
-            journal.delete(segment);
+            if (!journal.delete(segment)) {
+                return; // a batch written there is still being synced: its adds have yet to count
+            }
             live.remove(segment);
             written.remove(segment);
         }
