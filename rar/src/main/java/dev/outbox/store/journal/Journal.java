@@ -86,8 +86,8 @@ final class Journal implements AutoCloseable {
         void record(Position position, ByteBuffer body);
     }
 
-    /** The spare segment file: none, being prepared by some thread, or ready to be taken. */
-    private enum Spare { NONE, PREPARING, READY }
+    /** The spare segment file: none, in some thread's hands (being prepared or made a segment), or ready. */
+    private enum Spare { NONE, BUSY, READY }
 
     private final Path directory;
     private final long segmentBytes;
@@ -149,7 +149,7 @@ final class Journal implements AutoCloseable {
             long id = Long.parseUnsignedLong(file.getFileName().toString().replace(SUFFIX, ""), 16);
             highestSegmentId = Math.max(highestSegmentId, id);
             try {
-                Segment segment = Segment.openForRead(file, id, SYNC_SLOTS);
+                Segment segment = Segment.openForRead(file, id);
                 if (segment == null) {
                     setAside(file, 0, Files.size(file), "a segment without a valid header");
                     Files.delete(file);
@@ -569,12 +569,10 @@ final class Journal implements AutoCloseable {
             current.syncChannel(slot).force(false);
             cutBack(current);
         }
-        long id = Math.max(highestSegmentId, segments.isEmpty() ? 0 : segments.lastKey()) + 1;
+        long id = highestSegmentId + 1; // every segment and set-aside file was seen by the scan
         Path file = directory.resolve(String.format("%016x%s", id, SUFFIX));
-        takeSpare();
-        Segment next = Segment.fromSpare(spareFile, file, id, SYNC_SLOTS);
+        current = segmentFromSpare(file, id);
         highestSegmentId = id;
-        current = next;
         totalBytes.addAndGet(SEGMENT_HEADER);
         current.counted = SEGMENT_HEADER;
         segments.put(id, current);
@@ -593,24 +591,29 @@ final class Journal implements AutoCloseable {
         }
     }
 
-    /** Waits for a spare being prepared, or prepares one here when there is none. */
-    private void takeSpare() throws IOException {
+    /**
+     * Turns the spare into segment {@code id} at {@code file}: waits while another thread has the
+     * spare file in hand, and prepares one here when none is ready. The spare stays BUSY until it
+     * is renamed, so no one prepares a new spare into the file while it becomes the segment.
+     */
+    private Segment segmentFromSpare(Path file, long id) throws IOException {
+        boolean ready;
         synchronized (lock) {
-            while (spare == Spare.PREPARING) {
+            while (spare == Spare.BUSY) {
                 try {
                     lock.wait();
                 } catch (InterruptedException e) {
                     writerInterrupted = true;
                 }
             }
-            if (spare == Spare.READY) {
-                spare = Spare.NONE;
-                return;
-            }
-            spare = Spare.PREPARING;
+            ready = spare == Spare.READY;
+            spare = Spare.BUSY;
         }
         try {
-            Segment.prepare(spareFile, segmentBytes);
+            if (!ready) {
+                Segment.prepare(spareFile, segmentBytes);
+            }
+            return Segment.fromSpare(spareFile, file, id);
         } finally {
             synchronized (lock) {
                 spare = Spare.NONE;
@@ -630,7 +633,7 @@ final class Journal implements AutoCloseable {
             if (spare != Spare.NONE || closed) {
                 return false;
             }
-            spare = Spare.PREPARING;
+            spare = Spare.BUSY;
         }
         boolean interrupted = Thread.interrupted(); // keep the channel open, as in append
         boolean ready = false;
@@ -743,7 +746,7 @@ final class Journal implements AutoCloseable {
         synchronized (lock) {
             closed = true;
             boolean interrupted = false;
-            while (writing || syncing() || spare == Spare.PREPARING) {
+            while (writing || syncing() || spare == Spare.BUSY) {
                 try {
                     lock.wait();
                 } catch (InterruptedException e) {

@@ -43,12 +43,12 @@ final class Segment {
     /** Batches written into this segment and not yet synced: guarded by the journal's lock. */
     int syncing;
 
-    private Segment(Path file, long id, FileChannel channel, long size, int syncSlots) {
+    private Segment(Path file, long id, FileChannel channel, long size) {
         this.file = file;
         this.id = id;
         this.channel = channel;
         this.size = size;
-        this.syncChannels = new FileChannel[syncSlots];
+        this.syncChannels = new FileChannel[Journal.SYNC_SLOTS];
     }
 
     /** Opens the file again after its channel was closed under a reader, for example by an interrupt. */
@@ -105,18 +105,18 @@ final class Segment {
      * syncs its header, then renames it. The caller syncs the directory before any record in it
      * is acknowledged.
      */
-    static Segment fromSpare(Path spare, Path file, long id, int syncSlots) throws IOException {
+    static Segment fromSpare(Path spare, Path file, long id) throws IOException {
         try (FileChannel channel = FileChannel.open(spare, StandardOpenOption.WRITE)) {
             writeFully(channel, header(id), 0);
             channel.force(false);
         }
         Files.move(spare, file, StandardCopyOption.ATOMIC_MOVE);
         FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        return new Segment(file, id, channel, Journal.SEGMENT_HEADER, syncSlots);
+        return new Segment(file, id, channel, Journal.SEGMENT_HEADER);
     }
 
     /** The segment, or null if its header is missing or wrong. */
-    static Segment openForRead(Path file, long id, int syncSlots) throws IOException {
+    static Segment openForRead(Path file, long id) throws IOException {
         FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
         ByteBuffer header = ByteBuffer.allocate(Journal.SEGMENT_HEADER);
         if (channel.size() < Journal.SEGMENT_HEADER) {
@@ -129,7 +129,7 @@ final class Segment {
             channel.close();
             return null;
         }
-        return new Segment(file, id, channel, channel.size(), syncSlots);
+        return new Segment(file, id, channel, channel.size());
     }
 
     private static ByteBuffer header(long id) {
