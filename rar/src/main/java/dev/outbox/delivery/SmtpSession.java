@@ -105,11 +105,11 @@ final class SmtpSession implements Deliverer.Connection {
             SMTPMessage message = new SMTPMessage(session, new ByteArrayInputStream(content));
             message.setEnvelopeFrom(envelope.isNullSender() ? "<>" : envelope.reversePath());
             transport.sendMessage(message, addresses);
-            return all(recipients, Status.DELIVERED, transport.getLastReturnCode(), transport.getLastServerResponse());
+            return RecipientOutcome.all(recipients, Status.DELIVERED, transport.getLastReturnCode(), transport.getLastServerResponse());
         } catch (SendFailedException e) {
             return classify(recipients, e);
         } catch (MessagingException e) {
-            return all(recipients, Status.DEFERRED, 0, describe(e));
+            return RecipientOutcome.all(recipients, Status.DEFERRED, 0, describe(e));
         }
     }
 
@@ -153,14 +153,6 @@ final class SmtpSession implements Deliverer.Connection {
             }
         }
         return result;
-    }
-
-    private static List<RecipientOutcome> all(List<String> recipients, Status status, int code, String reply) {
-        List<RecipientOutcome> outcomes = new ArrayList<>(recipients.size());
-        for (String recipient : recipients) {
-            outcomes.add(new RecipientOutcome(recipient, status, code, reply));
-        }
-        return outcomes;
     }
 
     /** The failure and its causes in one line, for a recipient whose attempt ended without a reply. */

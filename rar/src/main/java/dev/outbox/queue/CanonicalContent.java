@@ -158,7 +158,7 @@ public final class CanonicalContent {
                 throw reject("it is larger than the limit of " + maxBytes + " bytes");
             }
             if (size == out.length) {
-                out = Arrays.copyOf(out, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(out.length * 2L, 4096)));
+                out = Arrays.copyOf(out, (int) Math.min(Integer.MAX_VALUE - 8, out.length * 2L));
             }
             out[size++] = b;
         }

@@ -326,10 +326,7 @@ public final class MailQueue {
         } catch (IOException | RuntimeException e) {
             // Whatever went wrong, the recipients taken in flight must come out of it deferred.
             LOG.log(Level.SEVERE, "Outbox could not send message " + message.id() + "; it is deferred", e);
-            outcomes = new ArrayList<>();
-            for (String address : addresses) {
-                outcomes.add(new RecipientOutcome(address, RecipientOutcome.Status.DEFERRED, 0, "not sent: " + e));
-            }
+            outcomes = RecipientOutcome.all(addresses, RecipientOutcome.Status.DEFERRED, 0, "not sent: " + e);
         }
         boolean broken = connection.isBroken();
         long retryAt = broken ? enterRetry(queue, outcomes.get(0).reply()) : 0;
@@ -450,9 +447,10 @@ public final class MailQueue {
             return;
         }
         try {
-            store.update(message.id(), changes);
             if (message.isFinished()) {
-                store.remove(message.id());
+                store.remove(message.id()); // one durable write: the final statuses would go with the message
+            } else {
+                store.update(message.id(), changes);
             }
         } catch (StoreException e) {
             // The attempt happened; after a restart its recipients are simply tried again.

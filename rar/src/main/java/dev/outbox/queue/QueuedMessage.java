@@ -24,7 +24,6 @@ import dev.outbox.store.StoredMessage;
 public final class QueuedMessage {
 
     private final String id;
-    private final long submitMillis;
     private final long expiryMillis;
     private final Envelope envelope;
     /**
@@ -41,7 +40,6 @@ public final class QueuedMessage {
 
     QueuedMessage(StoredMessage stored, TransferQueue[] queues) {
         this.id = stored.id();
-        this.submitMillis = stored.submitMillis();
         this.expiryMillis = stored.expiryMillis();
         this.envelope = stored.envelope();
         int n = envelope.recipients().size();
@@ -61,10 +59,6 @@ public final class QueuedMessage {
 
     public String id() {
         return id;
-    }
-
-    public long submitMillis() {
-        return submitMillis;
     }
 
     public long expiryMillis() {

@@ -1,5 +1,8 @@
 package dev.outbox.queue;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * What one delivery attempt did for one recipient, classified once from the SMTP reply code
  * by the delivery layer: the queue acts on {@link Status}, never on reply text.
@@ -25,5 +28,14 @@ public record RecipientOutcome(String recipient, Status status, int replyCode, S
 
     public RecipientOutcome {
         reply = reply == null ? "" : reply.strip();
+    }
+
+    /** The same outcome for each of {@code recipients}: an attempt that ended alike for all. */
+    public static List<RecipientOutcome> all(List<String> recipients, Status status, int replyCode, String reply) {
+        List<RecipientOutcome> outcomes = new ArrayList<>(recipients.size());
+        for (String recipient : recipients) {
+            outcomes.add(new RecipientOutcome(recipient, status, replyCode, reply));
+        }
+        return outcomes;
     }
 }

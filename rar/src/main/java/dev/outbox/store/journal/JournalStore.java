@@ -173,9 +173,10 @@ public final class JournalStore implements MessageStore {
             }
         }
         reclaim();
+        long setAside = corruptRecords();
         LOG.info(() -> "Outbox journal " + directory + ": recovered " + index.size() + " messages from "
-                + journal.segmentIds().size() + " segments (" + journal.sizeBytes() + " bytes)"
-                + (journal.corruptRecords() + undecodable[0] > 0 ? "; " + (journal.corruptRecords() + undecodable[0]) + " records set aside" : ""));
+                + journal.segmentCount() + " segments (" + journal.sizeBytes() + " bytes)"
+                + (setAside > 0 ? "; " + setAside + " records set aside" : ""));
     }
 
     @Override
@@ -355,11 +356,10 @@ public final class JournalStore implements MessageStore {
 
     private void relocateOldestIfMostlyDead() {
         long current = journal.currentSegment();
-        List<Long> segments = journal.segmentIds();
-        long oldest = segments.get(0);
+        long oldest = journal.oldestSegment();
         int liveCount = value(live, oldest);
         // Considered once per new segment at most: it scans the index.
-        if (oldest == current || liveCount == 0 || segments.size() < 3 || lastSegmentConsidered == current
+        if (oldest == current || liveCount == 0 || journal.segmentCount() < 3 || lastSegmentConsidered == current
                 || liveCount * 2L > value(written, oldest)) {
             return;
         }
