@@ -1,7 +1,6 @@
 package dev.outbox.it;
 
 import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
 import jakarta.mail.internet.MimeMessage;
 import org.jboss.arquillian.container.test.api.ContainerController;
 import org.jboss.arquillian.container.test.api.Deployer;
@@ -110,7 +109,7 @@ class CrashRecoveryIT {
 
         // Start again (the deployments are in the server's configuration), then bring the peer up.
         controller.start(CONTAINER);
-        GreenMail peer = new GreenMail(new ServerSetup(Integer.getInteger("it.smtp.port", 40025), "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+        GreenMail peer = new GreenMail(TestSmtp.setup());
         peer.start();
         try {
             waitFor(() -> delivered(peer).containsAll(acknowledged), "every acknowledged message delivered");

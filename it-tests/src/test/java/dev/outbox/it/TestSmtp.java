@@ -24,8 +24,12 @@ final class TestSmtp {
 
     /** A fresh, empty server for every test method. */
     static GreenMailExtension server() {
-        int port = Integer.getInteger("it.smtp.port", 40025);
-        return new GreenMailExtension(new ServerSetup(port, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+        return new GreenMailExtension(setup());
+    }
+
+    /** Where the server listens: loopback, on the port the build gave WildFly as its smarthost. */
+    static ServerSetup setup() {
+        return new ServerSetup(Integer.getInteger("it.smtp.port", 40025), "127.0.0.1", ServerSetup.PROTOCOL_SMTP);
     }
 
     /**

@@ -1,7 +1,6 @@
 package dev.outbox.delivery;
 
 import com.icegreen.greenmail.junit5.GreenMailExtension;
-import com.icegreen.greenmail.util.ServerSetupTest;
 import dev.outbox.api.Envelope;
 import dev.outbox.queue.CanonicalContent;
 import dev.outbox.queue.Deliverer;
@@ -13,14 +12,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 
+import static dev.outbox.delivery.LoopbackSmtp.SETTINGS;
+import static dev.outbox.delivery.LoopbackSmtp.body;
+import static dev.outbox.delivery.LoopbackSmtp.content;
+import static dev.outbox.delivery.LoopbackSmtp.nextHop;
+import static dev.outbox.delivery.LoopbackSmtp.onlyReceived;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -30,11 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Proves that SmtpDeliverer hands messages to a real SMTP server intact and names the next hop when it cannot connect. */
 class SmtpDelivererTest {
 
-    // A port the system picks, on loopback only: parallel builds on this machine cannot collide.
     @RegisterExtension
-    static final GreenMailExtension SERVER = new GreenMailExtension(ServerSetupTest.SMTP.createCopy("127.0.0.1").dynamicPort());
-
-    private static final SmtpSettings SETTINGS = new SmtpSettings("outbox.test", Duration.ofSeconds(5), Duration.ofSeconds(5));
+    static final GreenMailExtension SERVER = LoopbackSmtp.server();
 
     private final SmtpDeliverer deliverer = new SmtpDeliverer(SETTINGS);
 
@@ -62,7 +60,7 @@ class SmtpDelivererTest {
         List<RecipientOutcome> outcomes = deliver(envelope, content("Subject: hello\r\n\r\nHi\r\n"));
 
         assertEquals(Status.DELIVERED, outcomes.get(0).status(), outcomes.toString());
-        MimeMessage received = onlyReceived();
+        MimeMessage received = onlyReceived(SERVER);
         // GreenMail records MAIL FROM as Return-Path; the From field says someone else.
         assertArrayEquals(new String[] {"<bounces+q1@example.org>"}, received.getHeader("Return-Path"));
         assertEquals("author@example.org", received.getHeader("From", null));
@@ -76,7 +74,7 @@ class SmtpDelivererTest {
         List<RecipientOutcome> outcomes = deliver(Envelope.of("app@example.org", "ann@example.org"), canonical);
 
         assertEquals(Status.DELIVERED, outcomes.get(0).status(), outcomes.toString());
-        assertEquals("before\r\n.\r\nQUIT\r\n.\r\nafter", body(onlyReceived()));
+        assertEquals("before\r\n.\r\nQUIT\r\n.\r\nafter", body(onlyReceived(SERVER)));
     }
 
     @Test
@@ -93,39 +91,10 @@ class SmtpDelivererTest {
     }
 
     private List<RecipientOutcome> deliver(Envelope envelope, byte[] content) throws Exception {
-        try (Deliverer.Connection connection = deliverer.connect(server())) {
+        try (Deliverer.Connection connection = deliverer.connect(nextHop(SERVER))) {
             List<RecipientOutcome> outcomes = connection.send(envelope, content);
             assertFalse(connection.isBroken(), "a healthy connection stays usable");
             return outcomes;
         }
-    }
-
-    private static NextHop server() {
-        return new NextHop("127.0.0.1", SERVER.getSmtp().getPort());
-    }
-
-    /** Complete content: From, To and Message-ID, then the given fields and body. */
-    private static byte[] content(String rest) {
-        return ("From: author@example.org\r\nTo: team@example.org\r\nMessage-ID: <1@example.org>\r\n" + rest)
-                .getBytes(StandardCharsets.US_ASCII);
-    }
-
-    private static MimeMessage onlyReceived() {
-        assertTrue(SERVER.waitForIncomingEmail(5_000, 1));
-        MimeMessage[] received = SERVER.getReceivedMessages();
-        assertEquals(1, received.length);
-        return received[0];
-    }
-
-    /**
-     * The body as GreenMail stored it, bytes and line endings included, except the CRLF of the
-     * last line: GreenMail keeps that as part of the end-of-data mark.
-     */
-    private static String body(MimeMessage message) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (InputStream in = message.getRawInputStream()) {
-            in.transferTo(out);
-        }
-        return out.toString(StandardCharsets.US_ASCII);
     }
 }

@@ -2,13 +2,10 @@ package dev.outbox.delivery;
 
 import com.icegreen.greenmail.junit5.GreenMailExtension;
 import com.icegreen.greenmail.user.UserException;
-import com.icegreen.greenmail.util.ServerSetupTest;
 import dev.outbox.api.Envelope;
-import dev.outbox.queue.NextHop;
 import dev.outbox.queue.RecipientOutcome;
 import dev.outbox.queue.RecipientOutcome.Status;
 import jakarta.mail.MessagingException;
-import jakarta.mail.internet.MimeMessage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -16,10 +13,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -28,6 +21,11 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
+import static dev.outbox.delivery.LoopbackSmtp.SETTINGS;
+import static dev.outbox.delivery.LoopbackSmtp.body;
+import static dev.outbox.delivery.LoopbackSmtp.content;
+import static dev.outbox.delivery.LoopbackSmtp.nextHop;
+import static dev.outbox.delivery.LoopbackSmtp.onlyReceived;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -36,9 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SmtpSessionTest {
 
     @RegisterExtension
-    static final GreenMailExtension SERVER = new GreenMailExtension(ServerSetupTest.SMTP.createCopy("127.0.0.1").dynamicPort());
-
-    private static final SmtpSettings SETTINGS = new SmtpSettings("outbox.test", Duration.ofSeconds(5), Duration.ofSeconds(5));
+    static final GreenMailExtension SERVER = LoopbackSmtp.server();
 
     /** Angus logs each protocol line here at FINEST; held so the level set below is not collected with the logger. */
     private static final Logger PROTOCOL = Logger.getLogger("org.eclipse.angus.mail.smtp.protocol");
@@ -64,7 +60,7 @@ class SmtpSessionTest {
         List<RecipientOutcome> outcomes = send(Envelope.of("app@example.org", "ann@example.org"), content("Subject: dots\r\n\r\n" + body));
 
         assertEquals(Status.DELIVERED, outcomes.get(0).status(), outcomes.toString());
-        assertEquals(body.substring(0, body.length() - 2), body(onlyReceived()));
+        assertEquals(body.substring(0, body.length() - 2), body(onlyReceived(SERVER)));
         // Each line starting with a dot went out with one more (RFC 5321 section 4.5.2).
         assertTrue(transcript.lines().containsAll(List.of("..", "...", "..leading dot", "...two leading dots")), transcript.lines().toString());
     }
@@ -120,7 +116,7 @@ class SmtpSessionTest {
 
     @Test
     void carriesSeveralMessagesOverOneConnection() throws Exception {
-        try (SmtpSession session = SmtpSession.open(server(), SETTINGS)) {
+        try (SmtpSession session = SmtpSession.open(nextHop(SERVER), SETTINGS)) {
             List<RecipientOutcome> first = session.send(Envelope.of("app@example.org", "ann@example.org"), content("Subject: 1\r\n\r\none\r\n"));
             List<RecipientOutcome> second = session.send(Envelope.of("app@example.org", "bob@example.org"), content("Subject: 2\r\n\r\ntwo\r\n"));
 
@@ -134,13 +130,13 @@ class SmtpSessionTest {
 
     @Test
     void refusesToSendAfterClose() throws Exception {
-        SmtpSession session = SmtpSession.open(server(), SETTINGS);
+        SmtpSession session = SmtpSession.open(nextHop(SERVER), SETTINGS);
         session.close();
 
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> session.send(Envelope.of("app@example.org", "ann@example.org"), content("Subject: x\r\n\r\nx\r\n")));
 
-        assertEquals("SMTP session to " + server() + " is closed", e.getMessage());
+        assertEquals("SMTP session to " + nextHop(SERVER) + " is closed", e.getMessage());
     }
 
     @ParameterizedTest
@@ -155,38 +151,12 @@ class SmtpSessionTest {
         assertEquals(expected, SmtpSession.statusOf(replyCode));
     }
 
-    private static NextHop server() {
-        return new NextHop("127.0.0.1", SERVER.getSmtp().getPort());
-    }
-
     private static List<RecipientOutcome> send(Envelope envelope, byte[] content) {
-        try (SmtpSession session = SmtpSession.open(server(), SETTINGS)) {
+        try (SmtpSession session = SmtpSession.open(nextHop(SERVER), SETTINGS)) {
             return session.send(envelope, content);
         } catch (MessagingException e) {
             throw new AssertionError("cannot connect to GreenMail", e);
         }
-    }
-
-    private static MimeMessage onlyReceived() {
-        assertTrue(SERVER.waitForIncomingEmail(5_000, 1));
-        MimeMessage[] received = SERVER.getReceivedMessages();
-        assertEquals(1, received.length);
-        return received[0];
-    }
-
-    /** Complete content: From, To and Message-ID, then the given fields and body. */
-    private static byte[] content(String rest) {
-        return ("From: author@example.org\r\nTo: team@example.org\r\nMessage-ID: <1@example.org>\r\n" + rest)
-                .getBytes(StandardCharsets.US_ASCII);
-    }
-
-    /** The body as GreenMail stored it, without the last CRLF, which GreenMail counts as part of the end-of-data mark. */
-    private static String body(MimeMessage message) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (InputStream in = message.getRawInputStream()) {
-            in.transferTo(out);
-        }
-        return out.toString(StandardCharsets.US_ASCII);
     }
 
     /** The protocol lines Angus logged, both directions, in order. */

@@ -18,10 +18,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -46,7 +44,7 @@ class MailQueueTest {
     @TempDir
     Path directory;
 
-    private final TestClock clock = new TestClock();
+    private final TestClock clock = new TestClock(Instant.ofEpochMilli(1_800_000_000_000L));
     private final ExecutorService executor = Executors.newFixedThreadPool(4);
     private final List<String> wakeupsAsked = new ArrayList<>();
     private int port;
@@ -207,35 +205,6 @@ class MailQueueTest {
         while (!condition.getAsBoolean()) {
             assertTrue(Instant.now().isBefore(deadline), "condition not met within " + DEADLINE);
             Thread.sleep(10); // polling the condition, bounded by the deadline
-        }
-    }
-
-    /** A clock the test moves: due times pass without waiting. */
-    private static final class TestClock extends Clock {
-        private volatile long millis = 1_800_000_000_000L;
-
-        void advance(Duration duration) {
-            millis += duration.toMillis();
-        }
-
-        @Override
-        public long millis() {
-            return millis;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(millis);
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
         }
     }
 }

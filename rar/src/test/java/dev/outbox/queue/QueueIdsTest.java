@@ -3,8 +3,8 @@ package dev.outbox.queue;
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -64,12 +64,12 @@ class QueueIdsTest {
 
     @Test
     void increasesAcrossMilliseconds() {
-        SteppedClock clock = new SteppedClock(T0);
+        TestClock clock = new TestClock(T0);
         QueueIds ids = new QueueIds(clock);
 
         String previous = ids.next();
         for (int step = 0; step < 1000; step++) {
-            clock.advanceMillis(1);
+            clock.advance(Duration.ofMillis(1));
             String id = ids.next();
             // A new random part is drawn each millisecond: only the time prefix keeps the order.
             if (id.compareTo(previous) <= 0) {
@@ -82,11 +82,11 @@ class QueueIdsTest {
 
     @Test
     void keepsIncreasingWhenTheClockStepsBack() {
-        SteppedClock clock = new SteppedClock(T0);
+        TestClock clock = new TestClock(T0);
         QueueIds ids = new QueueIds(clock);
         String beforeStep = ids.next();
 
-        clock.advanceMillis(-5_000);
+        clock.advance(Duration.ofMillis(-5_000));
         String afterStep = ids.next();
 
         assertTrue(afterStep.compareTo(beforeStep) > 0, afterStep + " is not after " + beforeStep);
@@ -138,33 +138,5 @@ class QueueIdsTest {
             millis = millis * 32 + ALPHABET.indexOf(id.charAt(i));
         }
         return millis;
-    }
-
-    /** A clock that moves only when told to, so the test decides when a millisecond passes. */
-    private static final class SteppedClock extends Clock {
-        private Instant now;
-
-        SteppedClock(Instant start) {
-            this.now = start;
-        }
-
-        void advanceMillis(long millis) {
-            now = now.plusMillis(millis);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException();
-        }
     }
 }

@@ -2,6 +2,8 @@ package dev.outbox.store.journal;
 
 import dev.outbox.api.QueueFullException;
 import dev.outbox.api.RecipientState;
+import dev.outbox.store.MessageStore;
+import dev.outbox.store.MessageStoreContract.Opened;
 import dev.outbox.store.RecipientChange;
 import dev.outbox.store.StoredMessage;
 import org.junit.jupiter.api.Test;
@@ -37,14 +39,6 @@ class JournalCorruptionTest {
 
     private static final int CONTENT = 200;
 
-    /** A store opened on a directory and recovered. */
-    private record Opened(JournalStore store, List<StoredMessage> recovered) implements AutoCloseable {
-        @Override
-        public void close() {
-            store.close();
-        }
-    }
-
     private static Opened open(Path directory, long segmentBytes) {
         JournalStore store = new JournalStore(directory, segmentBytes, Long.MAX_VALUE, 1024 * 1024);
         List<StoredMessage> recovered = new ArrayList<>();
@@ -56,7 +50,7 @@ class JournalCorruptionTest {
         return open(directory, 1024 * 1024);
     }
 
-    private static void add(JournalStore store, StoredMessage message, byte[] content) {
+    private static void add(MessageStore store, StoredMessage message, byte[] content) {
         try {
             store.add(message, content);
         } catch (QueueFullException e) {
@@ -88,7 +82,8 @@ class JournalCorruptionTest {
             add(opened.store(), message("torn", 1), content("torn", 16));
         }
         Path segment = segments(pristine).get(0);
-        SegmentFiles.Record last = records(segment).get(records(segment).size() - 1);
+        List<SegmentFiles.Record> all = records(segment);
+        SegmentFiles.Record last = all.get(all.size() - 1);
         assertEquals(size(segment), last.end());
 
         for (int cut = 1; cut < last.length(); cut++) {

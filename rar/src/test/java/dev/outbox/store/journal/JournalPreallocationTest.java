@@ -54,13 +54,8 @@ class JournalPreallocationTest {
     }
 
     private static void appendZeros(Path file, int bytes) throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            ByteBuffer zeros = ByteBuffer.allocate(bytes);
-            long at = channel.size();
-            while (zeros.hasRemaining()) {
-                at += channel.write(zeros, at);
-            }
-        }
+        long end = size(file);
+        zero(file, end, end + bytes);
     }
 
     private static void zero(Path file, long from, long to) throws IOException {
