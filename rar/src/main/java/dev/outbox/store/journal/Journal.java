@@ -31,13 +31,20 @@ import java.util.zip.CRC32C;
  *
  * <p>Group commit: callers of {@link #append} queue their records; whichever caller finds the
  * write turn free becomes the writer for everything queued so far (after a short commit window
- * when the last batch had company): it writes the batch into the segment, hands the turn on,
- * then syncs the batch and wakes its callers. The next writer gathers and writes the next batch
- * while the last one syncs, so up to {@link #SYNC_SLOTS} syncs are in flight: on a disk that
- * serves two flushes at once that is nearly twice the batches, and the time submitters need to
- * come back after a sync is no longer time the disk sits idle. A sync covers every page of the
- * file written before it, so batches may finish in any order. No thread of the journal's own
- * exists.
+ * when the last batch had company): it lays the batch out in the segment and copies it into a
+ * staging buffer, hands the turn on, then writes the batch, syncs it and wakes its callers. The
+ * next writer gathers the next batch while the last one is written and synced, so up to
+ * {@link #SYNC_SLOTS} batches are under way: on a disk that serves two requests at once that is
+ * nearly twice the batches, and the time submitters need to come back after a sync is no longer
+ * time the disk sits idle. A sync covers everything written to the file before it, so batches
+ * may finish in any order. No thread of the journal's own exists.
+ *
+ * <p>Writes: a batch goes out as whole blocks from a block-aligned buffer, with direct I/O where
+ * the file system has it ({@link DirectIo}): no page cache grows behind the journal and a sync
+ * only flushes the disk's cache. A batch starts in the last, partly filled block of the batch
+ * before it and writes that block's records again, so records lie back to back; while that
+ * batch is still being written, the new one starts at the next block instead and leaves zeros,
+ * so no two writes under way touch the same block.
  *
  * <p>Segments are preallocated ({@link Segment#prepare}): a writer that rolls to a new segment
  * takes the spare file prepared earlier, and once its batch is synced prepares the next spare,
@@ -46,8 +53,9 @@ import java.util.zip.CRC32C;
  * <p>Record layout: magic (4 bytes), body length (4), CRC32C of the length and body (4), body.
  * A record whose magic, length or checksum does not hold is set aside: its bytes are copied to
  * {@code corrupt/} beside the segments, it is reported once, and the scan resumes at the next
- * record that does hold. Zeros are unwritten space: at the end of a segment they end it, and
- * between records (a batch that a crash cut off while a later one was synced) they are skipped.
+ * record that does hold. Zeros are unwritten space: at the end of a segment they end it, up to
+ * the next block they are what a batch left (see above), and other runs between records (a
+ * batch that a crash cut off while a later one was synced) are skipped with a warning.
  *
  * <p>Threading: append, read and delete are safe from any thread; scan must finish before the
  * first append. Misuse: append after close throws {@link StoreException}.
@@ -63,17 +71,29 @@ final class Journal implements AutoCloseable {
     private static final String SUFFIX = ".journal";
     private static final String SPARE = "next.spare";
 
-    /** Batches synced at once; more than two gained nothing on the disks measured (see bench/). */
+    /** Batches under way at once; more than two gained nothing on the disks measured (see bench/). */
     static final int SYNC_SLOTS = 2;
 
-    /** The longest the writer waits for company before it writes (see {@link #gather}). */
-    static final long MAX_WINDOW_NANOS = 300_000;
+    /**
+     * The longest the writer waits for company before it writes (see {@link #gather}); 50 to
+     * 100 us did a little better than 300 on the disk measured, 0 clearly worse.
+     */
+    static final long MAX_WINDOW_NANOS = 100_000;
 
     /**
      * A run of zeros at least this long at the end of a torn tail is unwritten, preallocated
      * space, not part of the torn record: it is not copied when the record is set aside.
      */
     private static final int UNWRITTEN_TAIL = 4096;
+
+    /**
+     * The unit of writing: every write covers whole blocks at block offsets, as direct I/O
+     * requires (4096 satisfies every logical block size in use).
+     */
+    static final int BLOCK = 4096;
+
+    /** Each sync slot's staging buffer: a batch of 16 records of 64 KiB fits; larger batches go in pieces. */
+    static final int STAGING_BYTES = 1024 * 1024 + 2 * BLOCK;
 
     private static final ByteBuffer ZERO_CHUNK = ByteBuffer.allocate(64 * 1024).asReadOnlyBuffer();
 
@@ -116,6 +136,15 @@ final class Journal implements AutoCloseable {
 
     // Touched only by the holder of the write turn.
     private Segment current;
+    /**
+     * Where the batch of each sync slot is put together, block-aligned, before it is written:
+     * the batch goes out in one write, after the turn is handed on.
+     */
+    private final ByteBuffer[] staging = new ByteBuffer[SYNC_SLOTS];
+    /** The bytes of the current segment's last, partly filled block: a batch that starts there writes them again. */
+    private final ByteBuffer tail = ByteBuffer.allocate(BLOCK);
+    /** The last batch's write, which may still be under way outside the turn; null after a roll. */
+    private Write lastWrite;
     /** An interrupt that came while the writer waited; reported to its caller after the turn. */
     private boolean writerInterrupted;
 
@@ -124,6 +153,9 @@ final class Journal implements AutoCloseable {
         this.segmentBytes = segmentBytes;
         this.maxRecordBytes = maxRecordBytes;
         this.spareFile = directory.resolve(SPARE);
+        for (int slot = 0; slot < SYNC_SLOTS; slot++) {
+            staging[slot] = DirectIo.alignedBuffer(STAGING_BYTES);
+        }
         try {
             Files.createDirectories(directory);
         } catch (IOException e) {
@@ -209,7 +241,9 @@ final class Journal implements AutoCloseable {
                 end = position;
                 break;
             }
-            if (nextNonZero(map, position) >= next) {
+            if (next % BLOCK == 0 && next - position < BLOCK && nextNonZero(map, position) >= next) {
+                // the rest of a block that a batch left, as the batch before it was still being written: nothing lost
+            } else if (nextNonZero(map, position) >= next) {
                 int from = position;
                 LOG.warning(() -> "Outbox journal: " + (next - from) + " bytes of zeros between records in " + segment.file
                         + " at bytes " + from + ".." + next + " were skipped: a batch that a crash cut off before it was acknowledged"
@@ -316,28 +350,34 @@ final class Journal implements AutoCloseable {
     }
 
     /**
-     * Appends {@code body} and returns where it went, once it is on stable storage.
+     * Appends one record whose body is {@code parts} one after the other, and returns where it
+     * went, once it is on stable storage. Parts let a caller add a message's content as it is,
+     * without copying it into a body first.
      *
      * @throws StoreException when writing or syncing failed; the record may or may not be on
      *                        disk, and a scan treats a partial one as torn
      */
-    Position append(ByteBuffer body) {
-        return appendAll(List.of(body)).get(0);
+    Position append(ByteBuffer... parts) {
+        return appendAll(List.<ByteBuffer[]>of(parts)).get(0);
     }
 
     /**
-     * Appends {@code bodies} in one batch, in order, and returns where each went once all are
-     * on stable storage: one sync for all of them.
+     * Appends {@code records} (each given as its body's parts) in one batch, in order, and
+     * returns where each went once all are on stable storage: one sync for all of them.
      *
      * @throws StoreException as {@link #append}; then none of the records may be relied on
      */
-    List<Position> appendAll(List<ByteBuffer> bodies) {
-        List<Append> appends = new ArrayList<>(bodies.size());
-        for (ByteBuffer body : bodies) {
-            if (body.remaining() < 1 || body.remaining() > maxRecordBytes) {
-                throw new IllegalArgumentException("journal record of " + body.remaining() + " bytes is outside 1.." + maxRecordBytes);
+    List<Position> appendAll(List<ByteBuffer[]> records) {
+        List<Append> appends = new ArrayList<>(records.size());
+        for (ByteBuffer[] parts : records) {
+            long length = 0;
+            for (ByteBuffer part : parts) {
+                length += part.remaining();
             }
-            appends.add(new Append(body, Thread.currentThread()));
+            if (length < 1 || length > maxRecordBytes) {
+                throw new IllegalArgumentException("journal record of " + length + " bytes is outside 1.." + maxRecordBytes);
+            }
+            appends.add(new Append(parts, (int) length, Thread.currentThread()));
         }
         Append last = appends.get(appends.size() - 1);
         // Waiting parks on the caller's own record: only the writers of a finished batch wake,
@@ -425,15 +465,17 @@ final class Journal implements AutoCloseable {
             slotBusy[slot] = true; // only the holder of the turn takes slots: one was free when it took the turn
         }
         Segment segment = null;
+        Segment before = current;
+        Write write = null;
         IOException failure = null;
-        boolean rolled = false;
         try {
-            rolled = write(batch, slot);
+            write = stage(batch, slot);
             segment = current;
         } catch (IOException e) {
             failure = e;
             current = null; // the next writer starts a fresh segment after a partial write
         }
+        boolean rolled = current != before;
         boolean interrupted = writerInterrupted;
         writerInterrupted = false;
         synchronized (lock) {
@@ -448,6 +490,7 @@ final class Journal implements AutoCloseable {
         if (segment != null) {
             long started = System.nanoTime();
             try {
+                write.run();
                 segment.syncChannel(slot).force(false);
             } catch (IOException e) {
                 failure = e;
@@ -508,55 +551,149 @@ final class Journal implements AutoCloseable {
     }
 
     /**
-     * Writes {@code batch} into the current segment, rolling to new ones as they fill; returns
-     * whether it rolled. {@code slot} is the sync slot the batch holds.
+     * Lays {@code batch} out in the current segment, rolling to new ones as they fill, and stages
+     * it in the slot's buffer; returns the write that puts the last of it into the file, for the
+     * caller to do after handing the turn on. Only what did not fit the buffer, and what went to a
+     * segment the batch rolled away from, is written here.
+     *
+     * <p>Writes cover whole blocks. A batch starts in the last block of the batch before it,
+     * writing that block's records again, so records lie back to back; but while the batch
+     * before is still being written, the new one starts at the next block instead, leaving zeros
+     * after the last record, so that no two writes under way touch the same block.
      */
-    private boolean write(List<Append> batch, int slot) throws IOException {
-        boolean rolled = false;
+    private Write stage(List<Append> batch, int slot) throws IOException {
         if (current != null && current.broken) {
             current = null;
         }
-        List<ByteBuffer> pending = new ArrayList<>(batch.size() * 2);
-        long pendingFrom = 0;
+        ByteBuffer buffer = staging[slot];
+        buffer.clear();
+        long at = -1; // where buffer[0] goes in the current segment, once something is staged
         for (Append append : batch) {
-            int length = append.body.remaining();
-            long total = RECORD_HEADER + (long) length;
+            long total = RECORD_HEADER + (long) append.length;
             if (current == null || (current.size + total > segmentBytes && current.size > SEGMENT_HEADER)) {
-                flush(pending, pendingFrom);
+                if (at >= 0) {
+                    write(current, buffer, at, true);
+                    at = -1;
+                }
                 roll(slot);
-                rolled = true;
             }
-            if (pending.isEmpty()) {
-                pendingFrom = current.size;
+            if (at < 0) {
+                at = startBatch(buffer);
             }
-            ByteBuffer header = ByteBuffer.allocate(RECORD_HEADER);
-            header.putInt(RECORD_MAGIC).putInt(length).putInt(checksum(length, append.body.duplicate())).flip();
             append.position = new Position(current.id, current.size);
-            pending.add(header);
-            pending.add(append.body);
+            at = put(buffer, at, ByteBuffer.allocate(RECORD_HEADER).putInt(RECORD_MAGIC).putInt(append.length).putInt(append.checksum).flip());
+            for (ByteBuffer part : append.parts) {
+                at = put(buffer, at, part.duplicate());
+            }
             current.size += total;
+            current.counted += total;
+            totalBytes.addAndGet(total);
         }
-        flush(pending, pendingFrom);
-        return rolled;
+        tail.clear();
+        tail.put(buffer.duplicate().flip().position(buffer.position() / BLOCK * BLOCK)).flip();
+        padToBlock(buffer);
+        Write write = new Write(current, at, buffer.flip());
+        lastWrite = write;
+        return write;
     }
 
-    private void flush(List<ByteBuffer> pending, long at) throws IOException {
-        if (pending.isEmpty()) {
-            return;
+    /**
+     * Starts staging at the current segment's end: in its last block, staged again from
+     * {@link #tail}, unless the last batch may still be writing that block (then at the next).
+     * Returns the offset of the buffer's first byte in the segment.
+     */
+    private long startBatch(ByteBuffer buffer) {
+        long blockStart = current.size / BLOCK * BLOCK;
+        if (current.size > blockStart && lastWrite != null && !lastWrite.done) {
+            long skipped = blockStart + BLOCK - current.size;
+            current.size += skipped;
+            current.counted += skipped;
+            totalBytes.addAndGet(skipped);
+            return current.size;
         }
-        ByteBuffer[] buffers = pending.toArray(ByteBuffer[]::new);
-        long bytes = 0;
-        for (ByteBuffer buffer : buffers) {
-            bytes += buffer.remaining();
+        buffer.put(tail.duplicate());
+        return blockStart;
+    }
+
+    /** Copies {@code bytes} into the buffer, writing out the buffer's full blocks whenever it fills; returns the new offset of buffer[0]. */
+    private long put(ByteBuffer buffer, long at, ByteBuffer bytes) throws IOException {
+        while (bytes.hasRemaining()) {
+            if (!buffer.hasRemaining()) {
+                at += write(current, buffer, at, false);
+            }
+            int n = Math.min(bytes.remaining(), buffer.remaining());
+            buffer.put(buffer.position(), bytes, bytes.position(), n);
+            buffer.position(buffer.position() + n);
+            bytes.position(bytes.position() + n);
         }
-        FileChannel channel = current.channel;
-        channel.position(at);
-        for (long written = 0; written < bytes; ) {
-            written += channel.write(buffers);
+        return at;
+    }
+
+    /**
+     * Writes the staged blocks at offset {@code at} of {@code segment} and returns how many bytes
+     * of the buffer went; a partly filled last block is written (padded) only when {@code all},
+     * else it stays at the start of the buffer.
+     */
+    private static long write(Segment segment, ByteBuffer buffer, long at, boolean all) throws IOException {
+        int staged = buffer.position();
+        int full = staged / BLOCK * BLOCK;
+        if (all) {
+            padToBlock(buffer);
+            full = buffer.position();
         }
-        totalBytes.addAndGet(bytes);
-        current.counted += bytes; // only what was written: a failed write leaves the total true
-        pending.clear();
+        ByteBuffer out = buffer.duplicate().flip().limit(full);
+        Segment.writeFully(segment.writeChannel(), out, at);
+        ByteBuffer rest = buffer.duplicate().flip().position(Math.min(full, staged)).limit(staged);
+        buffer.clear();
+        if (!all) {
+            buffer.put(rest);
+        }
+        return full;
+    }
+
+    /** Fills the buffer with zeros up to the end of its block: what the preallocated file holds there anyway. */
+    private static void padToBlock(ByteBuffer buffer) {
+        int padding = -buffer.position() & (BLOCK - 1);
+        buffer.put(ZERO_CHUNK.duplicate().limit(padding));
+    }
+
+    /** A batch's last write, done by its writer after it handed the turn on. */
+    private static final class Write {
+        final Segment segment;
+        final long at;
+        final ByteBuffer blocks;
+        /** Set once the write returned, or failed: a later batch may then write its last block again. */
+        volatile boolean done;
+
+        Write(Segment segment, long at, ByteBuffer blocks) {
+            this.segment = segment;
+            this.at = at;
+            this.blocks = blocks;
+        }
+
+        void run() throws IOException {
+            try {
+                Segment.writeFully(segment.writeChannel(), blocks, at);
+            } finally {
+                synchronized (this) {
+                    done = true;
+                    notifyAll();
+                }
+            }
+        }
+
+        /** Waits for the write to return; returns whether the caller was interrupted meanwhile. */
+        synchronized boolean await() {
+            boolean interrupted = false;
+            while (!done) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            return interrupted;
+        }
     }
 
     /**
@@ -567,11 +704,17 @@ final class Journal implements AutoCloseable {
     private void roll(int slot) throws IOException {
         if (current != null) {
             current.syncChannel(slot).force(false);
+            if (lastWrite != null && lastWrite.await()) { // it may still be writing the blocks the cut takes
+                writerInterrupted = true;
+            }
             cutBack(current);
         }
         long id = highestSegmentId + 1; // every segment and set-aside file was seen by the scan
         Path file = directory.resolve(String.format("%016x%s", id, SUFFIX));
         current = segmentFromSpare(file, id);
+        tail.clear();
+        tail.put(Segment.header(id)).flip();
+        lastWrite = null;
         highestSegmentId = id;
         totalBytes.addAndGet(SEGMENT_HEADER);
         current.counted = SEGMENT_HEADER;
@@ -782,10 +925,13 @@ final class Journal implements AutoCloseable {
         }
     }
 
-    static int checksum(int length, ByteBuffer body) {
+    /** The checksum of a record: of its length and its body, given as one or more parts. */
+    static int checksum(int length, ByteBuffer... body) {
         CRC32C crc = new CRC32C();
         crc.update(ByteBuffer.allocate(4).putInt(0, length));
-        crc.update(body.duplicate());
+        for (ByteBuffer part : body) {
+            crc.update(part.duplicate());
+        }
         return (int) crc.getValue();
     }
 
@@ -801,14 +947,19 @@ final class Journal implements AutoCloseable {
 
     /** One caller's record on its way to disk. */
     private static final class Append {
-        final ByteBuffer body;
+        final ByteBuffer[] parts;
+        final int length;
+        /** Computed by the caller, so the writer, which holds everyone up, does not. */
+        final int checksum;
         final Thread caller;
         Position position;
         IOException failure;
         volatile boolean done;
 
-        Append(ByteBuffer body, Thread caller) {
-            this.body = body;
+        Append(ByteBuffer[] parts, int length, Thread caller) {
+            this.parts = parts;
+            this.length = length;
+            this.checksum = checksum(length, parts);
             this.caller = caller;
         }
 

@@ -46,11 +46,15 @@ final class JournalRecords {
     record Update(String id, List<RecipientChange> changes) {
     }
 
-    static ByteBuffer message(StoredMessage message, byte[] content) {
+    /**
+     * A MESSAGE record's body in two parts: all but the content, then the content itself,
+     * not copied. The content starts at the first part's length.
+     */
+    static ByteBuffer[] message(StoredMessage message, byte[] content) {
         byte[] id = utf8(message.id());
         byte[] reversePath = utf8(message.envelope().reversePath());
         List<byte[]> recipients = new ArrayList<>();
-        int size = 1 + 2 + id.length + 8 + 8 + 2 + reversePath.length + 4 + 4 + content.length;
+        int size = 1 + 2 + id.length + 8 + 8 + 2 + reversePath.length + 4 + 4;
         for (String recipient : message.envelope().recipients()) {
             byte[] address = utf8(recipient);
             recipients.add(address);
@@ -63,8 +67,8 @@ final class JournalRecords {
             putString(body, recipients.get(i));
             putStatus(body, message.statuses().get(i));
         }
-        body.putInt(content.length).put(content);
-        return body.flip();
+        body.putInt(content.length);
+        return new ByteBuffer[] {body.flip(), ByteBuffer.wrap(content)};
     }
 
     static ByteBuffer update(String id, List<RecipientChange> changes) {

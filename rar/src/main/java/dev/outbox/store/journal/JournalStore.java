@@ -181,18 +181,19 @@ public final class JournalStore implements MessageStore {
 
     @Override
     public void add(StoredMessage message, byte[] content) throws QueueFullException {
-        ByteBuffer body = JournalRecords.message(message, content);
-        checkRoom(message.id(), Journal.SEGMENT_HEADER + Journal.RECORD_HEADER + body.remaining());
+        ByteBuffer[] record = JournalRecords.message(message, content);
+        int head = record[0].remaining(); // where the content starts
+        checkRoom(message.id(), Journal.SEGMENT_HEADER + Journal.RECORD_HEADER + head + content.length);
         adding.readLock().lock();
         try {
             Journal.Position position;
             try {
-                position = append(body, message.id(), "add");
+                position = append(message.id(), "add", record);
             } catch (StoreException e) {
                 refuseIfDiskFull(message.id(), e); // another writer may have filled the disk since the last check
                 throw e;
             }
-            Entry entry = new Entry(message, position, body.capacity() - content.length, content.length);
+            Entry entry = new Entry(message, position, head, content.length);
             index.put(message.id(), entry);
             count(live, position.segment(), 1);
             count(written, position.segment(), 1);
@@ -211,7 +212,7 @@ public final class JournalStore implements MessageStore {
             if (entry.removed) {
                 return;
             }
-            append(JournalRecords.update(id, changes), id, "update");
+            append(id, "update", JournalRecords.update(id, changes));
             apply(entry, changes);
         }
     }
@@ -226,7 +227,7 @@ public final class JournalStore implements MessageStore {
             if (entry.removed) {
                 return;
             }
-            append(JournalRecords.remove(id), id, "remove");
+            append(id, "remove", JournalRecords.remove(id));
             entry.removed = true;
             index.remove(id);
             count(live, entry.segment, -1);
@@ -309,9 +310,9 @@ public final class JournalStore implements MessageStore {
         return known[0] - (journalSize - known[1]);
     }
 
-    private Journal.Position append(ByteBuffer body, String id, String what) {
+    private Journal.Position append(String id, String what, ByteBuffer... parts) {
         try {
-            return journal.append(body);
+            return journal.append(parts);
         } catch (StoreException e) {
             throw new StoreException("failed to " + what + " message " + id + " in journal " + directory + ": " + e.getMessage(), e);
         }
@@ -418,7 +419,7 @@ public final class JournalStore implements MessageStore {
         if (locked.isEmpty()) {
             return;
         }
-        List<ByteBuffer> copies = new ArrayList<>(locked.size());
+        List<ByteBuffer[]> copies = new ArrayList<>(locked.size());
         for (Entry entry : locked) {
             try {
                 byte[] content = journal.read(entry.position(), entry.contentOffset, entry.contentLength);
@@ -440,7 +441,7 @@ public final class JournalStore implements MessageStore {
             count(live, position.segment(), 1);
             count(written, position.segment(), 1);
             entry.moveTo(position);
-            entry.contentOffset = copies.get(i).capacity() - entry.contentLength;
+            entry.contentOffset = copies.get(i)[0].remaining();
         }
     }
 

@@ -19,14 +19,18 @@ import java.nio.file.StandardOpenOption;
  * scan therefore stops at the first all-zero tail, and a segment that will not be written again
  * is cut back to its last record.
  *
+ * <p>Records are written through {@link #writeChannel}, with direct I/O where the file system
+ * has it ({@link DirectIo}), and so are the zeros of {@link #prepare}; reads and the scan go
+ * through the page cache.
+ *
  * <p>Each batch in flight syncs through a channel of its own ({@link #syncChannel}): Linux reports
  * a failed write-back once per open file, so two batches syncing through one channel could see
  * the error reported to the wrong one, and the other would be acknowledged without being on disk.
  */
 final class Segment {
 
-    /** Zeros to fill prepared files with; never written to, shared through duplicates. */
-    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(256 * 1024).asReadOnlyBuffer();
+    /** Zeros to fill prepared files with, block-aligned for direct I/O; never written to, shared through duplicates. */
+    private static final ByteBuffer ZEROS = DirectIo.alignedBuffer(1024 * 1024).asReadOnlyBuffer();
 
     final Path file;
     final long id;
@@ -34,21 +38,29 @@ final class Segment {
     volatile FileChannel channel;
     /** Channels of the sync slots above 0, opened when first used; each touched only by whoever holds its slot. */
     private final FileChannel[] syncChannels;
+    /** Records are written through this channel: with direct I/O where the file system has it, else {@link #channel}. */
+    private final FileChannel writeChannel;
     /** Where the next record goes. */
     volatile long size;
-    /** Bytes of this segment counted in the journal's total: what was written, not what was planned. */
+    /** Bytes of this segment counted in the journal's total: its records and the zeros left between batches. */
     volatile long counted;
     /** Set when a sync failed: what the file holds is unknown, so no more records go here. */
     volatile boolean broken;
     /** Batches written into this segment and not yet synced: guarded by the journal's lock. */
     int syncing;
 
-    private Segment(Path file, long id, FileChannel channel, long size) {
+    private Segment(Path file, long id, FileChannel channel, FileChannel writeChannel, long size) {
         this.file = file;
         this.id = id;
         this.channel = channel;
+        this.writeChannel = writeChannel;
         this.size = size;
         this.syncChannels = new FileChannel[Journal.SYNC_SLOTS];
+    }
+
+    /** The channel records are written through: whole blocks at block offsets (see {@link Journal#BLOCK}). */
+    FileChannel writeChannel() {
+        return writeChannel == null ? channel : writeChannel;
     }
 
     /** Opens the file again after its channel was closed under a reader, for example by an interrupt. */
@@ -75,6 +87,9 @@ final class Segment {
     void close() throws IOException {
         try {
             channel.close();
+            if (writeChannel != null) {
+                writeChannel.close();
+            }
         } finally {
             for (FileChannel sync : syncChannels) {
                 if (sync != null) {
@@ -89,14 +104,22 @@ final class Segment {
      * that writing into it later changes no metadata. Replaces an older spare of that name.
      */
     static void prepare(Path spare, long bytes) throws IOException {
+        long blocks = bytes / Journal.BLOCK * Journal.BLOCK;
         try (FileChannel channel = FileChannel.open(spare, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE)) {
-            for (long at = 0; at < bytes; ) {
-                ByteBuffer zeros = ZEROS.duplicate();
-                zeros.limit((int) Math.min(zeros.capacity(), bytes - at));
-                at += channel.write(zeros, at);
+            try (FileChannel direct = DirectIo.open(spare)) {
+                fillWithZeros(direct == null ? channel : direct, 0, blocks);
             }
+            fillWithZeros(channel, blocks, bytes);
             channel.force(true);
+        }
+    }
+
+    private static void fillWithZeros(FileChannel channel, long from, long to) throws IOException {
+        for (long at = from; at < to; ) {
+            ByteBuffer zeros = ZEROS.duplicate();
+            zeros.limit((int) Math.min(zeros.capacity(), to - at));
+            at += writeFully(channel, zeros, at);
         }
     }
 
@@ -112,7 +135,7 @@ final class Segment {
         }
         Files.move(spare, file, StandardCopyOption.ATOMIC_MOVE);
         FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        return new Segment(file, id, channel, Journal.SEGMENT_HEADER);
+        return new Segment(file, id, channel, DirectIo.open(file), Journal.SEGMENT_HEADER);
     }
 
     /** The segment, or null if its header is missing or wrong. */
@@ -129,10 +152,10 @@ final class Segment {
             channel.close();
             return null;
         }
-        return new Segment(file, id, channel, channel.size());
+        return new Segment(file, id, channel, null, channel.size());
     }
 
-    private static ByteBuffer header(long id) {
+    static ByteBuffer header(long id) {
         return ByteBuffer.allocate(Journal.SEGMENT_HEADER).putLong(Journal.SEGMENT_MAGIC).putLong(id).flip();
     }
 

@@ -39,7 +39,10 @@ final class SegmentFiles {
         return Files.isDirectory(corrupt) ? list(corrupt, p -> true) : List.of();
     }
 
-    /** Every record of {@code segment}, read by its header lengths from the segment header on; the file must be sound. */
+    /**
+     * Every record of {@code segment}, read by its header lengths from the segment header on,
+     * past the zeros a batch may leave up to the next block; the file must be sound.
+     */
     static List<Record> records(Path segment) {
         List<Record> records = new ArrayList<>();
         try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.READ)) {
@@ -51,6 +54,11 @@ final class SegmentFiles {
                 channel.read(header, offset);
                 header.flip();
                 if (header.remaining() < Journal.RECORD_HEADER || header.getInt() != Journal.RECORD_MAGIC) {
+                    long nextBlock = (offset / Journal.BLOCK + 1) * Journal.BLOCK;
+                    if (offset % Journal.BLOCK != 0 && nextBlock < size && zeros(channel, offset, nextBlock)) {
+                        offset = nextBlock; // the rest of a block a batch left: the next batch starts at the next block
+                        continue;
+                    }
                     throw new AssertionError("no record at " + offset + " of " + segment);
                 }
                 int length = Journal.RECORD_HEADER + header.getInt();
@@ -64,6 +72,17 @@ final class SegmentFiles {
             throw new UncheckedIOException(e);
         }
         return records;
+    }
+
+    private static boolean zeros(FileChannel channel, long from, long to) throws IOException {
+        ByteBuffer bytes = ByteBuffer.allocate((int) (to - from));
+        Journal.readFully(channel, bytes, from);
+        for (int i = 0; i < bytes.capacity(); i++) {
+            if (bytes.get(i) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Copies the directory tree {@code from} to {@code to}, which must not exist. */
