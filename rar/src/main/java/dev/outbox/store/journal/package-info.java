@@ -21,16 +21,22 @@
  *       message costs one sequential write shared with every other submitter of the moment.
  *       Segments are zero-filled and synced before records go in ({@link dev.outbox.store.journal.Segment}),
  *       so a sync flushes data and never commits a new file size: on the development disk that
- *       made a lone submitter 1.7x faster than appending. The next batch is written while the
- *       last one syncs (two syncs in flight), which keeps the disk busy while submitters come back.</li>
+ *       made a lone submitter 1.5 to 1.9x faster than appending. The next batch is laid out while
+ *       the last one is written and synced (two batches under way), which keeps the disk busy
+ *       while submitters come back. Batches go out as whole blocks with direct I/O where the file
+ *       system has it ({@link dev.outbox.store.journal.DirectIo}): profiling showed the page cache,
+ *       not the journal, taking the CPU (fresh pages for every segment, write-back inside every
+ *       sync), and a message's content goes from the caller's array to the disk with one copy.</li>
  * </ul>
  * Measured by {@code bench/run} on the 2-core development machine (2026-11-25, one run, same
- * disk, at the commit that introduced preallocation): the disk syncs 2,119 single 4 KiB appends a
- * second and 4,120 single 4 KiB writes into preallocated space; a spool directory takes 1,430
- * messages a second from one writer and 6,939 from sixteen; this journal takes 3,494 and 18,045
- * (8.5x the append rate). Sixteen records per sync into preallocated space, with nothing else
- * taking time, would give 50,131: what sixteen synchronous submitters lose is the time each
- * needs to be woken, come back and queue again, not the disk.
+ * disk, with direct I/O): the disk syncs 1,739 single 4 KiB appends a second and 3,165 single
+ * 4 KiB writes into preallocated space; a spool directory takes 1,194 messages a second from one
+ * writer and 7,223 from sixteen; this journal takes 3,345 and 19,333 (11.1x the append rate; five
+ * runs gave 8.9x to 11.1x, about 9.8x on average; 8.5x before direct I/O, 5.6x before
+ * preallocation). Sixteen records per sync into preallocated space, with nothing else taking
+ * time, would give 41,389: what sixteen synchronous submitters lose is the time each needs to be
+ * woken, come back and queue again, and the disk time the zero-filling of the next segment
+ * takes, not the sync itself.
  *
  * <h2>Promises and how they are kept</h2>
  * <ul>
