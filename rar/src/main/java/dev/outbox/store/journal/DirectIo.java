@@ -23,9 +23,14 @@ import java.util.logging.Logger;
  * how {@link Journal} writes in any case. Not every file system offers direct I/O (tmpfs before
  * Linux 6.6, some network file systems), and the option lives in the JDK's
  * {@code jdk.unsupported} module; without either, the journal writes the same blocks through the
- * page cache, as correct, only slower. Which way it writes is logged once.
+ * page cache, as correct, only slower. An operator can choose that way on purpose, for storage
+ * that handles direct I/O badly, with the system property {@value #PROPERTY}{@code =false}
+ * (read at each new segment). Which way it writes is logged once.
  */
 final class DirectIo {
+
+    /** The system property that turns direct I/O off when set to {@code false}. */
+    static final String PROPERTY = "dev.outbox.journal.directIo";
 
     private static final Logger LOG = Logger.getLogger(DirectIo.class.getName());
     private static final OpenOption DIRECT = directOption();
@@ -49,6 +54,10 @@ final class DirectIo {
     static FileChannel open(Path file) {
         if (DIRECT == null) {
             report(file, "the JDK module jdk.unsupported is not visible");
+            return null;
+        }
+        if ("false".equalsIgnoreCase(System.getProperty(PROPERTY))) {
+            report(file, "turned off by -D" + PROPERTY + "=false");
             return null;
         }
         try {

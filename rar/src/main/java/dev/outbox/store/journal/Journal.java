@@ -868,6 +868,14 @@ final class Journal implements AutoCloseable {
         }
     }
 
+    /** Whether records go to the current segment with direct I/O; false before the first append. */
+    boolean writesDirectly() {
+        synchronized (lock) {
+            Segment segment = current;
+            return segment != null && segment.writesDirectly();
+        }
+    }
+
     long sizeBytes() {
         return totalBytes.get();
     }

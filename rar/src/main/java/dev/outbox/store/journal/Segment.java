@@ -58,6 +58,11 @@ final class Segment {
         this.syncChannels = new FileChannel[Journal.SYNC_SLOTS];
     }
 
+    /** Whether records go to this segment with direct I/O. */
+    boolean writesDirectly() {
+        return writeChannel != null;
+    }
+
     /** The channel records are written through: whole blocks at block offsets (see {@link Journal#BLOCK}). */
     FileChannel writeChannel() {
         return writeChannel == null ? channel : writeChannel;

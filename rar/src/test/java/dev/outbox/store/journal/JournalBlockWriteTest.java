@@ -22,6 +22,7 @@ import static dev.outbox.store.journal.SegmentFiles.corrupt;
 import static dev.outbox.store.journal.SegmentFiles.segments;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -111,11 +112,31 @@ class JournalBlockWriteTest {
 
     @Test
     void concurrentBatchesOfEverySizeKeepEveryRecordWhole(@TempDir Path directory) throws Exception {
+        concurrentBatchesKeepEveryRecordWhole(directory);
+    }
+
+    @Test
+    void throughThePageCacheToo(@TempDir Path directory) throws Exception {
+        System.setProperty(DirectIo.PROPERTY, "false");
+        try {
+            concurrentBatchesKeepEveryRecordWhole(directory);
+            aRecordLargerThanTheStagingBufferGoesInPiecesAndReadsBackWhole(directory.resolve("large"));
+        } finally {
+            System.clearProperty(DirectIo.PROPERTY);
+        }
+    }
+
+    private static void concurrentBatchesKeepEveryRecordWhole(Path directory) throws Exception {
         int threads = 12;
         int perThread = 150;
         Map<Journal.Position, byte[]> written = new ConcurrentHashMap<>();
         try (Journal journal = new Journal(directory, 1024 * 1024, MAX_RECORD)) {
             journal.scan((position, body) -> { });
+            journal.append(ByteBuffer.wrap(body(-1, 10))); // opens the first segment
+            written.put(new Journal.Position(1, Journal.SEGMENT_HEADER), body(-1, 10));
+            if ("false".equals(System.getProperty(DirectIo.PROPERTY))) {
+                assertFalse(journal.writesDirectly(), "written through the page cache when direct I/O is turned off");
+            }
             ExecutorService pool = Executors.newFixedThreadPool(threads);
             CountDownLatch start = new CountDownLatch(1);
             List<Future<?>> done = new ArrayList<>();
@@ -138,7 +159,7 @@ class JournalBlockWriteTest {
                 future.get(60, TimeUnit.SECONDS);
             }
             pool.shutdown();
-            assertEquals(threads * perThread, written.size());
+            assertEquals(threads * perThread + 1, written.size());
             assertReadsBack(journal, written);
         }
         try (Journal reopened = new Journal(directory, 1024 * 1024, MAX_RECORD)) {
