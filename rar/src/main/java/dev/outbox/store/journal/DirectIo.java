@@ -35,6 +35,8 @@ final class DirectIo {
     private static final Logger LOG = Logger.getLogger(DirectIo.class.getName());
     private static final OpenOption DIRECT = directOption();
     private static final AtomicBoolean REPORTED = new AtomicBoolean();
+    /** Set when a direct write failed where the same write through the page cache did not. */
+    private static volatile boolean failed;
 
     private DirectIo() {
     }
@@ -56,6 +58,9 @@ final class DirectIo {
             report(file, "the JDK module jdk.unsupported is not visible");
             return null;
         }
+        if (failed) {
+            return null;
+        }
         if ("false".equalsIgnoreCase(System.getProperty(PROPERTY))) {
             report(file, "turned off by -D" + PROPERTY + "=false");
             return null;
@@ -75,6 +80,17 @@ final class DirectIo {
             report(file, e.toString());
             return null;
         }
+    }
+
+    /**
+     * Gives direct I/O up for good: a direct write to {@code file} failed with {@code e} where the
+     * same write through the page cache succeeded, so this storage opens files for direct I/O
+     * but does not write them so.
+     */
+    static void failed(Path file, IOException e) {
+        failed = true;
+        LOG.warning(() -> "Outbox journal: a direct write to " + file + " failed (" + e
+                + ") where the same write through the page cache did not; writing through the page cache from now on");
     }
 
     /** A direct buffer of {@code bytes} whose address is block-aligned, as direct I/O needs. */

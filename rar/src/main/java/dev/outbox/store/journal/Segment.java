@@ -112,10 +112,19 @@ final class Segment {
         long blocks = bytes / Journal.BLOCK * Journal.BLOCK;
         try (FileChannel channel = FileChannel.open(spare, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE)) {
-            try (FileChannel direct = DirectIo.open(spare)) {
-                fillWithZeros(direct == null ? channel : direct, 0, blocks);
+            long zeroed = 0;
+            FileChannel direct = DirectIo.open(spare);
+            if (direct != null) {
+                try (direct) {
+                    fillWithZeros(direct, 0, blocks);
+                    zeroed = blocks;
+                } catch (IOException e) {
+                    fillWithZeros(channel, 0, blocks); // throws too if the disk, not direct I/O, is the trouble
+                    zeroed = blocks;
+                    DirectIo.failed(spare, e);
+                }
             }
-            fillWithZeros(channel, blocks, bytes);
+            fillWithZeros(channel, zeroed, bytes);
             channel.force(true);
         }
     }
@@ -134,13 +143,33 @@ final class Segment {
      * is acknowledged.
      */
     static Segment fromSpare(Path spare, Path file, long id) throws IOException {
+        FileChannel direct = DirectIo.open(spare);
         try (FileChannel channel = FileChannel.open(spare, StandardOpenOption.WRITE)) {
-            writeFully(channel, header(id), 0);
+            if (direct != null) {
+                // The header goes in its block as records will go: a file system that opens files
+                // for direct I/O but will not write them so is found out here, not in a batch.
+                ByteBuffer block = DirectIo.alignedBuffer(Journal.BLOCK).put(header(id)).clear();
+                try {
+                    writeFully(direct, block, 0);
+                } catch (IOException e) {
+                    writeFully(channel, header(id), 0); // throws too if the disk, not direct I/O, is the trouble
+                    direct.close();
+                    direct = null;
+                    DirectIo.failed(spare, e);
+                }
+            } else {
+                writeFully(channel, header(id), 0);
+            }
             channel.force(false);
+        } catch (IOException | RuntimeException e) {
+            if (direct != null) {
+                direct.close();
+            }
+            throw e;
         }
         Files.move(spare, file, StandardCopyOption.ATOMIC_MOVE);
         FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        return new Segment(file, id, channel, DirectIo.open(file), Journal.SEGMENT_HEADER);
+        return new Segment(file, id, channel, direct, Journal.SEGMENT_HEADER);
     }
 
     /** The segment, or null if its header is missing or wrong. */
