@@ -31,8 +31,8 @@
  * Measured by {@code bench/run} on the 2-core development machine (2026-11-25, one run, same
  * disk, with direct I/O): the disk syncs 1,739 single 4 KiB appends a second and 3,165 single
  * 4 KiB writes into preallocated space; a spool directory takes 1,194 messages a second from one
- * writer and 7,223 from sixteen; this journal takes 3,345 and 19,333 (11.1x the append rate; five
- * runs gave 8.9x to 11.1x, about 9.8x on average; 8.5x before direct I/O, 5.6x before
+ * writer and 7,223 from sixteen; this journal takes 3,345 and 19,333 (11.1x the append rate; six
+ * runs gave 8.9x to 11.1x, about 9.7x on average; 8.5x before direct I/O, 5.6x before
  * preallocation). Sixteen records per sync into preallocated space, with nothing else taking
  * time, would give 41,389: what sixteen synchronous submitters lose is the time each needs to be
  * woken, come back and queue again, and the disk time the zero-filling of the next segment
