@@ -264,7 +264,8 @@ public final class StoreBenchmark {
                     String.format(Locale.ROOT, "%s raw fsync, needs %s submits/s; %s the preallocated single-writer rate; %.0f%% of the disk's bound for %d submitters (%s raw fsync)",
                             Report.times(ratio), Report.whole(GOAL_TIMES_FSYNC * fsync.perSecond()),
                             Report.times(lane.rate().times(throughput.overwrite().rate())), 100 * lane.rate().perSecond() / bound, many,
-                            Report.times(bound / fsync.perSecond())));
+                            Report.times(bound / fsync.perSecond()))
+                            + (bound < GOAL_TIMES_FSYNC * fsync.perSecond() ? ": the goal is beyond what this disk can sync at all" : ""));
         }
     }
 
