@@ -674,6 +674,9 @@ final class Journal implements AutoCloseable {
         void run() throws IOException {
             try {
                 Segment.writeFully(segment.writeChannel(), blocks, at);
+            } catch (IOException | RuntimeException e) {
+                segment.broken = true; // before done: no later batch may write this block again into a broken segment
+                throw e;
             } finally {
                 synchronized (this) {
                     done = true;
