@@ -125,13 +125,14 @@ final class Journal implements AutoCloseable {
     // Group commit: guarded by lock.
     private final Object lock = new Object();
     private List<Append> queued = new ArrayList<>();
-    /** Someone holds the write turn: gathers, writes into the segment, takes a sync slot. */
+    /** Someone holds the write turn: gathers, takes a sync slot, lays the batch out and stages it. */
     private boolean writing;
     private final boolean[] slotBusy = new boolean[SYNC_SLOTS];
     private int lastBatchSize;
     private Thread gatherer;
     private Spare spare = Spare.NONE;
     private boolean closed;
+    /** How long the last batch took from its write to the end of its sync. */
     private volatile long lastSyncNanos;
 
     // Touched only by the holder of the write turn.
@@ -241,14 +242,14 @@ final class Journal implements AutoCloseable {
                 end = position;
                 break;
             }
-            if (next % BLOCK == 0 && next - position < BLOCK && nextNonZero(map, position) >= next) {
-                // the rest of a block that a batch left, as the batch before it was still being written: nothing lost
-            } else if (nextNonZero(map, position) >= next) {
+            boolean zeros = nextNonZero(map, position) >= next;
+            boolean restOfBlock = next % BLOCK == 0 && next - position < BLOCK; // left by a batch: nothing lost
+            if (zeros && !restOfBlock) {
                 int from = position;
                 LOG.warning(() -> "Outbox journal: " + (next - from) + " bytes of zeros between records in " + segment.file
                         + " at bytes " + from + ".." + next + " were skipped: a batch that a crash cut off before it was acknowledged"
                         + " (or space the disk lost)");
-            } else {
+            } else if (!zeros) {
                 setAside(segment.file, position, next, "a corrupt record");
             }
             position = next;
