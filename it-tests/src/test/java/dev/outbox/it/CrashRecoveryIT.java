@@ -16,7 +16,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
 import java.net.URL;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -126,8 +125,7 @@ class CrashRecoveryIT {
 
     private static Http.Answer submit(URL submitter, int n) throws IOException, InterruptedException {
         String content = "From: app@example.com\r\nTo: crash@c.example\r\nSubject: crash " + n + "\r\n\r\nmessage " + n + "\r\n";
-        return Http.post(submitter, "submit?mode=raw&from=app@example.com&to=crash@c.example", "message/rfc822",
-                content.getBytes(StandardCharsets.US_ASCII));
+        return Http.submitRaw(submitter, "app@example.com", content, "crash@c.example");
     }
 
     private static Set<Integer> delivered(GreenMail peer) {

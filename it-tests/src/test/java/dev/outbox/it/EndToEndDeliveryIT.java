@@ -9,7 +9,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayOutputStream;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Properties;
@@ -81,8 +80,7 @@ class EndToEndDeliveryIT extends SubmitterTestBase {
                 + "\r\n"
                 + "This week in Outbox.\r\n";
 
-        Http.Answer answer = Http.post(submitter, "submit?mode=raw&from=" + encode("bounces+42@example.com")
-                + "&to=x@x.example&to=y@y.example", "message/rfc822", content.getBytes(StandardCharsets.US_ASCII));
+        Http.Answer answer = Http.submitRaw(submitter, "bounces+42@example.com", content, "x@x.example", "y@y.example");
 
         assertEquals(200, answer.status(), answer.body());
         TestSmtp.awaitCopies(SMTP, 2);
@@ -103,12 +101,10 @@ class EndToEndDeliveryIT extends SubmitterTestBase {
         String content = "From: app@example.com\r\nTo: erin@e.example\r\nSubject: Smuggle\r\n\r\n"
                 + "first line\n.\r\nMAIL FROM:<evil@evil.example>\r\nRCPT TO:<victim@v.example>\r\nDATA\r\nforged\r\n";
 
-        Http.Answer answer = Http.post(submitter, "submit?mode=raw&from=app@example.com&to=erin@e.example",
-                "message/rfc822", content.getBytes(StandardCharsets.US_ASCII));
+        Http.Answer answer = Http.submitRaw(submitter, "app@example.com", content, "erin@e.example");
         assertEquals(200, answer.status(), answer.body());
         // A clean message after it: once it has arrived, anything the first could have forged has too.
-        Http.Answer marker = Http.post(submitter, "submit?mode=raw&from=app@example.com&to=frank@f.example",
-                "message/rfc822", "From: app@example.com\r\nSubject: marker\r\n\r\nok\r\n".getBytes(StandardCharsets.US_ASCII));
+        Http.Answer marker = Http.submitRaw(submitter, "app@example.com", "From: app@example.com\r\nSubject: marker\r\n\r\nok\r\n", "frank@f.example");
         assertEquals(200, marker.status(), marker.body());
 
         TestSmtp.awaitCopies(SMTP, 2);
@@ -122,8 +118,8 @@ class EndToEndDeliveryIT extends SubmitterTestBase {
 
     @Test
     void headerInjectionInAnEnvelopeAddressIsRefused() throws Exception {
-        Http.Answer answer = Http.post(submitter, "submit?mode=raw&from=" + encode("app@example.com\r\nRCPT TO:<evil@evil.example>")
-                + "&to=grace@g.example", "message/rfc822", "From: app@example.com\r\n\r\nhi\r\n".getBytes(StandardCharsets.US_ASCII));
+        Http.Answer answer = Http.submitRaw(submitter, "app@example.com\r\nRCPT TO:<evil@evil.example>", "From: app@example.com\r\n\r\nhi\r\n",
+                "grace@g.example");
 
         assertEquals(400, answer.status());
         assertTrue(answer.body().contains("reverse path") && answer.body().contains("contains CR"), answer.body());
@@ -131,13 +127,11 @@ class EndToEndDeliveryIT extends SubmitterTestBase {
 
     @Test
     void malformedContentIsRefusedWithTheReason() throws Exception {
-        byte[] withNul = "From: app@example.com\r\n\r\nbinary\0here\r\n".getBytes(StandardCharsets.US_ASCII);
-        Http.Answer nul = Http.post(submitter, "submit?mode=raw&from=app@example.com&to=heidi@h.example", "message/rfc822", withNul);
+        Http.Answer nul = Http.submitRaw(submitter, "app@example.com", "From: app@example.com\r\n\r\nbinary\0here\r\n", "heidi@h.example");
         assertEquals(400, nul.status());
         assertTrue(nul.body().startsWith("MessageRejectedException") && nul.body().contains("NUL byte on line 3"), nul.body());
 
-        byte[] noHeaders = "just text, no headers\r\n".getBytes(StandardCharsets.US_ASCII);
-        Http.Answer headless = Http.post(submitter, "submit?mode=raw&from=app@example.com&to=heidi@h.example", "message/rfc822", noHeaders);
+        Http.Answer headless = Http.submitRaw(submitter, "app@example.com", "just text, no headers\r\n", "heidi@h.example");
         assertEquals(400, headless.status());
         assertTrue(headless.body().contains("line 1"), headless.body());
     }
@@ -147,8 +141,7 @@ class EndToEndDeliveryIT extends SubmitterTestBase {
         String content = "From: app@example.com\r\nTo: ivan@i.example\r\nSubject: exact\r\nDate: Tue, 24 Nov 2026 10:00:00 +0000\r\n"
                 + "Message-ID: <exact@it.outbox>\r\n\r\n.leading dot\r\n..two dots\r\n.\r\nlast\r\n";
 
-        Http.Answer answer = Http.post(submitter, "submit?mode=raw&from=app@example.com&to=ivan@i.example",
-                "message/rfc822", content.getBytes(StandardCharsets.US_ASCII));
+        Http.Answer answer = Http.submitRaw(submitter, "app@example.com", content, "ivan@i.example");
         assertEquals(200, answer.status(), answer.body());
 
         TestSmtp.awaitCopies(SMTP, 1);
@@ -167,9 +160,5 @@ class EndToEndDeliveryIT extends SubmitterTestBase {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         message.writeTo(out);
         return out.toByteArray();
-    }
-
-    private static String encode(String value) {
-        return URLEncoder.encode(value, StandardCharsets.UTF_8);
     }
 }

@@ -3,9 +3,11 @@ package dev.outbox.it;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URL;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /** The tests' HTTP client: one request, the status and the body as text. */
@@ -27,6 +29,18 @@ final class Http {
                 .build();
         HttpResponse<String> response = CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
         return new Answer(response.statusCode(), response.body());
+    }
+
+    /**
+     * Submits {@code content} as it is, in the envelope given, through the test application's
+     * raw mode ({@link SubmitServlet}): {@code POST submit?mode=raw&from=...&to=...}.
+     */
+    static Answer submitRaw(URL submitter, String from, String content, String... to) throws IOException, InterruptedException {
+        StringBuilder query = new StringBuilder("submit?mode=raw&from=").append(URLEncoder.encode(from, StandardCharsets.UTF_8));
+        for (String recipient : to) {
+            query.append("&to=").append(URLEncoder.encode(recipient, StandardCharsets.UTF_8));
+        }
+        return post(submitter, query.toString(), "message/rfc822", content.getBytes(StandardCharsets.US_ASCII));
     }
 
     static Answer get(URL base, String pathAndQuery) throws IOException, InterruptedException {
