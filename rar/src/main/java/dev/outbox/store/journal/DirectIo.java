@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
 /**
@@ -25,7 +24,8 @@ import java.util.logging.Logger;
  * {@code jdk.unsupported} module; without either, the journal writes the same blocks through the
  * page cache, as correct, only slower. An operator can choose that way on purpose, for storage
  * that handles direct I/O badly, with the system property {@value #PROPERTY}{@code =false}
- * (read at each new segment). Which way it writes is logged once.
+ * (read when the journal opens). Which way a journal writes is decided and logged once, when it
+ * opens, and changes only if direct I/O then fails.
  */
 final class DirectIo {
 
@@ -34,11 +34,14 @@ final class DirectIo {
 
     private static final Logger LOG = Logger.getLogger(DirectIo.class.getName());
     private static final OpenOption DIRECT = directOption();
-    private static final AtomicBoolean REPORTED = new AtomicBoolean();
-    /** Set when a direct write failed where the same write through the page cache did not. */
-    private static volatile boolean failed;
 
-    private DirectIo() {
+    private final Path directory;
+    /** Cleared for good when direct I/O turns out not to work in this directory. */
+    private volatile boolean inUse;
+
+    private DirectIo(Path directory, boolean inUse) {
+        this.directory = directory;
+        this.inUse = inUse;
     }
 
     private static OpenOption directOption() {
@@ -50,34 +53,45 @@ final class DirectIo {
     }
 
     /**
-     * A channel that writes {@code file} directly, or null when that is not possible here; then
-     * the caller writes through the page cache.
+     * Decides, once for the journal in {@code directory} (which must exist), whether its files
+     * are written directly, and logs which way.
      */
-    static FileChannel open(Path file) {
+    static DirectIo forDirectory(Path directory) {
+        String without = null;
         if (DIRECT == null) {
-            report(file, "the JDK module jdk.unsupported is not visible");
-            return null;
+            without = "the JDK module jdk.unsupported is not visible";
+        } else if ("false".equalsIgnoreCase(System.getProperty(PROPERTY))) {
+            without = "turned off by -D" + PROPERTY + "=false";
+        } else {
+            try {
+                long blockSize = Files.getFileStore(directory).getBlockSize();
+                if (blockSize <= 0 || Journal.BLOCK % blockSize != 0) {
+                    without = "its block size " + blockSize + " does not divide " + Journal.BLOCK;
+                }
+            } catch (IOException | UnsupportedOperationException e) {
+                without = e.toString();
+            }
         }
-        if (failed) {
-            return null;
-        }
-        if ("false".equalsIgnoreCase(System.getProperty(PROPERTY))) {
-            report(file, "turned off by -D" + PROPERTY + "=false");
+        String why = without;
+        LOG.info(() -> "Outbox journal: writing " + directory
+                + (why == null ? " with direct I/O" : " through the page cache, not with direct I/O: " + why));
+        return new DirectIo(directory, why == null);
+    }
+
+    /**
+     * A channel that writes {@code file} directly, or null when direct I/O is not in use here;
+     * then the caller writes through the page cache.
+     */
+    FileChannel open(Path file) {
+        if (!inUse) {
             return null;
         }
         try {
-            long blockSize = Files.getFileStore(file).getBlockSize();
-            if (blockSize <= 0 || Journal.BLOCK % blockSize != 0) {
-                report(file, "its block size " + blockSize + " does not divide " + Journal.BLOCK);
-                return null;
-            }
-            FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE, DIRECT);
-            if (REPORTED.compareAndSet(false, true)) {
-                LOG.info(() -> "Outbox journal: writing " + file.getParent() + " with direct I/O");
-            }
-            return channel;
+            return FileChannel.open(file, StandardOpenOption.WRITE, DIRECT);
         } catch (IOException | UnsupportedOperationException e) {
-            report(file, e.toString());
+            inUse = false;
+            LOG.warning(() -> "Outbox journal: cannot open " + file + " for direct I/O (" + e + "); writing " + directory
+                    + " through the page cache from now on");
             return null;
         }
     }
@@ -87,20 +101,14 @@ final class DirectIo {
      * same write through the page cache succeeded, so this storage opens files for direct I/O
      * but does not write them so.
      */
-    static void failed(Path file, IOException e) {
-        failed = true;
+    void failed(Path file, IOException e) {
+        inUse = false;
         LOG.warning(() -> "Outbox journal: a direct write to " + file + " failed (" + e
-                + ") where the same write through the page cache did not; writing through the page cache from now on");
+                + ") where the same write through the page cache did not; writing " + directory + " through the page cache from now on");
     }
 
     /** A direct buffer of {@code bytes} whose address is block-aligned, as direct I/O needs. */
     static ByteBuffer alignedBuffer(int bytes) {
         return ByteBuffer.allocateDirect(bytes + Journal.BLOCK).alignedSlice(Journal.BLOCK).limit(bytes).slice();
-    }
-
-    private static void report(Path file, String why) {
-        if (REPORTED.compareAndSet(false, true)) {
-            LOG.info(() -> "Outbox journal: writing " + file.getParent() + " through the page cache, not with direct I/O: " + why);
-        }
     }
 }

@@ -113,6 +113,8 @@ final class Journal implements AutoCloseable {
     private final long segmentBytes;
     private final int maxRecordBytes;
     private final Path spareFile;
+    /** Whether segments are written directly, decided once at open. */
+    private final DirectIo directIo;
     private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
     private long corrupt;
     private final AtomicLong totalBytes = new AtomicLong();
@@ -162,6 +164,7 @@ final class Journal implements AutoCloseable {
         } catch (IOException e) {
             throw new StoreException("cannot create journal directory " + directory + ": " + e.getMessage(), e);
         }
+        this.directIo = DirectIo.forDirectory(directory);
     }
 
     /** Reads every segment in order and hands each sound record to {@code visitor}. */
@@ -758,9 +761,9 @@ final class Journal implements AutoCloseable {
         }
         try {
             if (!ready) {
-                Segment.prepare(spareFile, segmentBytes);
+                Segment.prepare(spareFile, segmentBytes, directIo);
             }
-            return Segment.fromSpare(spareFile, file, id);
+            return Segment.fromSpare(spareFile, file, id, directIo);
         } finally {
             synchronized (lock) {
                 spare = Spare.NONE;
@@ -785,7 +788,7 @@ final class Journal implements AutoCloseable {
         boolean interrupted = Thread.interrupted(); // keep the channel open, as in append
         boolean ready = false;
         try {
-            Segment.prepare(spareFile, segmentBytes);
+            Segment.prepare(spareFile, segmentBytes, directIo);
             ready = true;
         } catch (IOException e) {
             LOG.log(Level.FINE, "Outbox journal: could not prepare " + spareFile + "; the next new segment is prepared when it is needed", e);

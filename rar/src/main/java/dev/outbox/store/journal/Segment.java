@@ -108,12 +108,12 @@ final class Segment {
      * Makes {@code spare} a file of {@code bytes} zeros whose blocks are allocated and on disk, so
      * that writing into it later changes no metadata. Replaces an older spare of that name.
      */
-    static void prepare(Path spare, long bytes) throws IOException {
+    static void prepare(Path spare, long bytes, DirectIo directIo) throws IOException {
         long blocks = bytes / Journal.BLOCK * Journal.BLOCK;
         try (FileChannel channel = FileChannel.open(spare, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE)) {
             long zeroed = 0;
-            FileChannel direct = DirectIo.open(spare);
+            FileChannel direct = directIo.open(spare);
             if (direct != null) {
                 try (direct) {
                     fillWithZeros(direct, 0, blocks);
@@ -121,7 +121,7 @@ final class Segment {
                 } catch (IOException e) {
                     fillWithZeros(channel, 0, blocks); // throws too if the disk, not direct I/O, is the trouble
                     zeroed = blocks;
-                    DirectIo.failed(spare, e);
+                    directIo.failed(spare, e);
                 }
             }
             fillWithZeros(channel, zeroed, bytes);
@@ -142,8 +142,8 @@ final class Segment {
      * syncs its header, then renames it. The caller syncs the directory before any record in it
      * is acknowledged.
      */
-    static Segment fromSpare(Path spare, Path file, long id) throws IOException {
-        FileChannel direct = DirectIo.open(spare);
+    static Segment fromSpare(Path spare, Path file, long id, DirectIo directIo) throws IOException {
+        FileChannel direct = directIo.open(spare);
         try (FileChannel channel = FileChannel.open(spare, StandardOpenOption.WRITE)) {
             if (direct != null) {
                 // The header goes in its block as records will go: a file system that opens files
@@ -155,7 +155,7 @@ final class Segment {
                     writeFully(channel, header(id), 0); // throws too if the disk, not direct I/O, is the trouble
                     direct.close();
                     direct = null;
-                    DirectIo.failed(spare, e);
+                    directIo.failed(spare, e);
                 }
             } else {
                 writeFully(channel, header(id), 0);
