@@ -6,6 +6,8 @@ import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
 import jakarta.ejb.Local;
+import jakarta.ejb.Lock;
+import jakarta.ejb.LockType;
 import jakarta.ejb.Schedule;
 import jakarta.ejb.SessionContext;
 import jakarta.ejb.Singleton;
@@ -25,9 +27,13 @@ import java.util.Date;
  *
  * <p>Timers are not persistent: the adapter keeps every due time in its own store and asks
  * again after a restart, so a timer lost with the server loses nothing. Holds no queue logic.
- * Threading: the container serializes calls (a singleton with the default write lock).
+ * Threading: read lock, so calls run side by side. The bean's fields are set before its first
+ * call and never change, and the queue engine it calls is thread-safe; with the default write
+ * lock, delivery threads asking for a wake-up would wait behind a sweep or a wake-up that is
+ * writing to the store.
  */
 @Singleton
+@Lock(LockType.READ)
 @Startup
 @Local(RetryTimers.class)
 public class RetryClock implements RetryTimers {
