@@ -72,8 +72,8 @@ public final class MailQueue {
     private final LongAdder expired = new LongAdder();
     private final LongAdder deferred = new LongAdder();
     private final LongAdder stuckRecovered = new LongAdder();
+    /** Notified whenever a connection closes, for {@link #stop}. */
     private final Object connectionsLock = new Object();
-    private int openConnections;
     private volatile boolean accepting;
     private volatile boolean stopping;
 
@@ -97,11 +97,9 @@ public final class MailQueue {
         long now = clock.millis();
         List<String> finished = new ArrayList<>();
         store.recover(stored -> {
-            QueuedMessage message = admit(stored, now);
-            synchronized (message) {
-                if (message.isFinished()) {
-                    finished.add(message.id());
-                }
+            admit(stored, now);
+            if (stored.statuses().stream().allMatch(status -> status.state().isTerminal())) {
+                finished.add(stored.id());
             }
         });
         for (String id : finished) {
@@ -134,8 +132,7 @@ public final class MailQueue {
         } catch (StoreException e) {
             throw new OutboxException("message " + id + " not queued: " + e.getMessage(), e);
         }
-        QueuedMessage message = admit(stored, now);
-        for (TransferQueue queue : queuesOf(message)) {
+        for (TransferQueue queue : admit(stored, now)) {
             dispatch(queue);
         }
         return id;
@@ -194,7 +191,7 @@ public final class MailQueue {
         stopping = true;
         long deadline = System.nanoTime() + graceMillis * 1_000_000;
         synchronized (connectionsLock) {
-            while (openConnections > 0 && System.nanoTime() < deadline) {
+            while (openConnections() > 0 && System.nanoTime() < deadline) {
                 try {
                     connectionsLock.wait(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
                 } catch (InterruptedException e) {
@@ -202,12 +199,20 @@ public final class MailQueue {
                     break;
                 }
             }
-            if (openConnections > 0) {
-                int open = openConnections;
+            int open = openConnections();
+            if (open > 0) {
                 LOG.warning(() -> "Outbox stopping with " + open + " connections still open; their messages are delivered again after restart");
             }
         }
         store.close();
+    }
+
+    private int openConnections() {
+        int open = 0;
+        for (TransferQueue queue : queues.values()) {
+            open += queue.activeConnections();
+        }
+        return open;
     }
 
     public Map<NextHop, TransferQueue> queues() {
@@ -238,8 +243,11 @@ public final class MailQueue {
         return stuckRecovered.sum();
     }
 
-    /** Indexes a stored message and puts each unfinished recipient where its state says. */
-    private QueuedMessage admit(StoredMessage stored, long now) {
+    /**
+     * Indexes a stored message and puts each unfinished recipient where its state says; returns
+     * the queues it is now ready in.
+     */
+    private Set<TransferQueue> admit(StoredMessage stored, long now) {
         List<String> recipients = stored.envelope().recipients();
         TransferQueue[] routed = new TransferQueue[recipients.size()];
         for (int i = 0; i < routed.length; i++) {
@@ -264,14 +272,11 @@ public final class MailQueue {
         for (TransferQueue queue : ready) {
             queue.offerReady(message);
         }
-        return message;
+        return ready;
     }
 
     private void dispatch(TransferQueue queue) {
         while (!stopping && queue.openConnection(clock.millis(), policy.connectionsPerDestination())) {
-            synchronized (connectionsLock) {
-                openConnections++;
-            }
             try {
                 executor.execute(() -> deliverAll(queue));
             } catch (RejectedExecutionException e) {
@@ -347,8 +352,7 @@ public final class MailQueue {
                     continue;
                 }
                 if (now >= message.expiryMillis()) {
-                    expiries.add(message.expire(i));
-                    expired.increment();
+                    expire(message, i, expiries);
                 } else {
                     message.takeInFlight(i);
                     taken[count++] = i;
@@ -386,8 +390,7 @@ public final class MailQueue {
                     case DEFERRED -> {
                         long due = retryAtMillis > 0 ? retryAtMillis : now + policy.retrySchedule().after(message.attempts(i) + 1).toMillis();
                         if (due >= message.expiryMillis()) {
-                            changes.add(message.expire(i));
-                            expired.increment();
+                            expire(message, i, changes);
                             LOG.warning(() -> "message " + message.id() + " expired for " + outcome.recipient() + ": " + outcome.reply());
                         } else {
                             changes.add(message.defer(i, due));
@@ -424,8 +427,7 @@ public final class MailQueue {
                         overdue++;
                     }
                     if (now >= message.expiryMillis()) {
-                        expiries.add(message.expire(i));
-                        expired.increment();
+                        expire(message, i, expiries);
                     } else {
                         message.merge(i);
                         ready = true;
@@ -439,6 +441,12 @@ public final class MailQueue {
         }
         arm(queue, nextTime(queue, now), now);
         return overdue;
+    }
+
+    /** Expires recipient {@code i} of {@code message} (whose monitor the caller holds), counts it, and adds the change to {@code changes}. */
+    private void expire(QueuedMessage message, int i, List<RecipientChange> changes) {
+        changes.add(message.expire(i));
+        expired.increment();
     }
 
     /** Persists {@code changes} of {@code message} (whose monitor the caller holds) and lets a finished message go. */
@@ -460,9 +468,10 @@ public final class MailQueue {
 
     private long enterRetry(TransferQueue queue, String reason) {
         long now = clock.millis();
-        long retryAt = queue.failed(now, now + policy.retrySchedule().after(queue.consecutiveFailures() + 1).toMillis(), reason);
-        if (retryAt < 0) {
-            return -retryAt; // already in RETRY: another connection failed with it
+        TransferQueue.Retry retry = queue.failed(now, policy.retrySchedule(), reason);
+        long retryAt = retry.atMillis();
+        if (!retry.entered()) {
+            return retryAt; // already in RETRY: another connection failed with it
         }
         LOG.info(() -> "Outbox queue " + queue.name() + " entered RETRY until " + Instant.ofEpochMilli(retryAt) + ": " + reason);
         arm(queue, retryAt, now);
@@ -479,8 +488,7 @@ public final class MailQueue {
             synchronized (message) {
                 for (int i = 0; i < message.recipientCount(); i++) {
                     if (message.queue(i) == queue && message.state(i) == RecipientState.QUEUED) {
-                        expiries.add(message.expire(i));
-                        expired.increment();
+                        expire(message, i, expiries);
                     }
                 }
                 persist(message, expiries);
@@ -505,16 +513,8 @@ public final class MailQueue {
     private void connectionClosed(TransferQueue queue) {
         queue.connectionClosed();
         synchronized (connectionsLock) {
-            openConnections--;
             connectionsLock.notifyAll();
         }
     }
 
-    private Set<TransferQueue> queuesOf(QueuedMessage message) {
-        Set<TransferQueue> result = new LinkedHashSet<>();
-        for (int i = 0; i < message.recipientCount(); i++) {
-            result.add(message.queue(i));
-        }
-        return result;
-    }
 }

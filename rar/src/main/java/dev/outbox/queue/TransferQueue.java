@@ -108,17 +108,20 @@ public final class TransferQueue {
      * A connection-level failure: no connection is opened again before the retry time. The
      * connections that fail together while the queue is already in RETRY count once.
      *
-     * @param retryAtMillis the retry time to take if this failure enters RETRY
-     * @return the queue's retry time, and whether this failure entered RETRY (negative if not)
+     * @param schedule how long to wait after this many failures in a row
      */
-    synchronized long failed(long nowMillis, long retryAtMillis, String error) {
+    synchronized Retry failed(long nowMillis, RetrySchedule schedule, String error) {
         lastError = error;
-        if (this.retryAtMillis > nowMillis) {
-            return -this.retryAtMillis;
+        if (retryAtMillis > nowMillis) {
+            return new Retry(retryAtMillis, false);
         }
         consecutiveFailures++;
-        this.retryAtMillis = retryAtMillis;
-        return retryAtMillis;
+        retryAtMillis = nowMillis + schedule.after(consecutiveFailures).toMillis();
+        return new Retry(retryAtMillis, true);
+    }
+
+    /** The queue's retry time after a failure, and whether that failure entered RETRY. */
+    record Retry(long atMillis, boolean entered) {
     }
 
     synchronized void succeeded() {
