@@ -189,99 +189,107 @@ public class OutboxResourceAdapter implements ResourceAdapter {
     }
 
     public String getSmarthost() {
-        return properties.getOrDefault("Smarthost", "");
+        return property("Smarthost");
     }
 
     public void setSmarthost(String value) {
-        properties.put("Smarthost", value == null ? "" : value);
+        setProperty("Smarthost", value);
     }
 
     public String getHeloName() {
-        return properties.getOrDefault("HeloName", "");
+        return property("HeloName");
     }
 
     public void setHeloName(String value) {
-        properties.put("HeloName", value == null ? "" : value);
+        setProperty("HeloName", value);
     }
 
     public String getConnectTimeoutSeconds() {
-        return properties.getOrDefault("ConnectTimeoutSeconds", "");
+        return property("ConnectTimeoutSeconds");
     }
 
     public void setConnectTimeoutSeconds(String value) {
-        properties.put("ConnectTimeoutSeconds", value == null ? "" : value);
+        setProperty("ConnectTimeoutSeconds", value);
     }
 
     public String getReadTimeoutSeconds() {
-        return properties.getOrDefault("ReadTimeoutSeconds", "");
+        return property("ReadTimeoutSeconds");
     }
 
     public void setReadTimeoutSeconds(String value) {
-        properties.put("ReadTimeoutSeconds", value == null ? "" : value);
+        setProperty("ReadTimeoutSeconds", value);
     }
 
     public String getMaxMessageSizeBytes() {
-        return properties.getOrDefault("MaxMessageSizeBytes", "");
+        return property("MaxMessageSizeBytes");
     }
 
     public void setMaxMessageSizeBytes(String value) {
-        properties.put("MaxMessageSizeBytes", value == null ? "" : value);
+        setProperty("MaxMessageSizeBytes", value);
     }
 
     public String getMaxRecipients() {
-        return properties.getOrDefault("MaxRecipients", "");
+        return property("MaxRecipients");
     }
 
     public void setMaxRecipients(String value) {
-        properties.put("MaxRecipients", value == null ? "" : value);
+        setProperty("MaxRecipients", value);
     }
 
     public String getStoreDirectory() {
-        return properties.getOrDefault("StoreDirectory", "");
+        return property("StoreDirectory");
     }
 
     public void setStoreDirectory(String value) {
-        properties.put("StoreDirectory", value == null ? "" : value);
+        setProperty("StoreDirectory", value);
     }
 
     public String getMaxStoreBytes() {
-        return properties.getOrDefault("MaxStoreBytes", "");
+        return property("MaxStoreBytes");
     }
 
     public void setMaxStoreBytes(String value) {
-        properties.put("MaxStoreBytes", value == null ? "" : value);
+        setProperty("MaxStoreBytes", value);
     }
 
     public String getRetrySchedule() {
-        return properties.getOrDefault("RetrySchedule", "");
+        return property("RetrySchedule");
     }
 
     public void setRetrySchedule(String value) {
-        properties.put("RetrySchedule", value == null ? "" : value);
+        setProperty("RetrySchedule", value);
     }
 
     public String getMaxMessageAge() {
-        return properties.getOrDefault("MaxMessageAge", "");
+        return property("MaxMessageAge");
     }
 
     public void setMaxMessageAge(String value) {
-        properties.put("MaxMessageAge", value == null ? "" : value);
+        setProperty("MaxMessageAge", value);
     }
 
     public String getConnectionsPerDestination() {
-        return properties.getOrDefault("ConnectionsPerDestination", "");
+        return property("ConnectionsPerDestination");
     }
 
     public void setConnectionsPerDestination(String value) {
-        properties.put("ConnectionsPerDestination", value == null ? "" : value);
+        setProperty("ConnectionsPerDestination", value);
     }
 
     public String getMessagesPerConnection() {
-        return properties.getOrDefault("MessagesPerConnection", "");
+        return property("MessagesPerConnection");
     }
 
     public void setMessagesPerConnection(String value) {
-        properties.put("MessagesPerConnection", value == null ? "" : value);
+        setProperty("MessagesPerConnection", value);
+    }
+
+    private String property(String name) {
+        return properties.getOrDefault(name, "");
+    }
+
+    private void setProperty(String name, String value) {
+        properties.put(name, value == null ? "" : value);
     }
 
     // The JCA container keys adapters by identity; these make that explicit.
