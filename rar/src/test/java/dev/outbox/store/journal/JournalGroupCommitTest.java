@@ -3,6 +3,8 @@ package dev.outbox.store.journal;
 import dev.outbox.store.StoredMessage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,7 +21,11 @@ import static dev.outbox.store.TestMessages.message;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** Many threads writing at once all succeed, each acknowledged message is readable at once and recovered whole, each thread's adds in its order. */
+/**
+ * Many threads writing at once all succeed, each acknowledged message is readable at once and
+ * recovered whole, each thread's adds in its order; whether waiters yield while a batch syncs or
+ * sleep at once.
+ */
 class JournalGroupCommitTest {
 
     private static final int THREADS = 16;
@@ -63,10 +69,21 @@ class JournalGroupCommitTest {
         T run(int thread) throws Exception;
     }
 
-    @Test
-    void sixteenThreadsAddingAtOnceAllSucceedAndAreRecovered(@TempDir Path directory) throws Exception {
+    @ParameterizedTest(name = "waiters yield while syncs are short: {0}")
+    @ValueSource(booleans = {true, false})
+    void sixteenThreadsAddingAtOnceAllSucceedAndAreRecovered(boolean yieldWhileSyncing, @TempDir Path directory) throws Exception {
         List<StoredMessage> none = new ArrayList<>();
-        JournalStore store = open(directory, 1024 * 1024, none);
+        JournalStore store;
+        String before = System.setProperty(Journal.YIELD_PROPERTY, Boolean.toString(yieldWhileSyncing)); // read when the journal opens
+        try {
+            store = open(directory, 1024 * 1024, none);
+        } finally {
+            if (before == null) {
+                System.clearProperty(Journal.YIELD_PROPERTY);
+            } else {
+                System.setProperty(Journal.YIELD_PROPERTY, before);
+            }
+        }
         List<List<String>> added;
         try {
             added = together(THREADS, thread -> {
