@@ -26,17 +26,21 @@
  *       while submitters come back. Batches go out as whole blocks with direct I/O where the file
  *       system has it ({@link dev.outbox.store.journal.DirectIo}): profiling showed the page cache,
  *       not the journal, taking the CPU (fresh pages for every segment, write-back inside every
- *       sync), and a message's content goes from the caller's array to the disk with one copy.</li>
+ *       sync), and a message's content goes from the caller's array to the disk with one copy.
+ *       Callers waiting for a sync yield the processor rather than sleep while syncs are short
+ *       (see {@link dev.outbox.store.journal.Journal}): waking sleeping callers one by one took
+ *       a third of each batch's time on the development machine.</li>
  * </ul>
- * Measured by {@code bench/run} on the 2-core development machine (2026-11-25, one run, same
- * disk, with direct I/O): the disk syncs 1,739 single 4 KiB appends a second and 3,165 single
- * 4 KiB writes into preallocated space; a spool directory takes 1,194 messages a second from one
- * writer and 7,223 from sixteen; this journal takes 3,345 and 19,333 (11.1x the append rate; six
- * runs gave 8.9x to 11.1x, about 9.7x on average; 8.5x before direct I/O, 5.6x before
- * preallocation). Sixteen records per sync into preallocated space, with nothing else taking
- * time, would give 41,389: what sixteen synchronous submitters lose is the time each needs to be
- * woken, come back and queue again, and the disk time the zero-filling of the next segment
- * takes, not the sync itself.
+ * Measured by {@code bench/run} on the 2-core development machine (2026-11-30, one full run, same
+ * disk): the disk syncs 4,763 single 4 KiB appends a second and 9,682 single 4 KiB writes into
+ * preallocated space; a spool directory takes 2,763 messages a second from one writer and 13,311
+ * from sixteen; this journal takes 9,623 and 65,645 (13.8x the append rate; five runs that day
+ * gave 12.8x to 15.2x, four with waiters that always sleep, as before, 9.4x to 13.5x; on the
+ * slower disk of 2026-11-25, 8.9x to 11.1x, 8.5x before direct I/O, 5.6x before
+ * preallocation). Sixteen
+ * records per sync into preallocated space, with nothing else taking time, would give 111,544:
+ * what sixteen synchronous submitters lose is the time each needs to be woken, come back and
+ * queue again, not the sync itself.
  *
  * <h2>Promises and how they are kept</h2>
  * <ul>
