@@ -4,7 +4,6 @@ import dev.outbox.store.StoreException;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,7 +63,13 @@ import java.util.zip.CRC32C;
  * batch that a crash cut off while a later one was synced) are skipped with a warning.
  *
  * <p>Threading: append, read and delete are safe from any thread; scan must finish before the
- * first append. Misuse: append after close throws {@link StoreException}.
+ * first append. Interrupts: a caller's interrupt fails neither its append nor anyone else's; it
+ * is kept, and set again when the append returns. The JDK closes a file channel for every thread
+ * when one blocked in it is interrupted, so a writer starts its turn with its interrupt set aside,
+ * and I/O that an interrupt cut off is done again on channels opened anew
+ * ({@link Segment#repeatAfterInterrupts}); only a sync through the page cache, without direct
+ * I/O, is not repeated ({@link Segment#sync} says why), and its batch fails. Misuse: append after
+ * close throws {@link StoreException}.
  */
 final class Journal implements AutoCloseable {
 
@@ -113,6 +118,9 @@ final class Journal implements AutoCloseable {
     static final int STAGING_BYTES = 1024 * 1024 + 2 * BLOCK;
 
     private static final ByteBuffer ZERO_CHUNK = ByteBuffer.allocate(64 * 1024).asReadOnlyBuffer();
+
+    /** Nothing to do before I/O is done again: it opens its own channels, and rewrites what it syncs. */
+    private static final Segment.Repeatable NOTHING = () -> { };
 
     /** Where a record starts: its segment and the offset of its header in that file. */
     record Position(long segment, long offset) {
@@ -437,6 +445,7 @@ final class Journal implements AutoCloseable {
                     }
                 }
                 if (myTurn) {
+                    interrupted |= Thread.interrupted(); // the writer's I/O would close the channels for everyone
                     interrupted |= takeTurn();
                     continue;
                 }
@@ -539,8 +548,8 @@ final class Journal implements AutoCloseable {
         try {
             write = stage(batch, slot);
             segment = current;
-        } catch (IOException e) {
-            failure = e;
+        } catch (IOException | RuntimeException | Error e) { // whatever it is, the batch fails and the turn goes on
+            failure = asIoException(e);
             current = null; // the next writer starts a fresh segment after a partial write
         }
         boolean rolled = current != before;
@@ -559,10 +568,10 @@ final class Journal implements AutoCloseable {
         if (segment != null) {
             long started = System.nanoTime();
             try {
-                write.run();
-                segment.syncChannel(slot).force(false);
-            } catch (IOException e) {
-                failure = e;
+                interrupted |= write.run();
+                interrupted |= segment.sync(slot);
+            } catch (IOException | RuntimeException | Error e) { // whatever it is, the batch fails and the slot is freed
+                failure = asIoException(e);
                 segment.broken = true; // what it holds after the failure is unknown: the next writer rolls
             }
             long took = System.nanoTime() - started;
@@ -587,6 +596,10 @@ final class Journal implements AutoCloseable {
             interrupted |= prepareSpare();
         }
         return interrupted;
+    }
+
+    private static IOException asIoException(Throwable failure) {
+        return failure instanceof IOException e ? e : new IOException("unexpected failure: " + failure, failure);
     }
 
     /**
@@ -706,15 +719,14 @@ final class Journal implements AutoCloseable {
      * of the buffer went; a partly filled last block is written (padded) only when {@code all},
      * else it stays at the start of the buffer.
      */
-    private static long write(Segment segment, ByteBuffer buffer, long at, boolean all) throws IOException {
+    private long write(Segment segment, ByteBuffer buffer, long at, boolean all) throws IOException {
         int staged = buffer.position();
         int full = staged / BLOCK * BLOCK;
         if (all) {
             padToBlock(buffer);
             full = buffer.position();
         }
-        ByteBuffer out = buffer.duplicate().flip().limit(full);
-        Segment.writeFully(segment.writeChannel(), out, at);
+        writerInterrupted |= segment.write(buffer.duplicate().flip().limit(full), at);
         ByteBuffer rest = buffer.duplicate().flip().position(Math.min(full, staged)).limit(staged);
         buffer.clear();
         if (!all) {
@@ -743,9 +755,10 @@ final class Journal implements AutoCloseable {
             this.blocks = blocks;
         }
 
-        void run() throws IOException {
+        /** Writes the blocks; returns whether the caller was interrupted meanwhile. */
+        boolean run() throws IOException {
             try {
-                Segment.writeFully(segment.writeChannel(), blocks, at);
+                return segment.write(blocks, at);
             } catch (IOException | RuntimeException e) {
                 segment.broken = true; // before done: no later batch may write this block again into a broken segment
                 throw e;
@@ -778,7 +791,7 @@ final class Journal implements AutoCloseable {
      */
     private void roll(int slot) throws IOException {
         if (current != null) {
-            current.syncChannel(slot).force(false);
+            writerInterrupted |= current.sync(slot);
             if (lastWrite != null && lastWrite.await()) { // it may still be writing the blocks the cut takes
                 writerInterrupted = true;
             }
@@ -829,9 +842,11 @@ final class Journal implements AutoCloseable {
         }
         try {
             if (!ready) {
-                Segment.prepare(spareFile, segmentBytes, directIo);
+                writerInterrupted |= Segment.repeatAfterInterrupts(() -> Segment.prepare(spareFile, segmentBytes, directIo), NOTHING);
             }
-            return Segment.fromSpare(spareFile, file, id, directIo);
+            Segment[] made = new Segment[1];
+            writerInterrupted |= Segment.repeatAfterInterrupts(() -> made[0] = Segment.fromSpare(spareFile, file, id, directIo), NOTHING);
+            return made[0];
         } finally {
             synchronized (lock) {
                 spare = Spare.NONE;
@@ -856,7 +871,7 @@ final class Journal implements AutoCloseable {
         boolean interrupted = Thread.interrupted(); // keep the channel open, as in append
         boolean ready = false;
         try {
-            Segment.prepare(spareFile, segmentBytes, directIo);
+            interrupted |= Segment.repeatAfterInterrupts(() -> Segment.prepare(spareFile, segmentBytes, directIo), NOTHING);
             ready = true;
         } catch (IOException e) {
             LOG.log(Level.FINE, "Outbox journal: could not prepare " + spareFile + "; the next new segment is prepared when it is needed", e);
@@ -878,12 +893,10 @@ final class Journal implements AutoCloseable {
         boolean interrupted = Thread.interrupted(); // see append: keep the shared channel open
         try {
             ByteBuffer buffer = ByteBuffer.allocate(length);
-            try {
-                readFully(segment.channel, buffer, position.offset() + RECORD_HEADER + from);
-            } catch (ClosedChannelException e) {
+            interrupted |= Segment.repeatAfterInterrupts(() -> {
                 buffer.clear();
-                readFully(segment.reopen(), buffer, position.offset() + RECORD_HEADER + from);
-            }
+                readFully(segment.channel, buffer, position.offset() + RECORD_HEADER + from);
+            }, segment::reopen);
             return buffer.array();
         } finally {
             if (interrupted) {

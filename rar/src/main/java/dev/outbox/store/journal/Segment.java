@@ -2,6 +2,7 @@ package dev.outbox.store.journal;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +27,13 @@ import java.nio.file.StandardOpenOption;
  * <p>Each batch in flight syncs through a channel of its own ({@link #syncChannel}): Linux reports
  * a failed write-back once per open file, so two batches syncing through one channel could see
  * the error reported to the wrong one, and the other would be acknowledged without being on disk.
+ *
+ * <p>Interrupts: the JDK closes a file channel, for every thread using it, when a thread blocked
+ * in it is interrupted. The journal writes in its callers' threads, and WildFly interrupts threads
+ * (cancelled work, a transaction timeout), so {@link #write} and {@link #sync} do their I/O again
+ * on channels opened anew when an interrupt closed the one in use ({@link #repeatAfterInterrupts}):
+ * one interrupted caller must not fail a batch that holds the records of others. (A sync through
+ * the page cache is the exception, see {@link #sync}.)
  */
 final class Segment {
 
@@ -39,7 +47,9 @@ final class Segment {
     /** Channels of the sync slots above 0, opened when first used; each touched only by whoever holds its slot. */
     private final FileChannel[] syncChannels;
     /** Records are written through this channel: with direct I/O where the file system has it, else {@link #channel}. */
-    private final FileChannel writeChannel;
+    private volatile FileChannel writeChannel;
+    /** Opens {@link #writeChannel} again after an interrupt closed it; null when this segment is not written directly. */
+    private final DirectIo directIo;
     /** Where the next record goes. */
     volatile long size;
     /** Bytes of this segment counted in the journal's total: its records and the zeros left between batches. */
@@ -49,11 +59,21 @@ final class Segment {
     /** Batches written into this segment and not yet synced: guarded by the journal's lock. */
     int syncing;
 
-    private Segment(Path file, long id, FileChannel channel, FileChannel writeChannel, long size) {
+    /** Attempts of one piece of I/O that interrupts keep closing the channel under, before it fails. */
+    static final int ATTEMPTS = 10;
+
+    /** I/O that may be done again with the same outcome: a positional write, a sync, a spare prepared anew. */
+    @FunctionalInterface
+    interface Repeatable {
+        void run() throws IOException;
+    }
+
+    private Segment(Path file, long id, FileChannel channel, FileChannel writeChannel, DirectIo directIo, long size) {
         this.file = file;
         this.id = id;
         this.channel = channel;
         this.writeChannel = writeChannel;
+        this.directIo = writeChannel == null ? null : directIo;
         this.size = size;
         this.syncChannels = new FileChannel[Journal.SYNC_SLOTS];
     }
@@ -65,15 +85,75 @@ final class Segment {
 
     /** The channel records are written through: whole blocks at block offsets (see {@link Journal#BLOCK}). */
     FileChannel writeChannel() {
-        return writeChannel == null ? channel : writeChannel;
+        FileChannel direct = writeChannel;
+        return direct == null ? channel : direct;
     }
 
-    /** Opens the file again after its channel was closed under a reader, for example by an interrupt. */
+    /**
+     * Opens the file again after an interrupt closed its channels under a reader or a writer. A
+     * write channel that cannot be opened for direct I/O again gives way to {@link #channel}.
+     */
     synchronized FileChannel reopen() throws IOException {
         if (!channel.isOpen()) {
             channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
         }
+        FileChannel direct = writeChannel;
+        if (direct != null && !direct.isOpen()) {
+            writeChannel = directIo.open(file);
+        }
         return channel;
+    }
+
+    /**
+     * Writes {@code blocks} (whole blocks, from its position to its limit, which stay as they are)
+     * at offset {@code at} through {@link #writeChannel}, surviving interrupts.
+     *
+     * @return whether the calling thread was interrupted meanwhile; its interrupt status is clear
+     */
+    boolean write(ByteBuffer blocks, long at) throws IOException {
+        return repeatAfterInterrupts(() -> writeFully(writeChannel(), blocks.duplicate(), at), this::reopen);
+    }
+
+    /**
+     * Syncs the data written so far through the channel of sync slot {@code slot} (see
+     * {@link #syncChannel}), surviving interrupts where the segment is written directly. There a
+     * sync only flushes the disk's cache, and a flush that failed fails again. Through the page
+     * cache, Linux reports a failed write-back once, to the file that synced: a sync an interrupt
+     * cut off may have taken the error with it, and a second one would report success for data
+     * that is not on disk. So there an interrupted sync fails.
+     *
+     * @return whether the calling thread was interrupted meanwhile; its interrupt status is clear
+     */
+    boolean sync(int slot) throws IOException {
+        if (!writesDirectly()) {
+            syncChannel(slot).force(false);
+            return false;
+        }
+        return repeatAfterInterrupts(() -> syncChannel(slot).force(false), this::reopen);
+    }
+
+    /**
+     * Runs {@code io}; when it fails because a channel was closed under it (this thread or another
+     * one using the channel was interrupted), clears this thread's interrupt status, runs
+     * {@code beforeAgain} (which opens what was closed) and runs {@code io} again, up to
+     * {@link #ATTEMPTS} times in all. Other failures go to the caller at once.
+     *
+     * @return whether the calling thread was interrupted meanwhile; its interrupt status is clear
+     */
+    static boolean repeatAfterInterrupts(Repeatable io, Repeatable beforeAgain) throws IOException {
+        boolean interrupted = false;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                io.run();
+                return interrupted;
+            } catch (ClosedChannelException e) {
+                interrupted |= Thread.interrupted();
+                if (attempt == ATTEMPTS) {
+                    throw e;
+                }
+                beforeAgain.run();
+            }
+        }
     }
 
     /** The channel that sync slot {@code slot} syncs through; called only by whoever holds that slot. */
@@ -92,8 +172,9 @@ final class Segment {
     void close() throws IOException {
         try {
             channel.close();
-            if (writeChannel != null) {
-                writeChannel.close();
+            FileChannel direct = writeChannel;
+            if (direct != null) {
+                direct.close();
             }
         } finally {
             for (FileChannel sync : syncChannels) {
@@ -118,6 +199,8 @@ final class Segment {
                 try (direct) {
                     fillWithZeros(direct, 0, blocks);
                     zeroed = blocks;
+                } catch (ClosedChannelException e) {
+                    throw e; // an interrupt, not a sign that direct I/O does not work here
                 } catch (IOException e) {
                     fillWithZeros(channel, 0, blocks); // throws too if the disk, not direct I/O, is the trouble
                     zeroed = blocks;
@@ -151,6 +234,8 @@ final class Segment {
                 ByteBuffer block = DirectIo.alignedBuffer(Journal.BLOCK).put(header(id)).clear();
                 try {
                     writeFully(direct, block, 0);
+                } catch (ClosedChannelException e) {
+                    throw e; // an interrupt, not a sign that direct I/O does not work here
                 } catch (IOException e) {
                     writeFully(channel, header(id), 0); // throws too if the disk, not direct I/O, is the trouble
                     direct.close();
@@ -169,7 +254,7 @@ final class Segment {
         }
         Files.move(spare, file, StandardCopyOption.ATOMIC_MOVE);
         FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        return new Segment(file, id, channel, direct, Journal.SEGMENT_HEADER);
+        return new Segment(file, id, channel, direct, directIo, Journal.SEGMENT_HEADER);
     }
 
     /** The segment, or null if its header is missing or wrong. */
@@ -186,7 +271,7 @@ final class Segment {
             channel.close();
             return null;
         }
-        return new Segment(file, id, channel, null, channel.size());
+        return new Segment(file, id, channel, null, null, channel.size());
     }
 
     static ByteBuffer header(long id) {

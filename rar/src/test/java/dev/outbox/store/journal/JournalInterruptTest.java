@@ -3,10 +3,15 @@ package dev.outbox.store.journal;
 import dev.outbox.store.TestMessages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,9 +19,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Proves that a caller with its interrupt flag set (as WildFly leaves cancelled work) neither
- * breaks the store for other threads nor loses its own interrupt.
+ * breaks the store for other threads nor loses its own interrupt, and that interrupts arriving
+ * while a caller writes or syncs a batch for everyone fail no add, its own or another's.
  */
 class JournalInterruptTest {
+
+    private static final long SEGMENT_BYTES = 64L << 20;
+    /** 8 threads x 3,000 records of about 1.2 KB: well inside one segment. */
+    private static final int ADDS_PER_THREAD = 3000;
 
     @TempDir
     Path directory;
@@ -42,5 +52,79 @@ class JournalInterruptTest {
             reopened.recover(message -> recovered.add(message.id()));
         }
         assertEquals(List.of("before", "during", "after"), recovered);
+    }
+
+    /**
+     * Eight threads add while one of them is interrupted every few hundred microseconds, so that
+     * interrupts land while it waits, while it is the writer and while it writes or syncs a
+     * batch holding the others' records (which closes the channel under every thread using it).
+     * Every add must succeed and be recovered; waiters that yield and waiters that sleep alike.
+     * (The segment and its spare are prepared before the interrupts start and no segment fills
+     * up: zero-filling 64 MiB takes longer than the gaps between these interrupts.)
+     */
+    @ParameterizedTest(name = "waiters yield while syncs are short: {0}")
+    @ValueSource(booleans = {true, false})
+    void interruptsWhileBatchesAreWrittenFailNoAdd(boolean yieldWhileSyncing) throws Exception {
+        String before = System.setProperty(Journal.YIELD_PROPERTY, Boolean.toString(yieldWhileSyncing)); // read when the journal opens
+        JournalStore store;
+        try {
+            store = new JournalStore(directory, SEGMENT_BYTES, Long.MAX_VALUE, 1 << 20);
+        } finally {
+            if (before == null) {
+                System.clearProperty(Journal.YIELD_PROPERTY);
+            } else {
+                System.setProperty(Journal.YIELD_PROPERTY, before);
+            }
+        }
+        store.recover(message -> { });
+        ConcurrentLinkedQueue<String> added = new ConcurrentLinkedQueue<>();
+        store.add(TestMessages.message("first", 1), TestMessages.content("first", 1000));
+        added.add("first");
+        AtomicBoolean stop = new AtomicBoolean();
+        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            int thread = t;
+            threads.add(new Thread(() -> {
+                for (int i = 0; i < ADDS_PER_THREAD && !stop.get() && failures.isEmpty(); i++) {
+                    String id = "t" + thread + "-" + i;
+                    try {
+                        store.add(TestMessages.message(id, 1), TestMessages.content(id, 1000));
+                        added.add(id);
+                    } catch (Throwable e) {
+                        Throwable cause = e;
+                        while (cause.getCause() != null) {
+                            cause = cause.getCause();
+                        }
+                        failures.add(new AssertionError("add of " + id + " failed: " + e + ", at bottom " + cause, e));
+                    }
+                    Thread.interrupted(); // the victim's interrupt was kept for it; it goes on with the next add
+                }
+            }, "adder-" + t));
+        }
+        try {
+            threads.forEach(Thread::start);
+            Thread victim = threads.get(0);
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (System.nanoTime() < end && failures.isEmpty() && threads.stream().anyMatch(Thread::isAlive)) {
+                victim.interrupt();
+                TimeUnit.MICROSECONDS.sleep(200);
+            }
+        } finally {
+            stop.set(true);
+            for (Thread thread : threads) {
+                thread.join(TimeUnit.SECONDS.toMillis(20));
+            }
+            store.close();
+        }
+        assertTrue(failures.isEmpty(), () -> failures.size() + " adds failed, the first: " + failures.peek());
+        assertTrue(threads.stream().noneMatch(Thread::isAlive), "every adder finished");
+        assertTrue(added.stream().anyMatch(id -> id.startsWith("t0-")), "the interrupted thread added too");
+
+        List<String> recovered = new ArrayList<>();
+        try (JournalStore reopened = new JournalStore(directory, SEGMENT_BYTES, Long.MAX_VALUE, 1 << 20)) {
+            reopened.recover(message -> recovered.add(message.id()));
+        }
+        assertEquals(added.stream().sorted().toList(), recovered.stream().sorted().toList());
     }
 }
