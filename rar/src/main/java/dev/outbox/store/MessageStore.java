@@ -35,6 +35,10 @@ public interface MessageStore extends AutoCloseable {
      * @throws QueueFullException when the store's size limit or the disk has no room; nothing
      *                            of the message is kept. The limit is checked before the write,
      *                            so concurrent adds may pass it by at most their own size.
+     * @throws StoreException     when the disk failed; the message is not recovered later either
+     *                            (part of a failed write may reach the disk all the same, so a
+     *                            store records that it is withdrawn), unless the exception's
+     *                            message says it may be
      */
     void add(StoredMessage message, byte[] content) throws QueueFullException;
 

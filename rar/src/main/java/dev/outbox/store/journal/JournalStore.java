@@ -191,7 +191,7 @@ public final class JournalStore implements MessageStore {
                 position = append(message.id(), "add", record);
             } catch (StoreException e) {
                 refuseIfDiskFull(message.id(), e); // another writer may have filled the disk since the last check
-                throw e;
+                throw withdraw(message.id(), e);
             }
             Entry entry = new Entry(message, position, head, content.length);
             index.put(message.id(), entry);
@@ -276,6 +276,25 @@ public final class JournalStore implements MessageStore {
         if (usable < recordBytes + DISK_RESERVE_BYTES) {
             throw new QueueFullException("message " + id + " not queued: the disk of " + directory + " has " + usable
                     + " bytes free, and Outbox keeps " + DISK_RESERVE_BYTES + " in reserve");
+        }
+    }
+
+    /**
+     * After a failed add: its record may be on disk all the same (a batch fails when its sync
+     * does, though its blocks may have been written, and a later batch's sync may carry them), and
+     * it would come back at the next start although its caller was told it failed, and perhaps
+     * submitted it again. A removal record written after it makes sure it does not. Only if that
+     * fails too is the caller told that the message may come back.
+     */
+    private StoreException withdraw(String id, StoreException failure) {
+        try {
+            journal.append(JournalRecords.remove(id));
+            return failure;
+        } catch (StoreException again) {
+            StoreException both = new StoreException(failure.getMessage() + "; withdrawing it failed too, so it may be recovered"
+                    + " and delivered after a restart", failure);
+            both.addSuppressed(again);
+            return both;
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.outbox.store.journal;
 
+import dev.outbox.api.QueueFullException;
+import dev.outbox.store.StoreException;
 import dev.outbox.store.TestMessages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,6 +17,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -126,5 +129,73 @@ class JournalInterruptTest {
             reopened.recover(message -> recovered.add(message.id()));
         }
         assertEquals(added.stream().sorted().toList(), recovered.stream().sorted().toList());
+    }
+
+    /**
+     * Through the page cache an interrupted sync fails its batch (see {@code Segment.sync}), yet
+     * the batch's records are in the file and a later sync carries them to the disk. No failed add
+     * may come back at the next start, as its caller was told it failed, unless the store said it
+     * might: when withdrawing it failed too (here, when the interrupted thread's own withdrawal
+     * was cut off as well).
+     */
+    @Test
+    void addsFailedByAnInterruptedSyncDoNotComeBack() throws Exception {
+        System.setProperty(DirectIo.PROPERTY, "false");
+        JournalStore store;
+        try {
+            store = new JournalStore(directory, SEGMENT_BYTES, Long.MAX_VALUE, 1 << 20);
+        } finally {
+            System.clearProperty(DirectIo.PROPERTY);
+        }
+        store.recover(message -> { });
+        ConcurrentLinkedQueue<String> added = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<String> failed = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<String> mayComeBack = new ConcurrentLinkedQueue<>();
+        store.add(TestMessages.message("first", 1), TestMessages.content("first", 1000));
+        added.add("first");
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            int thread = t;
+            threads.add(new Thread(() -> {
+                for (int i = 0; i < ADDS_PER_THREAD && failed.size() < 20; i++) {
+                    String id = "t" + thread + "-" + i;
+                    try {
+                        store.add(TestMessages.message(id, 1), TestMessages.content(id, 1000));
+                        added.add(id);
+                    } catch (StoreException e) {
+                        (e.getMessage().contains("may be recovered") ? mayComeBack : failed).add(id);
+                    } catch (QueueFullException e) {
+                        throw new AssertionError("the store has no size limit", e);
+                    }
+                    Thread.interrupted();
+                }
+            }, "adder-" + t));
+        }
+        try {
+            threads.forEach(Thread::start);
+            Thread victim = threads.get(0);
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (System.nanoTime() < end && threads.stream().anyMatch(Thread::isAlive)) {
+                victim.interrupt();
+                TimeUnit.MICROSECONDS.sleep(200);
+            }
+        } finally {
+            for (Thread thread : threads) {
+                thread.join(TimeUnit.SECONDS.toMillis(20));
+            }
+            store.close();
+        }
+        assertFalse(failed.isEmpty(), "no sync was cut off by an interrupt: nothing was shown");
+
+        List<String> recovered = new ArrayList<>();
+        try (JournalStore reopened = new JournalStore(directory, SEGMENT_BYTES, Long.MAX_VALUE, 1 << 20)) {
+            reopened.recover(message -> recovered.add(message.id()));
+        }
+        List<String> cameBack = failed.stream().filter(recovered::contains).sorted().toList();
+        List<String> lost = added.stream().filter(id -> !recovered.contains(id)).sorted().toList();
+        assertEquals(List.of(), cameBack, failed.size() + " adds failed; these came back at the next start");
+        assertEquals(List.of(), lost, "acknowledged, not recovered");
+        assertEquals(added.size(), recovered.stream().filter(id -> !mayComeBack.contains(id)).count(),
+                "recovered: the acknowledged adds, each once, and perhaps those the store said may come back");
     }
 }
