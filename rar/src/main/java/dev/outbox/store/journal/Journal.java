@@ -261,7 +261,9 @@ final class Journal implements AutoCloseable {
         int position = SEGMENT_HEADER;
         int end = size;
         while (position < size) {
-            ByteBuffer body = recordAt(map, position);
+            // Where the last record ended, any length the file holds counts: a record written
+            // when the message size limit was larger must come back after it was lowered.
+            ByteBuffer body = recordAt(map, position, Integer.MAX_VALUE);
             if (body != null) {
                 visitor.record(new Position(segment.id, position), body);
                 position += RECORD_HEADER + body.capacity();
@@ -311,7 +313,7 @@ final class Journal implements AutoCloseable {
                 }
                 continue;
             }
-            if (recordAt(map, at) != null) {
+            if (recordAt(map, at, maxRecordBytes) != null) { // searching: no checksum over a garbage length of megabytes
                 return at;
             }
             at++;
@@ -350,8 +352,8 @@ final class Journal implements AutoCloseable {
         return from;
     }
 
-    /** The body of the sound record at {@code position} of {@code map}, or null if none starts there. */
-    private ByteBuffer recordAt(ByteBuffer map, int position) {
+    /** The body of the sound record of at most {@code maxLength} bytes at {@code position} of {@code map}, or null if none starts there. */
+    private ByteBuffer recordAt(ByteBuffer map, int position, int maxLength) {
         int size = map.limit();
         if (position + RECORD_HEADER > size) {
             return null;
@@ -359,7 +361,7 @@ final class Journal implements AutoCloseable {
         int magic = map.getInt(position);
         int length = map.getInt(position + 4);
         int crc = map.getInt(position + 8);
-        if (magic != RECORD_MAGIC || length < 1 || length > maxRecordBytes || (long) position + RECORD_HEADER + length > size) {
+        if (magic != RECORD_MAGIC || length < 1 || length > maxLength || (long) position + RECORD_HEADER + length > size) {
             return null;
         }
         ByteBuffer body = map.slice(position + RECORD_HEADER, length);

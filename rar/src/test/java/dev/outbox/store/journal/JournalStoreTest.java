@@ -112,4 +112,21 @@ class JournalStoreTest implements MessageStoreContract {
             }
         }
     }
+
+    @Test
+    void aMessageWrittenUnderALargerSizeLimitComesBackAfterTheLimitWasLowered(@TempDir Path directory) throws Exception {
+        try (JournalStore store = new JournalStore(directory, SEGMENT_BYTES, Long.MAX_VALUE, MAX_RECORD_BYTES)) {
+            store.recover(m -> { });
+            store.add(message("small", 1), content("small", 1000));
+            store.add(message("large", 1), content("large", 300_000));
+            store.add(message("after", 1), content("after", 1000));
+        }
+        List<String> recovered = new ArrayList<>();
+        try (JournalStore store = new JournalStore(directory, SEGMENT_BYTES, Long.MAX_VALUE, 100_000)) { // the operator lowered the limit
+            store.recover(m -> recovered.add(m.id()));
+            assertEquals(List.of("small", "large", "after"), recovered);
+            assertArrayEquals(content("large", 300_000), store.content("large"));
+            assertEquals(0, store.corruptRecords(), "nothing set aside");
+        }
+    }
 }
