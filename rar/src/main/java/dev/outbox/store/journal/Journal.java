@@ -114,6 +114,13 @@ final class Journal implements AutoCloseable {
      */
     static final int BLOCK = 4096;
 
+    /**
+     * The largest record a segment file can hold (its offsets are ints). Not the configured
+     * largest record: a message accepted under a larger limit must still be moved and read back
+     * after the limit was lowered.
+     */
+    static final int LARGEST_RECORD = Integer.MAX_VALUE - SEGMENT_HEADER - RECORD_HEADER - 2 * BLOCK;
+
     /** Each sync slot's staging buffer: a batch of 16 records of 64 KiB fits; larger batches go in pieces. */
     static final int STAGING_BYTES = 1024 * 1024 + 2 * BLOCK;
 
@@ -306,14 +313,15 @@ final class Journal implements AutoCloseable {
     private int nextRecord(ByteBuffer map, int from) {
         int size = map.limit();
         for (int at = from; at + RECORD_HEADER <= size; ) {
+            int limit = maxRecordBytes; // searching through damage: no checksum over a garbage length of megabytes
             if (map.get(at) == 0) { // no record starts with a zero: its magic does not
                 at = nextNonZero(map, at);
-                if (at < 0) {
+                if (at < 0 || at + RECORD_HEADER > size) {
                     return -1;
                 }
-                continue;
+                limit = Integer.MAX_VALUE; // after zeros is where a batch starts: any length counts, as in scan
             }
-            if (recordAt(map, at, maxRecordBytes) != null) { // searching: no checksum over a garbage length of megabytes
+            if (recordAt(map, at, limit) != null) {
                 return at;
             }
             at++;
@@ -412,8 +420,8 @@ final class Journal implements AutoCloseable {
             for (ByteBuffer part : parts) {
                 length += part.remaining();
             }
-            if (length < 1 || length > maxRecordBytes) {
-                throw new IllegalArgumentException("journal record of " + length + " bytes is outside 1.." + maxRecordBytes);
+            if (length < 1 || length > LARGEST_RECORD) {
+                throw new IllegalArgumentException("journal record of " + length + " bytes is outside 1.." + LARGEST_RECORD);
             }
             appends.add(new Append(parts, (int) length, Thread.currentThread()));
         }
@@ -440,7 +448,11 @@ final class Journal implements AutoCloseable {
                     if (last.done) {
                         break;
                     }
-                    if (!writing && freeSlot() >= 0 && !queued.isEmpty()) {
+                    if (closed && queued.remove(last)) { // not taken into a batch, and now never will be
+                        queued.removeAll(appends);
+                        throw new StoreException("journal " + directory + " was closed before the record was written");
+                    }
+                    if (!closed && !writing && freeSlot() >= 0 && !queued.isEmpty()) {
                         writing = true;
                         turnOpen = false;
                         myTurn = true;
@@ -986,6 +998,10 @@ final class Journal implements AutoCloseable {
         Segment last;
         synchronized (lock) {
             closed = true;
+            turnOpen = true; // yielding waiters look again, and find the journal closed
+            for (Append waiting : queued) {
+                LockSupport.unpark(waiting.caller);
+            }
             boolean interrupted = false;
             while (writing || syncing() || spare == Spare.BUSY) {
                 try {

@@ -21,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -172,7 +173,7 @@ public final class JournalStore implements MessageStore {
                 sink.accept(entry.current());
             }
         }
-        reclaim();
+        reclaimOrLog();
         long setAside = corruptRecords();
         LOG.info(() -> "Outbox journal " + directory + ": recovered " + index.size() + " messages from "
                 + journal.segmentCount() + " segments (" + journal.sizeBytes() + " bytes)"
@@ -190,8 +191,9 @@ public final class JournalStore implements MessageStore {
             try {
                 position = append(message.id(), "add", record);
             } catch (StoreException e) {
-                refuseIfDiskFull(message.id(), e); // another writer may have filled the disk since the last check
-                throw withdraw(message.id(), e);
+                StoreException failure = withdraw(message.id(), e); // first: a full disk is no reason to let it come back
+                refuseIfDiskFull(message.id(), failure); // another writer may have filled the disk since the last check
+                throw failure;
             }
             Entry entry = new Entry(message, position, head, content.length);
             index.put(message.id(), entry);
@@ -232,7 +234,7 @@ public final class JournalStore implements MessageStore {
             index.remove(id);
             count(live, entry.segment, -1);
         }
-        reclaim();
+        reclaimOrLog(); // the removal is durable: a failure to reclaim costs only space
     }
 
     @Override
@@ -355,6 +357,15 @@ public final class JournalStore implements MessageStore {
      * to an old segment); only the deletion excludes adds, briefly, so that no segment goes
      * while an add that wrote to it has yet to count itself live there.
      */
+    /** {@link #reclaim}, a failure of which is logged: it costs only space, and a later removal tries again. */
+    private void reclaimOrLog() {
+        try {
+            reclaim();
+        } catch (StoreException e) {
+            LOG.log(Level.WARNING, "Outbox journal " + directory + ": could not reclaim space; a later removal tries again", e);
+        }
+    }
+
     private void reclaim() {
         if (journal.segmentCount() < 2) {
             return; // only the segment being written: nothing to reclaim, and no lock to take

@@ -58,6 +58,8 @@ final class Segment {
     volatile boolean broken;
     /** Batches written into this segment and not yet synced: guarded by the journal's lock. */
     int syncing;
+    /** Set by {@link #close}: nothing is opened again after it. Guarded by this. */
+    private boolean closed;
 
     /** Attempts of one piece of I/O that interrupts keep closing the channel under, before it fails. */
     static final int ATTEMPTS = 10;
@@ -92,16 +94,30 @@ final class Segment {
     /**
      * Opens the file again after an interrupt closed its channels under a reader or a writer. A
      * write channel that cannot be opened for direct I/O again gives way to {@link #channel}.
+     * Written through the page cache, the segment is then {@link #broken} (see {@link #sync}).
+     *
+     * @throws ClosedChannelException after {@link #close}
      */
     synchronized FileChannel reopen() throws IOException {
+        if (closed) {
+            throw new ClosedChannelException();
+        }
         if (!channel.isOpen()) {
             channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            brokenUnlessDirect();
         }
         FileChannel direct = writeChannel;
         if (direct != null && !direct.isOpen()) {
             writeChannel = directIo.open(file);
+            brokenUnlessDirect();
         }
         return channel;
+    }
+
+    private void brokenUnlessDirect() {
+        if (!writesDirectly()) {
+            broken = true;
+        }
     }
 
     /**
@@ -117,16 +133,24 @@ final class Segment {
     /**
      * Syncs the data written so far through the channel of sync slot {@code slot} (see
      * {@link #syncChannel}), surviving interrupts where the segment is written directly. There a
-     * sync only flushes the disk's cache, and a flush that failed fails again. Through the page
-     * cache, Linux reports a failed write-back once, to the file that synced: a sync an interrupt
-     * cut off may have taken the error with it, and a second one would report success for data
-     * that is not on disk. So there an interrupted sync fails.
+     * sync only flushes the disk's cache, and a flush that failed fails again.
+     *
+     * <p>Through the page cache, Linux reports a failed write-back once, to one open file, and a
+     * file opened later never hears of it. So a sync there vouches for a batch only while the
+     * segment is whole: its channels open since before any record went in (the sync slots' are
+     * opened with the segment), no write or sync of it failed (the error may concern this
+     * batch's pages), none opened again. Otherwise, checked after the sync, it fails, and the
+     * next batch goes to a new segment.
      *
      * @return whether the calling thread was interrupted meanwhile; its interrupt status is clear
      */
     boolean sync(int slot) throws IOException {
         if (!writesDirectly()) {
             syncChannel(slot).force(false);
+            if (broken) {
+                throw new IOException("a write or sync of " + file + " failed, or an interrupt closed its channel,"
+                        + " so a sync through the page cache cannot vouch for the batch");
+            }
             return false;
         }
         return repeatAfterInterrupts(() -> syncChannel(slot).force(false), this::reopen);
@@ -163,13 +187,24 @@ final class Segment {
         }
         FileChannel sync = syncChannels[slot];
         if (sync == null || !sync.isOpen()) {
-            sync = FileChannel.open(file, StandardOpenOption.WRITE);
-            syncChannels[slot] = sync;
+            synchronized (this) {
+                if (closed) {
+                    throw new ClosedChannelException();
+                }
+                if (sync != null) {
+                    brokenUnlessDirect(); // an interrupt closed it (see sync)
+                }
+                sync = FileChannel.open(file, StandardOpenOption.WRITE);
+                syncChannels[slot] = sync;
+            }
         }
         return sync;
     }
 
     void close() throws IOException {
+        synchronized (this) {
+            closed = true;
+        }
         try {
             channel.close();
             FileChannel direct = writeChannel;
@@ -254,7 +289,11 @@ final class Segment {
         }
         Files.move(spare, file, StandardCopyOption.ATOMIC_MOVE);
         FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        return new Segment(file, id, channel, direct, directIo, Journal.SEGMENT_HEADER);
+        Segment segment = new Segment(file, id, channel, direct, directIo, Journal.SEGMENT_HEADER);
+        for (int slot = 1; slot < Journal.SYNC_SLOTS; slot++) {
+            segment.syncChannel(slot); // before any record goes in: see sync
+        }
+        return segment;
     }
 
     /** The segment, or null if its header is missing or wrong. */

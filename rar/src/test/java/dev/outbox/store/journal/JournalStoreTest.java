@@ -5,14 +5,25 @@ import dev.outbox.store.MessageStore;
 import dev.outbox.store.MessageStoreContract;
 import dev.outbox.store.RecipientChange;
 import dev.outbox.store.RecipientStatus;
+import dev.outbox.store.StoreException;
 import dev.outbox.store.StoredMessage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
 import static dev.outbox.store.TestMessages.content;
 import static dev.outbox.store.TestMessages.deferred;
@@ -128,5 +139,121 @@ class JournalStoreTest implements MessageStoreContract {
             assertArrayEquals(content("large", 300_000), store.content("large"));
             assertEquals(0, store.corruptRecords(), "nothing set aside");
         }
+    }
+
+    @Test
+    void aLargeRecordAfterTheZerosABatchLeavesComesBackAfterTheLimitWasLowered(@TempDir Path directory) throws Exception {
+        // As when batch n+1 is laid out while batch n is still being written: it starts at the next block.
+        Path file = directory.resolve(String.format("%016x.journal", 1));
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            channel.write(Segment.header(1), 0);
+            channel.write(record(100), Journal.SEGMENT_HEADER);
+            channel.write(record(300_000), Journal.BLOCK);
+            channel.write(record(100), Journal.BLOCK + Journal.RECORD_HEADER + 300_000);
+        }
+        List<Integer> lengths = new ArrayList<>();
+        try (Journal journal = new Journal(directory, 1 << 20, 100_000)) { // the limit, lowered since
+            journal.scan((position, body) -> lengths.add(body.capacity()));
+            assertEquals(List.of(100, 300_000, 100), lengths);
+            assertEquals(0, journal.corruptRecords(), "nothing set aside");
+        }
+    }
+
+    @Test
+    void aMessageOverTheLoweredLimitIsStillMovedOutOfAnOldSegment(@TempDir Path directory) throws Exception {
+        long segmentBytes = 320_000;
+        try (JournalStore store = new JournalStore(directory, segmentBytes, Long.MAX_VALUE, MAX_RECORD_BYTES)) {
+            store.recover(m -> { });
+            store.add(message("large", 1), content("large", 300_000));
+            int small = 0;
+            while (segments(directory).size() < 2) {
+                store.add(message("s" + small, 1), content("s" + small, 1000));
+                small++;
+            }
+            for (int i = 0; i < small; i++) {
+                store.remove("s" + i); // the first segment is mostly dead: "large" keeps it
+            }
+            for (int i = 0; i < 700; i++) {
+                store.add(message("f" + i, 1), content("f" + i, 1000));
+            }
+        }
+        Path oldest = segments(directory).get(0);
+        try (JournalStore store = new JournalStore(directory, segmentBytes, Long.MAX_VALUE, 100_000)) { // the limit, lowered since
+            List<String> recovered = new ArrayList<>();
+            store.recover(m -> recovered.add(m.id()));
+            assertTrue(recovered.contains("large"));
+            store.add(message("new", 1), content("new", 1000));
+            store.remove("new"); // reclaims: "large" is moved out of the oldest segment
+            assertFalse(Files.exists(oldest), "the oldest segment " + oldest + " is still there");
+            assertArrayEquals(content("large", 300_000), store.content("large"));
+        }
+        List<String> again = new ArrayList<>();
+        try (JournalStore store = new JournalStore(directory, segmentBytes, Long.MAX_VALUE, 100_000)) {
+            store.recover(m -> again.add(m.id()));
+            assertTrue(again.contains("large"), "moved, and recovered from where it went");
+            assertEquals(0, store.corruptRecords());
+        }
+    }
+
+    @Test
+    void nothingIsWrittenOnceCloseReturnsAndAddsStillWaitingFail(@TempDir Path directory) throws Exception {
+        JournalStore store = new JournalStore(directory, 1 << 20, Long.MAX_VALUE, MAX_RECORD_BYTES);
+        store.recover(m -> { });
+        ConcurrentLinkedQueue<String> added = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<Throwable> unexpected = new ConcurrentLinkedQueue<>();
+        AtomicInteger refused = new AtomicInteger();
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            int thread = t;
+            threads.add(new Thread(() -> {
+                for (int i = 0; ; i++) {
+                    String id = "t" + thread + "-" + i;
+                    try {
+                        store.add(message(id, 1), content(id, 2000));
+                        added.add(id);
+                    } catch (StoreException e) {
+                        refused.incrementAndGet(); // closed: before or while it waited
+                        return;
+                    } catch (Throwable e) {
+                        unexpected.add(e);
+                        return;
+                    }
+                }
+            }));
+        }
+        threads.forEach(Thread::start);
+        while (added.size() < 2000) {
+            Thread.onSpinWait();
+        }
+        store.close();
+        Map<Path, Long> afterClose = sizes(directory);
+        for (Thread thread : threads) {
+            thread.join(TimeUnit.SECONDS.toMillis(20));
+            assertFalse(thread.isAlive(), "an adder still waits after close");
+        }
+        assertEquals(List.of(), List.copyOf(unexpected));
+        assertEquals(8, refused.get(), "each adder's next add after close failed");
+        assertEquals(afterClose, sizes(directory), "journal files changed after close returned");
+        List<String> recovered = new ArrayList<>();
+        try (JournalStore again = new JournalStore(directory, 1 << 20, Long.MAX_VALUE, MAX_RECORD_BYTES)) {
+            again.recover(m -> recovered.add(m.id()));
+        }
+        assertEquals(added.stream().sorted().toList(), recovered.stream().sorted().toList());
+    }
+
+    private static Map<Path, Long> sizes(Path directory) throws IOException {
+        Map<Path, Long> sizes = new TreeMap<>();
+        try (Stream<Path> files = Files.list(directory)) {
+            for (Path file : files.toList()) {
+                sizes.put(file.getFileName(), Files.size(file));
+            }
+        }
+        return sizes;
+    }
+
+    private static ByteBuffer record(int bodyLength) {
+        ByteBuffer body = ByteBuffer.wrap(content("r" + bodyLength, bodyLength));
+        return ByteBuffer.allocate(Journal.RECORD_HEADER + bodyLength).putInt(Journal.RECORD_MAGIC).putInt(bodyLength)
+                .putInt(Journal.checksum(bodyLength, body.duplicate())).put(body).flip();
     }
 }
