@@ -276,6 +276,12 @@ final class Journal implements AutoCloseable {
                 position += RECORD_HEADER + body.capacity();
                 continue;
             }
+            int nextBlock = (position + BLOCK - 1) / BLOCK * BLOCK;
+            if (nextBlock > position && nextBlock < size && nextNonZero(map, position) == nextBlock
+                    && recordAt(map, nextBlock, Integer.MAX_VALUE) != null) {
+                position = nextBlock; // zeros to the next block, where the next batch started: any length counts there too
+                continue;
+            }
             int next = nextRecord(map, position + 1);
             if (next < 0) {
                 int written = endOfNonZero(map, position);
@@ -313,15 +319,15 @@ final class Journal implements AutoCloseable {
     private int nextRecord(ByteBuffer map, int from) {
         int size = map.limit();
         for (int at = from; at + RECORD_HEADER <= size; ) {
-            int limit = maxRecordBytes; // searching through damage: no checksum over a garbage length of megabytes
             if (map.get(at) == 0) { // no record starts with a zero: its magic does not
                 at = nextNonZero(map, at);
-                if (at < 0 || at + RECORD_HEADER > size) {
+                if (at < 0) {
                     return -1;
                 }
-                limit = Integer.MAX_VALUE; // after zeros is where a batch starts: any length counts, as in scan
+                continue;
             }
-            if (recordAt(map, at, limit) != null) {
+            // Searching through damage: a garbage length is not worth a checksum over megabytes.
+            if (recordAt(map, at, maxRecordBytes) != null) {
                 return at;
             }
             at++;

@@ -192,7 +192,9 @@ public final class JournalStore implements MessageStore {
                 position = append(message.id(), "add", record);
             } catch (StoreException e) {
                 StoreException failure = withdraw(message.id(), e); // first: a full disk is no reason to let it come back
-                refuseIfDiskFull(message.id(), failure); // another writer may have filled the disk since the last check
+                if (failure == e) { // withdrawn, so nothing of it is kept, as QueueFullException says
+                    refuseIfDiskFull(message.id(), e); // another writer may have filled the disk since the last check
+                }
                 throw failure;
             }
             Entry entry = new Entry(message, position, head, content.length);
