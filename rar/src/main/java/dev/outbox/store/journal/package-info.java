@@ -32,15 +32,14 @@
  *       a third of each batch's time on the development machine.</li>
  * </ul>
  * Measured by {@code bench/run} on the 2-core development machine (2026-11-30, one full run, same
- * disk): the disk syncs 4,763 single 4 KiB appends a second and 9,682 single 4 KiB writes into
- * preallocated space; a spool directory takes 2,763 messages a second from one writer and 13,311
- * from sixteen; this journal takes 9,623 and 65,645 (13.8x the append rate; five runs that day
- * gave 12.8x to 15.2x, four with waiters that always sleep, as before, 9.4x to 13.5x; on the
+ * disk): the disk syncs 4,637 single 4 KiB appends a second and 9,769 single 4 KiB writes into
+ * preallocated space; a spool directory takes 2,660 messages a second from one writer and 12,549
+ * from sixteen; this journal takes 9,997 and 71,983 (15.5x the append rate; nine runs that day
+ * gave 12.8x to 15.5x, four with waiters that always sleep, as before, 9.4x to 13.5x; on the
  * slower disk of 2026-11-25, 8.9x to 11.1x, 8.5x before direct I/O, 5.6x before
- * preallocation). Sixteen
- * records per sync into preallocated space, with nothing else taking time, would give 111,544:
- * what sixteen synchronous submitters lose is the time each needs to be woken, come back and
- * queue again, not the sync itself.
+ * preallocation). Sixteen records per sync into preallocated space, with nothing else taking
+ * time, would give 121,669: what sixteen synchronous submitters lose is the time each needs to
+ * be woken, come back and queue again, not the sync itself.
  *
  * <h2>Promises and how they are kept</h2>
  * <ul>
