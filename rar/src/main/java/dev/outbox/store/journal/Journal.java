@@ -133,6 +133,15 @@ final class Journal implements AutoCloseable {
     record Position(long segment, long offset) {
     }
 
+    /** An append that failed before any of its records was handed to the disk: the journal was closed. */
+    static final class Unwritten extends StoreException {
+        private static final long serialVersionUID = 1L;
+
+        Unwritten(String message) {
+            super(message);
+        }
+    }
+
     /** Receives the records of {@link #scan}, in order. */
     interface Visitor {
         void record(Position position, ByteBuffer body);
@@ -440,7 +449,7 @@ final class Journal implements AutoCloseable {
         try {
             synchronized (lock) {
                 if (closed) {
-                    throw new StoreException("journal " + directory + " is closed");
+                    throw new Unwritten("journal " + directory + " is closed");
                 }
                 queued.addAll(appends); // together, so one writer takes them all in one batch
                 updateTurnOpen();
@@ -456,7 +465,7 @@ final class Journal implements AutoCloseable {
                     }
                     if (closed && queued.remove(last)) { // not taken into a batch, and now never will be
                         queued.removeAll(appends);
-                        throw new StoreException("journal " + directory + " was closed before the record was written");
+                        throw new Unwritten("journal " + directory + " was closed before the record was written");
                     }
                     if (!closed && !writing && freeSlot() >= 0 && !queued.isEmpty()) {
                         writing = true;

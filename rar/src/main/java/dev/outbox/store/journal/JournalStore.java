@@ -191,7 +191,8 @@ public final class JournalStore implements MessageStore {
             try {
                 position = append(message.id(), "add", record);
             } catch (StoreException e) {
-                StoreException failure = withdraw(message.id(), e); // first: a full disk is no reason to let it come back
+                // Withdrawn first: a full disk is no reason to let it come back.
+                StoreException failure = e.getCause() instanceof Journal.Unwritten ? e : withdraw(message.id(), e);
                 if (failure == e) { // withdrawn, so nothing of it is kept, as QueueFullException says
                     refuseIfDiskFull(message.id(), e); // another writer may have filled the disk since the last check
                 }
@@ -353,12 +354,6 @@ public final class JournalStore implements MessageStore {
         counts.computeIfAbsent(segment, s -> new AtomicInteger()).addAndGet(delta);
     }
 
-    /**
-     * Moves the last live messages out of the oldest segment when it is mostly dead, then
-     * deletes dead segments from the oldest on. Moving runs beside submits (an add never writes
-     * to an old segment); only the deletion excludes adds, briefly, so that no segment goes
-     * while an add that wrote to it has yet to count itself live there.
-     */
     /** {@link #reclaim}, a failure of which is logged: it costs only space, and a later removal tries again. */
     private void reclaimOrLog() {
         try {
@@ -368,6 +363,12 @@ public final class JournalStore implements MessageStore {
         }
     }
 
+    /**
+     * Moves the last live messages out of the oldest segment when it is mostly dead, then
+     * deletes dead segments from the oldest on. Moving runs beside submits (an add never writes
+     * to an old segment); only the deletion excludes adds, briefly, so that no segment goes
+     * while an add that wrote to it has yet to count itself live there.
+     */
     private void reclaim() {
         if (journal.segmentCount() < 2) {
             return; // only the segment being written: nothing to reclaim, and no lock to take
