@@ -871,7 +871,7 @@ final class Journal implements AutoCloseable {
         }
         try {
             if (!ready) {
-                writerInterrupted |= Segment.repeatAfterInterrupts(() -> Segment.prepare(spareFile, segmentBytes, directIo), NOTHING);
+                writerInterrupted |= prepareSpareFile();
             }
             Segment[] made = new Segment[1];
             writerInterrupted |= Segment.repeatAfterInterrupts(() -> made[0] = Segment.fromSpare(spareFile, file, id, directIo), NOTHING);
@@ -900,7 +900,7 @@ final class Journal implements AutoCloseable {
         boolean interrupted = Thread.interrupted(); // keep the channel open, as in append
         boolean ready = false;
         try {
-            interrupted |= Segment.repeatAfterInterrupts(() -> Segment.prepare(spareFile, segmentBytes, directIo), NOTHING);
+            interrupted |= prepareSpareFile();
             ready = true;
         } catch (IOException e) {
             LOG.log(Level.FINE, "Outbox journal: could not prepare " + spareFile + "; the next new segment is prepared when it is needed", e);
@@ -911,6 +911,11 @@ final class Journal implements AutoCloseable {
             }
         }
         return interrupted | Thread.interrupted();
+    }
+
+    /** Zero-fills the spare file, starting again if an interrupt cut it off; returns whether the caller was interrupted. */
+    private boolean prepareSpareFile() throws IOException {
+        return Segment.repeatAfterInterrupts(() -> Segment.prepare(spareFile, segmentBytes, directIo), NOTHING);
     }
 
     /** Reads {@code length} bytes from offset {@code from} of the body of the record at {@code position}. */
