@@ -73,17 +73,8 @@ class JournalGroupCommitTest {
     @ValueSource(booleans = {true, false})
     void sixteenThreadsAddingAtOnceAllSucceedAndAreRecovered(boolean yieldWhileSyncing, @TempDir Path directory) throws Exception {
         List<StoredMessage> none = new ArrayList<>();
-        JournalStore store;
-        String before = System.setProperty(Journal.YIELD_PROPERTY, Boolean.toString(yieldWhileSyncing)); // read when the journal opens
-        try {
-            store = open(directory, 1024 * 1024, none);
-        } finally {
-            if (before == null) {
-                System.clearProperty(Journal.YIELD_PROPERTY);
-            } else {
-                System.setProperty(Journal.YIELD_PROPERTY, before);
-            }
-        }
+        JournalStore store = SystemProperty.with(Journal.YIELD_PROPERTY, Boolean.toString(yieldWhileSyncing),
+                () -> open(directory, 1024 * 1024, none));
         List<List<String>> added;
         try {
             added = together(THREADS, thread -> {

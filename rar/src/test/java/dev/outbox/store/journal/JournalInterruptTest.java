@@ -1,6 +1,5 @@
 package dev.outbox.store.journal;
 
-import dev.outbox.api.QueueFullException;
 import dev.outbox.store.StoreException;
 import dev.outbox.store.TestMessages;
 import org.junit.jupiter.api.Test;
@@ -68,67 +67,25 @@ class JournalInterruptTest {
     @ParameterizedTest(name = "waiters yield while syncs are short: {0}")
     @ValueSource(booleans = {true, false})
     void interruptsWhileBatchesAreWrittenFailNoAdd(boolean yieldWhileSyncing) throws Exception {
-        String before = System.setProperty(Journal.YIELD_PROPERTY, Boolean.toString(yieldWhileSyncing)); // read when the journal opens
-        JournalStore store;
-        try {
-            store = new JournalStore(directory, SEGMENT_BYTES, Long.MAX_VALUE, 1 << 20);
-        } finally {
-            if (before == null) {
-                System.clearProperty(Journal.YIELD_PROPERTY);
-            } else {
-                System.setProperty(Journal.YIELD_PROPERTY, before);
-            }
-        }
-        store.recover(message -> { });
+        JournalStore store = openWith(Journal.YIELD_PROPERTY, Boolean.toString(yieldWhileSyncing));
         ConcurrentLinkedQueue<String> added = new ConcurrentLinkedQueue<>();
-        store.add(TestMessages.message("first", 1), TestMessages.content("first", 1000));
-        added.add("first");
-        AtomicBoolean stop = new AtomicBoolean();
         ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
-        List<Thread> threads = new ArrayList<>();
-        for (int t = 0; t < 8; t++) {
-            int thread = t;
-            threads.add(new Thread(() -> {
-                for (int i = 0; i < ADDS_PER_THREAD && !stop.get() && failures.isEmpty(); i++) {
-                    String id = "t" + thread + "-" + i;
-                    try {
-                        store.add(TestMessages.message(id, 1), TestMessages.content(id, 1000));
-                        added.add(id);
-                    } catch (Throwable e) {
-                        Throwable cause = e;
-                        while (cause.getCause() != null) {
-                            cause = cause.getCause();
-                        }
-                        failures.add(new AssertionError("add of " + id + " failed: " + e + ", at bottom " + cause, e));
-                    }
-                    Thread.interrupted(); // the victim's interrupt was kept for it; it goes on with the next add
-                }
-            }, "adder-" + t));
-        }
-        try {
-            threads.forEach(Thread::start);
-            Thread victim = threads.get(0);
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-            while (System.nanoTime() < end && failures.isEmpty() && threads.stream().anyMatch(Thread::isAlive)) {
-                victim.interrupt();
-                TimeUnit.MICROSECONDS.sleep(200);
+        List<Thread> adders = addWhileInterruptingOne(store, (id, failure) -> {
+            if (failure == null) {
+                added.add(id);
+                return true;
             }
-        } finally {
-            stop.set(true);
-            for (Thread thread : threads) {
-                thread.join(TimeUnit.SECONDS.toMillis(20));
+            Throwable cause = failure;
+            while (cause.getCause() != null) {
+                cause = cause.getCause();
             }
-            store.close();
-        }
+            failures.add(new AssertionError("add of " + id + " failed: " + failure + ", at bottom " + cause, failure));
+            return false;
+        });
         assertTrue(failures.isEmpty(), () -> failures.size() + " adds failed, the first: " + failures.peek());
-        assertTrue(threads.stream().noneMatch(Thread::isAlive), "every adder finished");
+        assertTrue(adders.stream().noneMatch(Thread::isAlive), "every adder finished");
         assertTrue(added.stream().anyMatch(id -> id.startsWith("t0-")), "the interrupted thread added too");
-
-        List<String> recovered = new ArrayList<>();
-        try (JournalStore reopened = new JournalStore(directory, SEGMENT_BYTES, Long.MAX_VALUE, 1 << 20)) {
-            reopened.recover(message -> recovered.add(message.id()));
-        }
-        assertEquals(added.stream().sorted().toList(), recovered.stream().sorted().toList());
+        assertEquals(added.stream().sorted().toList(), recovered());
     }
 
     /**
@@ -140,62 +97,94 @@ class JournalInterruptTest {
      */
     @Test
     void addsFailedByAnInterruptedSyncDoNotComeBack() throws Exception {
-        System.setProperty(DirectIo.PROPERTY, "false");
-        JournalStore store;
-        try {
-            store = new JournalStore(directory, SEGMENT_BYTES, Long.MAX_VALUE, 1 << 20);
-        } finally {
-            System.clearProperty(DirectIo.PROPERTY);
-        }
-        store.recover(message -> { });
+        JournalStore store = openWith(DirectIo.PROPERTY, "false");
         ConcurrentLinkedQueue<String> added = new ConcurrentLinkedQueue<>();
         ConcurrentLinkedQueue<String> failed = new ConcurrentLinkedQueue<>();
         ConcurrentLinkedQueue<String> mayComeBack = new ConcurrentLinkedQueue<>();
-        store.add(TestMessages.message("first", 1), TestMessages.content("first", 1000));
-        added.add("first");
-        List<Thread> threads = new ArrayList<>();
-        for (int t = 0; t < 8; t++) {
-            int thread = t;
-            threads.add(new Thread(() -> {
-                for (int i = 0; i < ADDS_PER_THREAD && failed.size() < 20; i++) {
-                    String id = "t" + thread + "-" + i;
-                    try {
-                        store.add(TestMessages.message(id, 1), TestMessages.content(id, 1000));
-                        added.add(id);
-                    } catch (StoreException e) {
-                        (e.getMessage().contains("may be recovered") ? mayComeBack : failed).add(id);
-                    } catch (QueueFullException e) {
-                        throw new AssertionError("the store has no size limit", e);
-                    }
-                    Thread.interrupted();
-                }
-            }, "adder-" + t));
-        }
-        try {
-            threads.forEach(Thread::start);
-            Thread victim = threads.get(0);
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-            while (System.nanoTime() < end && threads.stream().anyMatch(Thread::isAlive)) {
-                victim.interrupt();
-                TimeUnit.MICROSECONDS.sleep(200);
+        addWhileInterruptingOne(store, (id, failure) -> {
+            if (failure == null) {
+                added.add(id);
+            } else if (failure instanceof StoreException) {
+                (failure.getMessage().contains("may be recovered") ? mayComeBack : failed).add(id);
+            } else {
+                throw new AssertionError("add of " + id + " failed other than by the disk", failure);
             }
-        } finally {
-            for (Thread thread : threads) {
-                thread.join(TimeUnit.SECONDS.toMillis(20));
-            }
-            store.close();
-        }
+            return failed.size() < 20;
+        });
         assertFalse(failed.isEmpty(), "no sync was cut off by an interrupt: nothing was shown");
 
-        List<String> recovered = new ArrayList<>();
-        try (JournalStore reopened = new JournalStore(directory, SEGMENT_BYTES, Long.MAX_VALUE, 1 << 20)) {
-            reopened.recover(message -> recovered.add(message.id()));
-        }
+        List<String> recovered = recovered();
         List<String> cameBack = failed.stream().filter(recovered::contains).sorted().toList();
         List<String> lost = added.stream().filter(id -> !recovered.contains(id)).sorted().toList();
         assertEquals(List.of(), cameBack, failed.size() + " adds failed; these came back at the next start");
         assertEquals(List.of(), lost, "acknowledged, not recovered");
         assertEquals(added.size(), recovered.stream().filter(id -> !mayComeBack.contains(id)).count(),
                 "recovered: the acknowledged adds, each once, and perhaps those the store said may come back");
+    }
+
+    /** What an adder does with the outcome of one add ({@code failure} null when it succeeded); false stops it. */
+    @FunctionalInterface
+    private interface Outcome {
+        boolean next(String id, Throwable failure);
+    }
+
+    /**
+     * Adds "first" (which prepares the segment and its spare), then lets eight threads add up to
+     * {@link #ADDS_PER_THREAD} messages each while the first of them is interrupted every 200 us,
+     * for at most two seconds; closes the store and returns the adders, joined.
+     */
+    private static List<Thread> addWhileInterruptingOne(JournalStore store, Outcome outcome) throws Exception {
+        store.recover(message -> { });
+        store.add(TestMessages.message("first", 1), TestMessages.content("first", 1000));
+        outcome.next("first", null);
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Thread> adders = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            int thread = t;
+            adders.add(new Thread(() -> {
+                boolean goOn = true;
+                for (int i = 0; i < ADDS_PER_THREAD && goOn && !stop.get(); i++) {
+                    String id = "t" + thread + "-" + i;
+                    Throwable failure = null;
+                    try {
+                        store.add(TestMessages.message(id, 1), TestMessages.content(id, 1000));
+                    } catch (Throwable e) {
+                        failure = e;
+                    }
+                    goOn = outcome.next(id, failure);
+                    Thread.interrupted(); // the victim's interrupt was kept for it; it goes on with the next add
+                }
+            }, "adder-" + t));
+        }
+        try {
+            adders.forEach(Thread::start);
+            Thread victim = adders.get(0);
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (System.nanoTime() < end && adders.stream().anyMatch(Thread::isAlive)) {
+                victim.interrupt();
+                TimeUnit.MICROSECONDS.sleep(200);
+            }
+        } finally {
+            stop.set(true);
+            for (Thread adder : adders) {
+                adder.join(TimeUnit.SECONDS.toMillis(20));
+            }
+            store.close();
+        }
+        return adders;
+    }
+
+    /** A store on {@link #directory}, opened with system property {@code name} set to {@code value}. */
+    private JournalStore openWith(String name, String value) {
+        return SystemProperty.with(name, value, () -> new JournalStore(directory, SEGMENT_BYTES, Long.MAX_VALUE, 1 << 20));
+    }
+
+    /** The ids a fresh store on {@link #directory} recovers, sorted. */
+    private List<String> recovered() {
+        List<String> recovered = new ArrayList<>();
+        try (JournalStore reopened = new JournalStore(directory, SEGMENT_BYTES, Long.MAX_VALUE, 1 << 20)) {
+            reopened.recover(message -> recovered.add(message.id()));
+        }
+        return recovered.stream().sorted().toList();
     }
 }
