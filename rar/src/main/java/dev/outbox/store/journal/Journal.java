@@ -66,8 +66,8 @@ import java.util.zip.CRC32C;
  * first append. Interrupts: a caller's interrupt fails neither its append nor anyone else's; it
  * is kept, and set again when the append returns. The JDK closes a file channel for every thread
  * when one blocked in it is interrupted, so a writer starts its turn with its interrupt set aside,
- * and I/O that an interrupt cut off is done again on channels opened anew
- * ({@link Segment#repeatAfterInterrupts}); only a sync through the page cache, without direct
+ * and I/O that an interrupt cut off is done again on channels opened anew, by a thread that
+ * nothing interrupts ({@link InterruptedIo}); only a sync through the page cache, without direct
  * I/O, is not repeated ({@link Segment#sync} says why), and its batch fails. Misuse: append after
  * close throws {@link StoreException}.
  */
@@ -127,7 +127,7 @@ final class Journal implements AutoCloseable {
     private static final ByteBuffer ZERO_CHUNK = ByteBuffer.allocate(64 * 1024).asReadOnlyBuffer();
 
     /** Nothing to do before I/O is done again: it opens its own channels, and rewrites what it syncs. */
-    private static final Segment.Repeatable NOTHING = () -> { };
+    private static final InterruptedIo.Repeatable NOTHING = () -> { };
 
     /** Where a record starts: its segment and the offset of its header in that file. */
     record Position(long segment, long offset) {
@@ -824,7 +824,7 @@ final class Journal implements AutoCloseable {
             if (lastWrite != null && lastWrite.await()) { // it may still be writing the blocks the cut takes
                 writerInterrupted = true;
             }
-            cutBack(current);
+            writerInterrupted |= cutBack(current);
         }
         long id = highestSegmentId + 1; // every segment and set-aside file was seen by the scan
         Path file = directory.resolve(String.format("%016x%s", id, SUFFIX));
@@ -836,18 +836,21 @@ final class Journal implements AutoCloseable {
         totalBytes.addAndGet(SEGMENT_HEADER);
         current.counted = SEGMENT_HEADER;
         segments.put(id, current);
-        syncDirectory();
+        writerInterrupted |= syncDirectory();
     }
 
     /**
      * Gives back the unwritten space at the end of a segment no record will go to again. Not
      * synced: should a crash undo it, the next scan takes the zeros for unwritten space.
+     *
+     * @return whether the caller was interrupted meanwhile; its interrupt status is clear
      */
-    private static void cutBack(Segment segment) {
+    private static boolean cutBack(Segment segment) {
         try {
-            segment.channel.truncate(segment.size);
+            return InterruptedIo.repeatAfterInterrupts(() -> segment.channel.truncate(segment.size), segment::reopen);
         } catch (IOException e) {
             LOG.log(Level.FINE, "Outbox journal: could not cut " + segment.file + " back to its last record; the next start does", e);
+            return Thread.interrupted(); // set again by the failed repeat: the writer's I/O goes on
         }
     }
 
@@ -874,7 +877,7 @@ final class Journal implements AutoCloseable {
                 writerInterrupted |= prepareSpareFile();
             }
             Segment[] made = new Segment[1];
-            writerInterrupted |= Segment.repeatAfterInterrupts(() -> made[0] = Segment.fromSpare(spareFile, file, id, directIo), NOTHING);
+            writerInterrupted |= InterruptedIo.repeatAfterInterrupts(() -> made[0] = Segment.fromSpare(spareFile, file, id, directIo), NOTHING);
             return made[0];
         } finally {
             synchronized (lock) {
@@ -915,7 +918,7 @@ final class Journal implements AutoCloseable {
 
     /** Zero-fills the spare file, starting again if an interrupt cut it off; returns whether the caller was interrupted. */
     private boolean prepareSpareFile() throws IOException {
-        return Segment.repeatAfterInterrupts(() -> Segment.prepare(spareFile, segmentBytes, directIo), NOTHING);
+        return InterruptedIo.repeatAfterInterrupts(() -> Segment.prepare(spareFile, segmentBytes, directIo), NOTHING);
     }
 
     /** Reads {@code length} bytes from offset {@code from} of the body of the record at {@code position}. */
@@ -927,7 +930,7 @@ final class Journal implements AutoCloseable {
         boolean interrupted = Thread.interrupted(); // see append: keep the shared channel open
         try {
             ByteBuffer buffer = ByteBuffer.allocate(length);
-            interrupted |= Segment.repeatAfterInterrupts(() -> {
+            interrupted |= InterruptedIo.repeatAfterInterrupts(() -> {
                 buffer.clear();
                 readFully(segment.channel, buffer, position.offset() + RECORD_HEADER + from);
             }, segment::reopen);
@@ -960,7 +963,9 @@ final class Journal implements AutoCloseable {
         try {
             segment.close();
             Files.deleteIfExists(segment.file);
-            syncDirectory();
+            if (syncDirectory()) {
+                Thread.currentThread().interrupt();
+            }
         } catch (IOException e) {
             LOG.log(Level.WARNING, "Outbox journal: could not delete " + segment.file + "; it will be scanned again at the next start", e);
         }
@@ -1053,10 +1058,17 @@ final class Journal implements AutoCloseable {
         }
     }
 
-    private void syncDirectory() throws IOException {
-        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
-            dir.force(true);
-        }
+    /**
+     * Syncs the directory, so that the files created, renamed and deleted in it stay so.
+     *
+     * @return whether the caller was interrupted meanwhile; its interrupt status is clear
+     */
+    private boolean syncDirectory() throws IOException {
+        return InterruptedIo.repeatAfterInterrupts(() -> {
+            try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
+                dir.force(true);
+            }
+        }, NOTHING);
     }
 
     /** The checksum of a record: of its length and its body, given as one or more parts. */

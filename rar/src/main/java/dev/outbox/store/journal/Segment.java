@@ -30,8 +30,8 @@ import java.nio.file.StandardOpenOption;
  *
  * <p>Interrupts: the JDK closes a file channel, for every thread using it, when a thread blocked
  * in it is interrupted. The journal writes in its callers' threads, and WildFly interrupts threads
- * (cancelled work, a transaction timeout), so {@link #write} and {@link #sync} do their I/O again
- * on channels opened anew when an interrupt closed the one in use ({@link #repeatAfterInterrupts}):
+ * (cancelled work, a transaction timeout), so {@link #write} and {@link #sync} have their I/O done
+ * again, on channels opened anew, when an interrupt closed the one in use ({@link InterruptedIo}):
  * one interrupted caller must not fail a batch that holds the records of others. (A sync through
  * the page cache is the exception, see {@link #sync}.)
  */
@@ -60,15 +60,6 @@ final class Segment {
     int syncing;
     /** Set by {@link #close}: nothing is opened again after it. Guarded by this. */
     private boolean closed;
-
-    /** Attempts of one piece of I/O that interrupts keep closing the channel under, before it fails. */
-    static final int ATTEMPTS = 10;
-
-    /** I/O that may be done again with the same outcome: a positional write, a sync, a spare prepared anew. */
-    @FunctionalInterface
-    interface Repeatable {
-        void run() throws IOException;
-    }
 
     private Segment(Path file, long id, FileChannel channel, FileChannel writeChannel, DirectIo directIo, long size) {
         this.file = file;
@@ -127,7 +118,7 @@ final class Segment {
      * @return whether the calling thread was interrupted meanwhile; its interrupt status is clear
      */
     boolean write(ByteBuffer blocks, long at) throws IOException {
-        return repeatAfterInterrupts(() -> writeFully(writeChannel(), blocks.duplicate(), at), this::reopen);
+        return InterruptedIo.repeatAfterInterrupts(() -> writeFully(writeChannel(), blocks.duplicate(), at), this::reopen);
     }
 
     /**
@@ -153,31 +144,7 @@ final class Segment {
             }
             return false;
         }
-        return repeatAfterInterrupts(() -> syncChannel(slot).force(false), this::reopen);
-    }
-
-    /**
-     * Runs {@code io}; when it fails because a channel was closed under it (this thread or another
-     * one using the channel was interrupted), clears this thread's interrupt status, runs
-     * {@code beforeAgain} (which opens what was closed) and runs {@code io} again, up to
-     * {@link #ATTEMPTS} times in all. Other failures go to the caller at once.
-     *
-     * @return whether the calling thread was interrupted meanwhile; its interrupt status is clear
-     */
-    static boolean repeatAfterInterrupts(Repeatable io, Repeatable beforeAgain) throws IOException {
-        boolean interrupted = false;
-        for (int attempt = 1; ; attempt++) {
-            try {
-                io.run();
-                return interrupted;
-            } catch (ClosedChannelException e) {
-                interrupted |= Thread.interrupted();
-                if (attempt == ATTEMPTS) {
-                    throw e;
-                }
-                beforeAgain.run();
-            }
-        }
+        return InterruptedIo.repeatAfterInterrupts(() -> syncChannel(slot).force(false), this::reopen);
     }
 
     /** The channel that sync slot {@code slot} syncs through; called only by whoever holds that slot. */
