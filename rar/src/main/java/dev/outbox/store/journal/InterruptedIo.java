@@ -59,14 +59,7 @@ final class InterruptedIo {
             return false;
         } catch (ClosedChannelException e) {
             boolean interrupted = Thread.interrupted();
-            try {
-                return awaitUninterruptibly(REPEATERS.submit(() -> repeat(io, beforeAgain))) | interrupted;
-            } catch (IOException | RuntimeException | Error failure) {
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
-                throw failure;
-            }
+            return awaitUninterruptibly(REPEATERS.submit(() -> repeat(io, beforeAgain)), interrupted);
         }
     }
 
@@ -87,10 +80,9 @@ final class InterruptedIo {
 
     /**
      * Waits until {@code repeated} is done, through interrupts, and returns whether there were
-     * any (then set again when this throws).
+     * any, or {@code interrupted} already (then set again when this throws).
      */
-    private static boolean awaitUninterruptibly(Future<Void> repeated) throws IOException {
-        boolean interrupted = false;
+    private static boolean awaitUninterruptibly(Future<Void> repeated, boolean interrupted) throws IOException {
         try {
             while (true) {
                 try {
