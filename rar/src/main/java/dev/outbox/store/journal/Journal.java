@@ -36,7 +36,8 @@ import java.util.zip.CRC32C;
  * {@link #SYNC_SLOTS} batches are under way: on a disk that serves two requests at once that is
  * nearly twice the batches, and the time submitters need to come back after a sync is no longer
  * time the disk sits idle. A sync covers everything written to the file before it, so batches
- * may finish in any order. No thread of the journal's own exists.
+ * may finish in any order. The journal writes and syncs in its callers' threads; only I/O that
+ * an interrupt cut off is done again in a thread of its own ({@link InterruptedIo}).
  *
  * <p>Waiting: while batches reach the disk within {@link #YIELD_WHILE_SYNC_BELOW_NANOS}, a caller
  * waiting for its record, or for the turn, yields the processor instead of sleeping, for a
