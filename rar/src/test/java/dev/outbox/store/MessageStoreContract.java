@@ -28,7 +28,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  *
  * <p>An implementation's test class implements this interface and {@link #createStore}; each
  * default test gets a fresh directory. "Reopen" means: close the store, then create a new one on
- * the same directory and recover it, as a server restart does.
+ * the same directory and recover it, as a server restart does. A store that keeps nothing on disk
+ * gives back, for a directory it has seen, the instance it made for it, closed: for such a store,
+ * recovering that instance again is the restart.
  */
 public interface MessageStoreContract {
 
