@@ -1,6 +1,7 @@
 package dev.outbox.it;
 
 import com.icegreen.greenmail.util.GreenMail;
+import dev.outbox.testing.Await;
 import jakarta.mail.internet.MimeMessage;
 import org.jboss.arquillian.container.test.api.ContainerController;
 import org.jboss.arquillian.container.test.api.Deployer;
@@ -19,7 +20,6 @@ import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -93,7 +93,7 @@ class CrashRecoveryIT {
             }
         });
         submitting.start();
-        waitFor(() -> {
+        Await.until(DEADLINE, () -> {
             synchronized (acknowledgedDuringKill) {
                 return acknowledgedDuringKill.size() >= 20;
             }
@@ -111,7 +111,7 @@ class CrashRecoveryIT {
         GreenMail peer = new GreenMail(TestSmtp.setup());
         peer.start();
         try {
-            waitFor(() -> delivered(peer).containsAll(acknowledged), "every acknowledged message delivered");
+            Await.until(DEADLINE, () -> delivered(peer).containsAll(acknowledged), "every acknowledged message delivered");
             List<Integer> all = deliveredList(peer);
             assertEquals(new HashSet<>(all).size(), all.size(), "no message delivered twice: " + all);
             assertTrue(all.size() >= acknowledged.size());
@@ -154,14 +154,6 @@ class CrashRecoveryIT {
         ProcessHandle server = servers.get(0);
         assertTrue(server.destroyForcibly(), "SIGKILL sent");
         server.onExit().join();
-    }
-
-    private static void waitFor(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
-        Instant deadline = Instant.now().plus(DEADLINE);
-        while (!condition.getAsBoolean()) {
-            assertTrue(Instant.now().isBefore(deadline), what + ": not within " + DEADLINE);
-            Thread.sleep(50); // polling the condition, bounded by the deadline
-        }
     }
 
     private static void deleteTree(Path root) throws IOException {

@@ -1,9 +1,12 @@
 package dev.outbox.it;
 
+import dev.outbox.testing.Await;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.time.Instant;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -14,14 +17,24 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class RetryClockWiringIT extends SubmitterTestBase {
 
     @Test
-    void clockIsAttachedAndItsWakeUpComesBack() throws Exception {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
-        Http.Answer answer = Http.get(submitter, "retry-timers");
-        while (!answer.body().contains("verified=true") && Instant.now().isBefore(deadline)) {
-            Thread.sleep(50); // polling a condition, with the deadline above
-            answer = Http.get(submitter, "retry-timers");
+    void clockIsAttachedAndItsWakeUpComesBack() {
+        AtomicReference<Http.Answer> answer = new AtomicReference<>();
+        Await.until(Duration.ofSeconds(10), () -> {
+            answer.set(retryTimers());
+            return answer.get().body().contains("verified=true");
+        }, () -> "the wake-up's round trip verified; last answer " + answer.get());
+        assertEquals(200, answer.get().status());
+        assertEquals("attached=true\nverified=true\n", answer.get().body());
+    }
+
+    private Http.Answer retryTimers() {
+        try {
+            return Http.get(submitter, "retry-timers");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted asking for retry-timers", e);
         }
-        assertEquals(200, answer.status());
-        assertEquals("attached=true\nverified=true\n", answer.body());
     }
 }

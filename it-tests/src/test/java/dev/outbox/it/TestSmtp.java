@@ -2,10 +2,10 @@ package dev.outbox.it;
 
 import com.icegreen.greenmail.junit5.GreenMailExtension;
 import com.icegreen.greenmail.util.ServerSetup;
+import dev.outbox.testing.Await;
 import jakarta.mail.internet.MimeMessage;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -36,13 +36,10 @@ final class TestSmtp {
      * Waits, up to the deadline, until {@code count} copies in all have arrived, and returns
      * them. (GreenMail's own waitForIncomingEmail counts only mail that arrives after the call.)
      */
-    static MimeMessage[] awaitCopies(GreenMailExtension server, int count) throws InterruptedException {
-        Instant deadline = Instant.now().plus(DELIVERY_DEADLINE);
+    static MimeMessage[] awaitCopies(GreenMailExtension server, int count) {
+        Await.until(DELIVERY_DEADLINE, () -> server.getReceivedMessages().length >= count,
+                () -> "delivered copies: expected " + count + ", have " + server.getReceivedMessages().length);
         MimeMessage[] received = server.getReceivedMessages();
-        while (received.length < count && Instant.now().isBefore(deadline)) {
-            Thread.sleep(20); // polling the condition, bounded by the deadline
-            received = server.getReceivedMessages();
-        }
         assertEquals(count, received.length, "delivered copies within " + DELIVERY_DEADLINE);
         return received;
     }

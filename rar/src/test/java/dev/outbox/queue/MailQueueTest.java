@@ -8,6 +8,7 @@ import dev.outbox.delivery.SmtpDeliverer;
 import dev.outbox.delivery.SmtpSettings;
 import dev.outbox.store.StoredMessage;
 import dev.outbox.store.journal.JournalStore;
+import dev.outbox.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -200,11 +201,7 @@ class MailQueueTest {
                 Envelope.of("app@example.com", recipient), LIMITS, "outbox.test");
     }
 
-    private static void await(BooleanSupplier condition) throws InterruptedException {
-        Instant deadline = Instant.now().plus(DEADLINE);
-        while (!condition.getAsBoolean()) {
-            assertTrue(Instant.now().isBefore(deadline), "condition not met within " + DEADLINE);
-            Thread.sleep(10); // polling the condition, bounded by the deadline
-        }
+    private static void await(BooleanSupplier condition) {
+        Await.until(DEADLINE, condition, "condition not met");
     }
 }
