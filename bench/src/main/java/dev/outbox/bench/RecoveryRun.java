@@ -80,7 +80,7 @@ final class RecoveryRun {
         // The engine as the adapter starts it, with a next hop that is down: every recovered
         // recipient goes back into its transfer queue, and nothing is sent.
         NextHop down = new NextHop("127.0.0.1", 9);
-        Deliverer unreachable = nextHop -> {
+        Deliverer unreachable = (nextHop, budget) -> {
             throw new Deliverer.ConnectFailedException("the benchmark's next hop is down", null);
         };
         MailQueue queue = new MailQueue(Clock.systemUTC(), store, recipient -> down, unreachable, Runnable::run,

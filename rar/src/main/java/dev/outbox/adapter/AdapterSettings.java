@@ -46,6 +46,9 @@ record AdapterSettings(NextHop smarthost, String smarthostSource, SmtpSettings s
     static final String DEFAULT_MAX_MESSAGE_AGE = "2d";
     static final long DEFAULT_CONNECTIONS_PER_DESTINATION = 4;
     static final long DEFAULT_MESSAGES_PER_CONNECTION = 100;
+    static final long DEFAULT_WRITE_TIMEOUT_SECONDS = 300;
+    static final long DEFAULT_MAX_CONNECTIONS = QueuePolicy.DEFAULT_MAX_CONNECTIONS;
+    static final long DEFAULT_ATTEMPT_TIMEOUT_SECONDS = QueuePolicy.DEFAULT_ATTEMPT_TIMEOUT.toSeconds();
 
     /**
      * @param properties  the bean properties by name (see ra.xml); absent or blank means the default
@@ -66,7 +69,8 @@ record AdapterSettings(NextHop smarthost, String smarthostSource, SmtpSettings s
         String helo = text(properties.get("HeloName"));
         SmtpSettings smtp = new SmtpSettings(helo != null ? helo : localHostName(),
                 Duration.ofSeconds(number(properties, "ConnectTimeoutSeconds", DEFAULT_CONNECT_TIMEOUT_SECONDS, 1, 3600)),
-                Duration.ofSeconds(number(properties, "ReadTimeoutSeconds", DEFAULT_READ_TIMEOUT_SECONDS, 1, 3600)));
+                Duration.ofSeconds(number(properties, "ReadTimeoutSeconds", DEFAULT_READ_TIMEOUT_SECONDS, 1, 3600)),
+                Duration.ofSeconds(number(properties, "WriteTimeoutSeconds", DEFAULT_WRITE_TIMEOUT_SECONDS, 1, 3600)));
         SubmitLimits limits = new SubmitLimits(
                 number(properties, "MaxMessageSizeBytes", DEFAULT_MAX_MESSAGE_SIZE_BYTES, 1024, Integer.MAX_VALUE),
                 (int) number(properties, "MaxRecipients", DEFAULT_MAX_RECIPIENTS, 1, 100_000));
@@ -80,7 +84,9 @@ record AdapterSettings(NextHop smarthost, String smarthostSource, SmtpSettings s
                 parsed(properties, "RetrySchedule", DEFAULT_RETRY_SCHEDULE, RetrySchedule::parse),
                 parsed(properties, "MaxMessageAge", DEFAULT_MAX_MESSAGE_AGE, RetrySchedule.DurationText::parse),
                 (int) number(properties, "ConnectionsPerDestination", DEFAULT_CONNECTIONS_PER_DESTINATION, 1, 100),
-                (int) number(properties, "MessagesPerConnection", DEFAULT_MESSAGES_PER_CONNECTION, 1, 100_000));
+                (int) number(properties, "MessagesPerConnection", DEFAULT_MESSAGES_PER_CONNECTION, 1, 100_000),
+                (int) number(properties, "MaxConnections", DEFAULT_MAX_CONNECTIONS, 1, 1000),
+                Duration.ofSeconds(number(properties, "AttemptTimeoutSeconds", DEFAULT_ATTEMPT_TIMEOUT_SECONDS, 10, 86_400)));
         return new AdapterSettings(nextHop, source, smtp, limits, store, maxStoreBytes, policy);
     }
 

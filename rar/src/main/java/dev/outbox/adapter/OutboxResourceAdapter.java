@@ -57,7 +57,7 @@ public class OutboxResourceAdapter implements ResourceAdapter {
     private final AtomicBoolean retryTimersVerified = new AtomicBoolean();
 
     /** What a started adapter gives its connections. */
-    record Engine(MailQueue queue, SubmitLimits limits, String messageIdDomain, Executor executor) {
+    record Engine(MailQueue queue, SmtpDeliverer deliverer, SubmitLimits limits, String messageIdDomain, Executor executor) {
     }
 
     @Override
@@ -68,7 +68,8 @@ public class OutboxResourceAdapter implements ResourceAdapter {
         } catch (IllegalArgumentException e) {
             throw new ResourceAdapterInternalException("Outbox cannot start: " + e.getMessage(), e);
         }
-        Executor executor = new WorkManagerExecutor(context.getWorkManager());
+        Executor tasks = new WorkManagerExecutor(context.getWorkManager(), false);
+        Executor connections = new WorkManagerExecutor(context.getWorkManager(), true);
         JournalStore store;
         try {
             store = new JournalStore(settings.storeDirectory().resolve("journal"), SEGMENT_BYTES, settings.maxStoreBytes(),
@@ -77,18 +78,22 @@ public class OutboxResourceAdapter implements ResourceAdapter {
             throw new ResourceAdapterInternalException("Outbox cannot start: " + e.getMessage(), e);
         }
         NextHop smarthost = settings.smarthost();
-        MailQueue queue = new MailQueue(Clock.systemUTC(), store, recipient -> smarthost, new SmtpDeliverer(settings.smtp()),
-                executor, this::wakeAt, settings.policy());
+        SmtpDeliverer deliverer = new SmtpDeliverer(settings.smtp());
+        MailQueue queue = new MailQueue(Clock.systemUTC(), store, recipient -> smarthost, deliverer,
+                connections, this::wakeAt, settings.policy());
         try {
             queue.start(); // recovery: finished before the engine accepts a submit
         } catch (RuntimeException e) {
-            store.close();
+            queue.stop(0);
+            deliverer.close();
             throw new ResourceAdapterInternalException("Outbox cannot recover its store in " + settings.storeDirectory() + ": " + e.getMessage(), e);
         }
-        engine = new Engine(queue, settings.limits(), settings.smtp().heloName(), executor);
+        engine = new Engine(queue, deliverer, settings.limits(), settings.smtp().heloName(), tasks);
         LOG.info(() -> "Outbox started: smarthost " + smarthost + " (" + settings.smarthostSource() + "), store "
                 + settings.storeDirectory() + ", retry " + settings.policy().retrySchedule() + ", EHLO " + settings.smtp().heloName()
-                + ", at most " + settings.limits().maxMessageBytes() + " bytes and " + settings.limits().maxRecipients() + " recipients a message");
+                + ", at most " + settings.limits().maxMessageBytes() + " bytes and " + settings.limits().maxRecipients() + " recipients a message"
+                + ", at most " + settings.policy().connectionsPerDestination() + " connections per destination and "
+                + settings.policy().maxConnections() + " in all");
     }
 
     @Override
@@ -97,7 +102,8 @@ public class OutboxResourceAdapter implements ResourceAdapter {
         engine = null;
         retryTimers.set(null);
         if (stopping != null) {
-            stopping.queue().stop(STOP_GRACE_MILLIS);
+            stopping.queue().stop(STOP_GRACE_MILLIS); // every connection ended and its outcome recorded, then the store closed
+            stopping.deliverer().close();
             LOG.info("Outbox stopped");
         }
     }
@@ -282,6 +288,30 @@ public class OutboxResourceAdapter implements ResourceAdapter {
 
     public void setMessagesPerConnection(String value) {
         setProperty("MessagesPerConnection", value);
+    }
+
+    public String getWriteTimeoutSeconds() {
+        return property("WriteTimeoutSeconds");
+    }
+
+    public void setWriteTimeoutSeconds(String value) {
+        setProperty("WriteTimeoutSeconds", value);
+    }
+
+    public String getMaxConnections() {
+        return property("MaxConnections");
+    }
+
+    public void setMaxConnections(String value) {
+        setProperty("MaxConnections", value);
+    }
+
+    public String getAttemptTimeoutSeconds() {
+        return property("AttemptTimeoutSeconds");
+    }
+
+    public void setAttemptTimeoutSeconds(String value) {
+        setProperty("AttemptTimeoutSeconds", value);
     }
 
     private String property(String name) {

@@ -4,25 +4,51 @@ import dev.outbox.queue.Deliverer;
 import dev.outbox.queue.NextHop;
 import jakarta.mail.MessagingException;
 
+import java.time.Duration;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
 /**
- * Opens {@link SmtpSession}s: Angus SMTP connections with Outbox's settings.
+ * Opens {@link SmtpSession}s: Angus SMTP connections with Outbox's settings, and owns the one
+ * thread every session shares for its timeouts: Angus's write timeout
+ * ({@code mail.smtp.executor.writetimeout}) and each attempt's deadline. {@link #close} stops
+ * that thread; the adapter calls it when it stops, after the queue.
  *
- * <p>Thread-safe: holds no state between calls.
+ * <p>Thread-safe: holds no state between calls but the shared timer thread.
  */
-public final class SmtpDeliverer implements Deliverer {
+public final class SmtpDeliverer implements Deliverer, AutoCloseable {
+
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     private final SmtpSettings settings;
+    private final ScheduledThreadPoolExecutor timeouts;
 
     public SmtpDeliverer(SmtpSettings settings) {
         this.settings = settings;
+        String name = "outbox-smtp-timeouts-" + INSTANCES.incrementAndGet();
+        this.timeouts = new ScheduledThreadPoolExecutor(1, task -> {
+            Thread thread = new Thread(task, name);
+            thread.setDaemon(true);
+            return thread;
+        });
+        timeouts.setRemoveOnCancelPolicy(true); // a cancelled deadline must not stay queued for ten minutes
+        timeouts.setKeepAliveTime(30, TimeUnit.SECONDS);
+        timeouts.allowCoreThreadTimeOut(true);
     }
 
     @Override
-    public Connection connect(NextHop nextHop) throws ConnectFailedException {
+    public Connection connect(NextHop nextHop, Duration budget) throws ConnectFailedException {
         try {
-            return SmtpSession.open(nextHop, settings);
+            return SmtpSession.open(nextHop, settings, timeouts, budget);
         } catch (MessagingException e) {
             throw new ConnectFailedException("cannot connect to " + nextHop + ": " + SmtpSession.describe(e), e);
         }
+    }
+
+    /** Stops the timer thread; sessions still open lose their write timeout and deadline, so close them first. */
+    @Override
+    public void close() {
+        timeouts.shutdownNow();
     }
 }

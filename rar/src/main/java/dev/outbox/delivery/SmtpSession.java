@@ -16,6 +16,11 @@ import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
 import org.eclipse.angus.mail.smtp.SMTPTransport;
 
 import java.io.ByteArrayInputStream;
+import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -30,55 +35,96 @@ import java.util.Set;
  *
  * <p>{@link #open} connects and greets (or throws); {@link #send} transfers one message and
  * classifies, per recipient, what the server answered, from reply codes only; {@link #close}
- * says QUIT. Angus writes the data with CRLF line endings and dot-stuffing, so content can
- * never end the DATA phase early.
+ * says QUIT without waiting for the reply; {@link #abort} closes the socket from any thread.
+ * Angus writes the data with CRLF line endings and dot-stuffing, so content can never end the
+ * DATA phase early.
  *
- * <p>Threading: one thread at a time. Misuse: send after close throws
- * {@link IllegalStateException}.
+ * <p>Bounded: connect and read timeouts, a write timeout (Angus's, on the deliverer's shared
+ * timer thread), and a deadline for connecting and for each message, enforced by closing the
+ * socket, so no call outlives its budget. A connection is broken, and carries nothing more,
+ * once a reply was missing (a timeout, a reset, or the server closing without one: Angus's
+ * code -1, "[EOF]"), the server said 421, or it was aborted.
+ *
+ * <p>8-bit content (any byte over 127) goes out with {@code BODY=8BITMIME} to a server that
+ * offers 8BITMIME; to one that does not, it is refused for each recipient as a permanent
+ * failure (RFC 6152 allows that or a conversion; Outbox does not convert).
+ *
+ * <p>Threading: one thread at a time, but {@link #abort} from any. Misuse: send after close
+ * throws {@link IllegalStateException}.
  */
 final class SmtpSession implements Deliverer.Connection {
 
     private final NextHop nextHop;
     private final Session session;
     private final SMTPTransport transport;
+    private final RecordingSocketFactory sockets;
+    private final ScheduledExecutorService timeouts;
     private boolean closed; // our own flag: Angus's isConnected() costs a NOOP round trip
-    private boolean broken;
+    private volatile boolean broken;
 
-    private SmtpSession(NextHop nextHop, Session session, SMTPTransport transport) {
+    private SmtpSession(NextHop nextHop, Session session, SMTPTransport transport, RecordingSocketFactory sockets,
+                        ScheduledExecutorService timeouts) {
         this.nextHop = nextHop;
         this.session = session;
         this.transport = transport;
+        this.sockets = sockets;
+        this.timeouts = timeouts;
     }
 
-    /** Connects to {@code nextHop} and completes the greeting and EHLO. */
-    static SmtpSession open(NextHop nextHop, SmtpSettings settings) throws MessagingException {
+    /** Connects to {@code nextHop} and completes the greeting and EHLO within {@code budget}. */
+    static SmtpSession open(NextHop nextHop, SmtpSettings settings, ScheduledExecutorService timeouts, Duration budget)
+            throws MessagingException {
         Properties properties = new Properties();
         properties.setProperty("mail.smtp.host", nextHop.host());
         properties.setProperty("mail.smtp.port", Integer.toString(nextHop.port()));
         properties.setProperty("mail.smtp.localhost", settings.heloName());
         properties.setProperty("mail.smtp.connectiontimeout", Long.toString(settings.connectTimeout().toMillis()));
         properties.setProperty("mail.smtp.timeout", Long.toString(settings.readTimeout().toMillis()));
+        properties.setProperty("mail.smtp.writetimeout", Long.toString(settings.writeTimeout().toMillis()));
+        properties.put("mail.smtp.executor.writetimeout", timeouts); // one shared thread, not one per connection
+        // QUIT's reply changes nothing: every message was settled before it.
+        properties.setProperty("mail.smtp.quitwait", "false");
         // Send to the recipients that were accepted even when others were refused.
         properties.setProperty("mail.smtp.sendpartial", "true");
+        RecordingSocketFactory sockets = new RecordingSocketFactory();
+        properties.put("mail.smtp.socketFactory", sockets);
+        properties.setProperty("mail.smtp.socketFactory.fallback", "false"); // a socket we cannot close at the deadline is no socket
         Session session = Session.getInstance(properties);
         SMTPTransport transport = (SMTPTransport) session.getTransport("smtp");
-        transport.connect(nextHop.host(), nextHop.port(), null, null);
-        return new SmtpSession(nextHop, session, transport);
+        SmtpSession opened = new SmtpSession(nextHop, session, transport, sockets, timeouts);
+        ScheduledFuture<?> deadline = opened.deadline(budget);
+        try {
+            transport.connect(nextHop.host(), nextHop.port(), null, null);
+        } catch (MessagingException | RuntimeException e) {
+            sockets.close();
+            throw e;
+        } finally {
+            deadline.cancel(false);
+        }
+        return opened;
     }
 
     /**
-     * Transfers {@code content} to the recipients of {@code envelope} and returns one outcome
-     * per recipient, in envelope order. A recipient is delivered only if the server took the
-     * data with 2xx; an address refused at RCPT gets that reply; the rest share the reply to
-     * MAIL or DATA, or are deferred with no code when the connection broke.
+     * Transfers {@code content} to the recipients of {@code envelope} within {@code budget} and
+     * returns one outcome per recipient, in envelope order. A recipient is delivered only if the
+     * server took the data with 2xx; an address refused at RCPT gets that reply; the rest share
+     * the reply to MAIL or DATA, or are deferred with no code when the connection broke.
      */
     @Override
-    public List<RecipientOutcome> send(Envelope envelope, byte[] content) {
-        List<RecipientOutcome> outcomes = transfer(envelope, content);
+    public List<RecipientOutcome> send(Envelope envelope, byte[] content, Duration budget) {
+        if (closed) {
+            throw new IllegalStateException("SMTP session to " + nextHop + " is closed");
+        }
+        List<RecipientOutcome> outcomes;
+        ScheduledFuture<?> deadline = deadline(budget);
+        try {
+            outcomes = transfer(envelope, content);
+        } finally {
+            deadline.cancel(false);
+        }
         for (RecipientOutcome outcome : outcomes) {
-            // No reply (the connection broke or timed out) or 421 (the server is closing): this
-            // connection carries nothing more.
-            if (outcome.status() != Status.DELIVERED && (outcome.replyCode() == 0 || outcome.replyCode() == 421)) {
+            // No reply (a timeout, a reset, EOF) or 421 (the server is closing): this connection carries nothing more.
+            if (outcome.status() == Status.DEFERRED && (outcome.replyCode() <= 0 || outcome.replyCode() == 421)) {
                 broken = true;
             }
         }
@@ -90,10 +136,23 @@ final class SmtpSession implements Deliverer.Connection {
         return broken || closed;
     }
 
-    private List<RecipientOutcome> transfer(Envelope envelope, byte[] content) {
-        if (closed) {
-            throw new IllegalStateException("SMTP session to " + nextHop + " is closed");
+    @Override
+    public void abort() {
+        broken = true;
+        sockets.close();
+    }
+
+    /** Closes the socket when {@code budget} has passed, unless cancelled first. */
+    private ScheduledFuture<?> deadline(Duration budget) {
+        try {
+            return timeouts.schedule(this::abort, budget.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            abort(); // the deliverer is closed: the adapter is stopping
+            throw new IllegalStateException("SMTP deliverer is closed: the adapter is stopping", e);
         }
+    }
+
+    private List<RecipientOutcome> transfer(Envelope envelope, byte[] content) {
         List<String> recipients = envelope.recipients();
         Address[] addresses = new Address[recipients.size()];
         for (int i = 0; i < addresses.length; i++) {
@@ -104,6 +163,13 @@ final class SmtpSession implements Deliverer.Connection {
         try {
             SMTPMessage message = new SMTPMessage(session, new ByteArrayInputStream(content));
             message.setEnvelopeFrom(envelope.isNullSender() ? "<>" : envelope.reversePath());
+            if (hasEightBit(content)) {
+                if (!transport.supportsExtension("8BITMIME")) {
+                    return RecipientOutcome.all(recipients, Status.FAILED, 0, "5.6.3 the message has 8-bit content and " + nextHop
+                            + " does not offer 8BITMIME (RFC 6152); Outbox does not convert it to 7 bits");
+                }
+                message.setMailExtension("BODY=8BITMIME");
+            }
             transport.sendMessage(message, addresses);
             return RecipientOutcome.all(recipients, Status.DELIVERED, transport.getLastReturnCode(), transport.getLastServerResponse());
         } catch (SendFailedException e) {
@@ -118,7 +184,7 @@ final class SmtpSession implements Deliverer.Connection {
         for (Exception e = failure; e != null; e = e instanceof MessagingException m ? m.getNextException() : null) {
             if (e instanceof SMTPAddressFailedException a) {
                 String recipient = a.getAddress().getAddress();
-                refused.put(recipient, new RecipientOutcome(recipient, statusOf(a.getReturnCode()), a.getReturnCode(), a.getMessage()));
+                refused.put(recipient, new RecipientOutcome(recipient, statusAtRcpt(a.getReturnCode()), a.getReturnCode(), a.getMessage()));
             }
         }
         Set<String> sent = addressesOf(failure.getValidSentAddresses());
@@ -135,6 +201,24 @@ final class SmtpSession implements Deliverer.Connection {
             outcomes.add(outcome);
         }
         return outcomes;
+    }
+
+    /**
+     * As {@link #statusOf}, but 552 at RCPT is temporary: RFC 5321 section 4.5.3.1.10 says
+     * clients treat it as 452 (too many recipients), since old servers sent it for that.
+     */
+    static Status statusAtRcpt(int replyCode) {
+        return replyCode == 552 ? Status.DEFERRED : statusOf(replyCode);
+    }
+
+    /** True when {@code content} has a byte over 127: it needs 8BITMIME. */
+    static boolean hasEightBit(byte[] content) {
+        for (byte b : content) {
+            if (b < 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** 5xx is permanent; everything else that is not success is worth another try. */
@@ -171,9 +255,11 @@ final class SmtpSession implements Deliverer.Connection {
     public void close() {
         closed = true;
         try {
-            transport.close();
-        } catch (MessagingException e) {
+            transport.close(); // QUIT, bounded by the write timeout; no wait for its reply
+        } catch (MessagingException | RuntimeException e) {
             // QUIT failed: the messages were already acknowledged or classified; nothing is lost.
+        } finally {
+            sockets.close();
         }
     }
 }

@@ -2,23 +2,26 @@ package dev.outbox.queue;
 
 import dev.outbox.api.Envelope;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
  * Opens connections to next hops: the queue's only view of the network. Implemented in
  * {@code dev.outbox.delivery} with Angus SMTP.
  *
- * <p>Threading: {@link #connect} is called from many delivery threads at once; each
- * {@link Connection} is used by one thread.
+ * <p>Every call is bounded: connecting within its budget, sending within its budget, closing
+ * without waiting for the server. Threading: {@link #connect} is called from many delivery
+ * threads at once; each {@link Connection} is used by one thread, except {@link Connection#abort},
+ * which any thread may call.
  */
 public interface Deliverer {
 
     /**
-     * Connects and greets.
+     * Connects and greets, giving up (and closing the socket) once {@code budget} has passed.
      *
      * @throws ConnectFailedException when no connection could be had, with the reason
      */
-    Connection connect(NextHop nextHop) throws ConnectFailedException;
+    Connection connect(NextHop nextHop, Duration budget) throws ConnectFailedException;
 
     /** One open connection, carrying messages one after another. */
     interface Connection extends AutoCloseable {
@@ -27,13 +30,18 @@ public interface Deliverer {
          * Transfers one message and returns one {@link RecipientOutcome} per recipient of
          * {@code envelope}, in order. Never throws for a network or protocol failure: a
          * recipient is DELIVERED only after the next hop acknowledged the data, and one whose
-         * fate is unknown is DEFERRED.
+         * fate is unknown is DEFERRED. Once {@code budget} has passed the connection is closed,
+         * which ends the transfer as a broken connection.
          */
-        List<RecipientOutcome> send(Envelope envelope, byte[] content);
+        List<RecipientOutcome> send(Envelope envelope, byte[] content, Duration budget);
 
-        /** True once the connection can carry no further message (it broke, timed out, or the server said 421). */
+        /** True once the connection can carry no further message (it broke, timed out, was aborted, or the server said 421). */
         boolean isBroken();
 
+        /** Closes the socket at once, from any thread: a transfer in progress ends as on a broken connection. */
+        void abort();
+
+        /** Says QUIT without waiting for the reply, and closes. */
         @Override
         void close();
     }

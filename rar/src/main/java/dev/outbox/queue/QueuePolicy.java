@@ -5,19 +5,35 @@ import java.time.Duration;
 /**
  * How the queue treats mail over time.
  *
- * @param retrySchedule            waits after temporary failures
- * @param maxAge                   how long after submit an undelivered recipient expires
+ * @param retrySchedule             waits after temporary failures
+ * @param maxAge                    how long after submit an undelivered recipient expires
  * @param connectionsPerDestination most connections open to one next hop at once
- * @param messagesPerConnection    most messages one connection carries before it is closed
+ * @param messagesPerConnection     most messages one connection carries before it is closed
+ * @param maxConnections            most connections open at once over all next hops: each holds a
+ *                                  long-running thread of the server's shared work manager
+ * @param attemptTimeout            the longest one attempt (connecting included, for a connection's
+ *                                  first message) may take before its connection is closed
  */
-public record QueuePolicy(RetrySchedule retrySchedule, Duration maxAge, int connectionsPerDestination, int messagesPerConnection) {
+public record QueuePolicy(RetrySchedule retrySchedule, Duration maxAge, int connectionsPerDestination, int messagesPerConnection,
+                          int maxConnections, Duration attemptTimeout) {
+
+    public static final int DEFAULT_MAX_CONNECTIONS = 32;
+    public static final Duration DEFAULT_ATTEMPT_TIMEOUT = Duration.ofMinutes(10);
 
     public QueuePolicy {
         if (maxAge.isNegative() || maxAge.isZero()) {
             throw new IllegalArgumentException("maximum message age " + maxAge + " must be positive");
         }
-        if (connectionsPerDestination < 1 || messagesPerConnection < 1) {
-            throw new IllegalArgumentException("connections per destination and messages per connection must be at least 1");
+        if (connectionsPerDestination < 1 || messagesPerConnection < 1 || maxConnections < 1) {
+            throw new IllegalArgumentException("connections per destination, messages per connection and the most connections must be at least 1");
         }
+        if (attemptTimeout.isNegative() || attemptTimeout.isZero()) {
+            throw new IllegalArgumentException("attempt timeout " + attemptTimeout + " must be positive");
+        }
+    }
+
+    /** The defaults for the global connection cap and the attempt timeout. */
+    public QueuePolicy(RetrySchedule retrySchedule, Duration maxAge, int connectionsPerDestination, int messagesPerConnection) {
+        this(retrySchedule, maxAge, connectionsPerDestination, messagesPerConnection, DEFAULT_MAX_CONNECTIONS, DEFAULT_ATTEMPT_TIMEOUT);
     }
 }

@@ -8,18 +8,25 @@ import dev.outbox.store.StoredMessage;
 
 
 /**
- * A message in the queue: its envelope and, per recipient, state, due time, attempts and
+ * A message in the queue: its envelope and, per recipient, state, a time, attempts and
  * transfer queue. Its content stays in the store.
  *
+ * <p>Each recipient's time is its clock: for DEFERRED the time it is due again, for QUEUED the
+ * time it became due, for IN_FLIGHT the deadline of its attempt. Nothing but this time says
+ * when a recipient must be attempted; the queues' structures only index it, and the sweep
+ * checks the times themselves.
+ *
  * <p>Every change of a recipient's state is a verb here ({@link #takeInFlight},
- * {@link #deliver}, {@link #defer}, {@link #bounce}, {@link #expire}, {@link #merge})
- * that checks the state it starts from and throws
+ * {@link #deliver}, {@link #defer}, {@link #bounce}, {@link #expire}, {@link #merge},
+ * {@link #requeue}) that checks the state it starts from and throws
  * {@link IllegalStateException} naming the current one, so an impossible transition fails
- * loudly instead of corrupting the queue. A verb whose result must survive a crash returns the
- * {@link RecipientChange} the caller persists before it lets go of the message's lock.
+ * loudly instead of corrupting the queue. Only {@link RecipientLedger} calls them. A verb whose
+ * result must survive a crash returns the {@link RecipientChange} the caller persists before it
+ * lets go of the message's lock.
  *
  * <p>Threading: callers hold the message's monitor ({@code synchronized (message)}) around
- * verbs and reads of recipient state.
+ * verbs and reads of recipient state. The links {@link #older} and {@link #newer} belong to
+ * {@link RecipientLedger}'s list of live messages and are guarded by its lock.
  */
 public final class QueuedMessage {
 
@@ -35,10 +42,17 @@ public final class QueuedMessage {
     /** The transfer queue of every recipient when they share one, else a TransferQueue[]. */
     private final Object queues;
 
+    /** Neighbours in the ledger's list of live messages (two references: the sweep's index costs no map). */
+    QueuedMessage older;
+    QueuedMessage newer;
+    /** True while the message is in the ledger's list. */
+    boolean live;
+
     private static final RecipientState[] STATES = RecipientState.values();
     private static final int MAX_ATTEMPTS = 0xFFF;
 
-    QueuedMessage(StoredMessage stored, TransferQueue[] queues) {
+    /** A stored message as the queue takes it at {@code admittedMillis}: its QUEUED recipients are due since then. */
+    QueuedMessage(StoredMessage stored, TransferQueue[] queues, long admittedMillis) {
         this.id = stored.id();
         this.expiryMillis = stored.expiryMillis();
         this.envelope = stored.envelope();
@@ -47,7 +61,8 @@ public final class QueuedMessage {
         boolean shared = true;
         for (int i = 0; i < n; i++) {
             RecipientStatus status = stored.statuses().get(i);
-            slots[i] = slot(status.state(), status.dueMillis(), status.attempts());
+            long time = status.state() == RecipientState.QUEUED ? admittedMillis : status.dueMillis();
+            slots[i] = slot(status.state(), time, status.attempts());
             shared &= queues[i] == queues[0];
         }
         this.queues = shared ? queues[0] : queues.clone();
@@ -77,6 +92,7 @@ public final class QueuedMessage {
         return STATES[(int) (slots[recipient] & 0xF)];
     }
 
+    /** The recipient's time: due again (DEFERRED), due since (QUEUED) or the attempt's deadline (IN_FLIGHT). */
     long due(int recipient) {
         return slots[recipient] >>> 16;
     }
@@ -99,10 +115,28 @@ public final class QueuedMessage {
         return true;
     }
 
-    /** QUEUED to IN_FLIGHT, for an attempt on a connection. Not persisted: after a crash the recipient is simply due. */
-    void takeInFlight(int recipient) {
+    /**
+     * QUEUED to IN_FLIGHT, for an attempt that must end by {@code deadlineMillis}. Not
+     * persisted: after a crash the recipient is simply due.
+     */
+    void takeInFlight(int recipient, long deadlineMillis) {
         require(recipient, RecipientState.QUEUED, "take in flight");
-        slots[recipient] = slot(RecipientState.IN_FLIGHT, due(recipient), attempts(recipient));
+        slots[recipient] = slot(RecipientState.IN_FLIGHT, deadlineMillis, attempts(recipient));
+    }
+
+    /** True when the recipient is in flight in the attempt with {@code deadlineMillis}, not in a later one or repaired. */
+    boolean inFlightUntil(int recipient, long deadlineMillis) {
+        return state(recipient) == RecipientState.IN_FLIGHT && due(recipient) == deadlineMillis;
+    }
+
+    /**
+     * IN_FLIGHT back to QUEUED, due since {@code nowMillis}, without counting an attempt: for an
+     * attempt whose fate the sweep found lost (its connection already closed) or that never
+     * reached the next hop. Not persisted: the store has it as due already.
+     */
+    void requeue(int recipient, long nowMillis) {
+        require(recipient, RecipientState.IN_FLIGHT, "requeue");
+        slots[recipient] = slot(RecipientState.QUEUED, nowMillis, attempts(recipient));
     }
 
     /** IN_FLIGHT to DELIVERED. */
@@ -138,10 +172,26 @@ public final class QueuedMessage {
         return set(recipient, RecipientState.EXPIRED, 0);
     }
 
-    /** DEFERRED to QUEUED, when its due time has come. Not persisted: a deferred recipient past its due time is due. */
-    void merge(int recipient) {
+    /** QUEUED stays QUEUED, due since {@code nowMillis}: the sweep offered it to its queue again. */
+    void resetDue(int recipient, long nowMillis) {
+        require(recipient, RecipientState.QUEUED, "reset the due time of");
+        slots[recipient] = slot(RecipientState.QUEUED, nowMillis, attempts(recipient));
+    }
+
+    /** DEFERRED to QUEUED, due since {@code nowMillis}. Not persisted: a deferred recipient past its due time is due. */
+    void merge(int recipient, long nowMillis) {
         require(recipient, RecipientState.DEFERRED, "merge");
-        slots[recipient] = slot(RecipientState.QUEUED, 0, attempts(recipient));
+        slots[recipient] = slot(RecipientState.QUEUED, nowMillis, attempts(recipient));
+    }
+
+    /** What the store must hold for this recipient now (IN_FLIGHT is stored as due): for rewriting a message whose update failed. */
+    RecipientStatus status(int recipient) {
+        RecipientState state = state(recipient);
+        return switch (state) {
+            case IN_FLIGHT, QUEUED -> new RecipientStatus(RecipientState.QUEUED, 0, attempts(recipient));
+            case DEFERRED -> new RecipientStatus(state, due(recipient), attempts(recipient));
+            default -> new RecipientStatus(state, 0, attempts(recipient));
+        };
     }
 
     private RecipientChange set(int recipient, RecipientState state, long dueMillis) {

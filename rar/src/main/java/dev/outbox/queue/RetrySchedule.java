@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongUnaryOperator;
 
 /**
  * When to try again after a temporary failure: a list of waits whose last one repeats, each
@@ -12,15 +13,30 @@ import java.util.concurrent.ThreadLocalRandom;
  * lockstep.
  *
  * <p>Written as a comma-separated list of durations such as {@code 1m,5m,15m,30m,1h}, units
- * {@code ms}, {@code s}, {@code m}, {@code h}, {@code d}. Immutable. Misuse: {@link #parse}
- * throws {@link IllegalArgumentException} naming the bad part.
+ * {@code ms}, {@code s}, {@code m}, {@code h}, {@code d}. The jitter's random source is
+ * {@link ThreadLocalRandom} unless {@link #withJitter} gives another (tests make it
+ * predictable). Immutable. Misuse: {@link #parse} throws {@link IllegalArgumentException}
+ * naming the bad part.
  */
 public final class RetrySchedule {
 
-    private final List<Duration> waits;
+    private static final LongUnaryOperator RANDOM = bound -> ThreadLocalRandom.current().nextLong(bound);
 
-    private RetrySchedule(List<Duration> waits) {
+    private final List<Duration> waits;
+    /** Given n, a number in 0..n-1. */
+    private final LongUnaryOperator jitter;
+
+    private RetrySchedule(List<Duration> waits, LongUnaryOperator jitter) {
         this.waits = List.copyOf(waits);
+        this.jitter = jitter;
+    }
+
+    /**
+     * The same schedule with {@code jitter} as its random source: given n, it returns the
+     * extra milliseconds, in 0..n-1.
+     */
+    public RetrySchedule withJitter(LongUnaryOperator jitter) {
+        return new RetrySchedule(waits, jitter);
     }
 
     public static RetrySchedule parse(String text) {
@@ -35,14 +51,21 @@ public final class RetrySchedule {
         if (waits.isEmpty()) {
             throw new IllegalArgumentException("the retry schedule is empty");
         }
-        return new RetrySchedule(waits);
+        return new RetrySchedule(waits, RANDOM);
     }
 
     /** The wait after failure number {@code failures} (1 for the first), jitter included. */
     public Duration after(int failures) {
         Duration base = waits.get(Math.min(Math.max(failures, 1), waits.size()) - 1);
-        long jitter = base.toMillis() / 10;
-        return jitter > 0 ? base.plusMillis(ThreadLocalRandom.current().nextLong(jitter + 1)) : base;
+        long most = base.toMillis() / 10;
+        if (most <= 0) {
+            return base;
+        }
+        long extra = jitter.applyAsLong(most + 1);
+        if (extra < 0 || extra > most) {
+            throw new IllegalStateException("retry jitter gave " + extra + " ms, outside 0.." + most);
+        }
+        return base.plusMillis(extra);
     }
 
     @Override

@@ -6,23 +6,27 @@ import java.util.List;
 import java.util.PriorityQueue;
 
 /**
- * One next hop's queue: the ready queue (due messages waiting for a connection), the
- * scheduled queue (deferred messages waiting for their time), the queue's retry time after a
- * connection-level failure, and its connections.
+ * One next hop's queue: the ready queue (messages with due recipients, waiting for a
+ * connection), the scheduled queue (deferred recipients, each waiting for its own time), the
+ * queue's retry time after a connection-level failure, its connections, and its one wake-up.
  *
- * <p>It holds references only; which recipients of a message are due is the message's own
- * state, checked when an entry is taken, so a stale or repeated entry is skipped, never
- * delivered twice.
+ * <p>It holds references only; which recipients are due is the message's own state, checked
+ * when an entry is taken, so a stale or repeated entry is skipped, never delivered twice.
+ * Scheduled entries are per recipient, so recipients of one message deferred to different
+ * times each come back at their own time (the per-recipient case of KB 826948).
  *
- * <p>Operations: {@link #offerReady} and {@link #schedule} add entries; {@link #openConnection}
- * reserves a connection when one may be opened now; {@link #pollReady} gives the next entry to
- * a connection; {@link #pollDue} takes the scheduled entries whose time has come;
- * {@link #failed} and {@link #succeeded} record a connection's fate. Threading: every method
- * locks the queue; none calls out while holding the lock.
+ * <p>Operations: {@link #offerReady} and {@link #schedule} add entries (only
+ * {@link RecipientLedger} calls them); {@link #openConnection} reserves a connection when due
+ * mail waits that no open connection will take; {@link #pollReady} gives the next entry to a
+ * connection; {@link #pollDue} takes the scheduled entries whose time has come;
+ * {@link #failed} and {@link #succeeded} record a connection's fate; {@link #nextWake} is the
+ * time the queue's one timer must fire, and {@link #armed} records the time asked for.
+ * Threading: every method locks the queue; none calls out while holding the lock.
  */
 public final class TransferQueue {
 
-    private record Scheduled(long dueMillis, QueuedMessage message) {
+    /** One deferred recipient waiting for its time. */
+    record Scheduled(long dueMillis, QueuedMessage message, int recipient) {
     }
 
     private final NextHop nextHop;
@@ -30,11 +34,18 @@ public final class TransferQueue {
     private final ArrayDeque<QueuedMessage> ready = new ArrayDeque<>();
     private final PriorityQueue<Scheduled> scheduled = new PriorityQueue<>((a, b) -> Long.compare(a.dueMillis, b.dueMillis));
     private int connections;
+    /** Connections reserved that have not yet taken their first message: each will take one. */
+    private int starting;
     private long retryAtMillis;
     private int consecutiveFailures;
     private long lastAttemptMillis;
     private String lastError = "";
+    /** Since when fewer than the most connections are open, or Long.MAX_VALUE while all are. */
+    private long freeSinceMillis;
+    /** The time of the one wake-up asked for, or Long.MAX_VALUE when none is pending. */
     private long armedAtMillis = Long.MAX_VALUE;
+    /** Held while a wake-up is decided and asked for, so that the clock hears the requests in the order they were decided. */
+    final Object armLock = new Object();
 
     TransferQueue(NextHop nextHop) {
         this.nextHop = nextHop;
@@ -67,41 +78,63 @@ public final class TransferQueue {
         ready.addLast(message);
     }
 
-    synchronized void schedule(QueuedMessage message, long dueMillis) {
-        scheduled.add(new Scheduled(dueMillis, message));
+    /** Puts back at the head a message taken for an attempt that never reached the next hop. */
+    synchronized void returnReady(QueuedMessage message) {
+        ready.addFirst(message);
     }
 
-    /** Reserves a connection if there is due mail, no retry time ahead and fewer than {@code max} open. */
+    synchronized void schedule(QueuedMessage message, int recipient, long dueMillis) {
+        scheduled.add(new Scheduled(dueMillis, message, recipient));
+    }
+
+    /**
+     * Reserves a connection if there is due mail that the open connections will not take, no
+     * retry time ahead and fewer than {@code max} open. The caller must start a connection
+     * that calls {@link #pollReady} with {@code first} set, and {@link #connectionClosed} at the end.
+     */
     synchronized boolean openConnection(long nowMillis, int max) {
-        if (ready.isEmpty() || retryAtMillis > nowMillis || connections >= max) {
+        if (ready.size() <= starting || retryAtMillis > nowMillis || connections >= max) {
             return false;
         }
         connections++;
+        starting++;
+        if (connections >= max) {
+            freeSinceMillis = Long.MAX_VALUE;
+        }
         lastAttemptMillis = nowMillis;
         return true;
     }
 
-    synchronized void connectionClosed() {
+    /** Gives back a connection reserved by {@link #openConnection}, whether it started or not. */
+    synchronized void connectionClosed(long nowMillis, boolean neverStarted) {
         connections--;
+        if (neverStarted) {
+            starting--;
+        }
+        if (freeSinceMillis == Long.MAX_VALUE) {
+            freeSinceMillis = nowMillis;
+        }
     }
 
-    /** The next ready entry, or null when there is none or the queue has entered RETRY. */
-    synchronized QueuedMessage pollReady(long nowMillis) {
+    /**
+     * The next ready entry, or null when there is none or the queue has entered RETRY.
+     * {@code first} is true for a connection's first call, which ends its starting phase
+     * whether or not it gets an entry.
+     */
+    synchronized QueuedMessage pollReady(long nowMillis, boolean first) {
+        if (first) {
+            starting--;
+        }
         return retryAtMillis > nowMillis ? null : ready.pollFirst();
     }
 
     /** Removes and returns the scheduled entries due at {@code nowMillis}. */
-    synchronized List<QueuedMessage> pollDue(long nowMillis) {
-        List<QueuedMessage> due = new ArrayList<>();
+    synchronized List<Scheduled> pollDue(long nowMillis) {
+        List<Scheduled> due = new ArrayList<>();
         while (!scheduled.isEmpty() && scheduled.peek().dueMillis <= nowMillis) {
-            due.add(scheduled.poll().message);
+            due.add(scheduled.poll());
         }
         return due;
-    }
-
-    /** The earliest scheduled due time, or {@code Long.MAX_VALUE}. */
-    synchronized long nextDueMillis() {
-        return scheduled.isEmpty() ? Long.MAX_VALUE : scheduled.peek().dueMillis;
     }
 
     /**
@@ -124,23 +157,60 @@ public final class TransferQueue {
     record Retry(long atMillis, boolean entered) {
     }
 
-    synchronized void succeeded() {
+    /** A message went through: the queue leaves RETRY; returns true if it was in it (so more connections may open). */
+    synchronized boolean succeeded() {
+        boolean wasFailing = consecutiveFailures > 0 || retryAtMillis != 0;
         consecutiveFailures = 0;
         retryAtMillis = 0;
         lastError = "";
+        return wasFailing;
     }
 
     /**
-     * True when the queue's retry time passed more than {@code graceMillis} ago and its ready
-     * mail still has no connection and none has succeeded since: the wake-up was lost.
+     * Since when this queue could have taken due mail on a new connection without a break:
+     * not in RETRY and fewer than {@code max} connections open. Long.MAX_VALUE when it cannot
+     * now. The sweep counts a due recipient as overdue only when this is more than its grace ago.
      */
-    synchronized boolean retryOverdue(long nowMillis, long graceMillis) {
-        return retryAtMillis != 0 && retryAtMillis < nowMillis - graceMillis && connections == 0 && !ready.isEmpty();
+    synchronized long freeSince(long nowMillis) {
+        if (retryAtMillis > nowMillis || freeSinceMillis == Long.MAX_VALUE) {
+            return Long.MAX_VALUE;
+        }
+        return Math.max(freeSinceMillis, retryAtMillis);
     }
 
-    /** The ready entries, for the sweep's expiry check; the queue itself is unchanged. */
-    synchronized List<QueuedMessage> readySnapshot() {
-        return new ArrayList<>(ready);
+    /**
+     * The time the queue's timer must fire: its earliest scheduled recipient, or its retry time
+     * when ready mail waits for it; Long.MAX_VALUE when nothing waits for a time.
+     */
+    synchronized long nextWake(long nowMillis) {
+        long next = scheduled.isEmpty() ? Long.MAX_VALUE : scheduled.peek().dueMillis;
+        if (retryAtMillis > nowMillis && !ready.isEmpty()) {
+            next = Math.min(next, retryAtMillis);
+        }
+        return next;
+    }
+
+    /**
+     * Whether the timer must be asked for {@code atMillis}: true when none is pending, the
+     * pending one is past (it fired or is firing), or it is later. The caller holds
+     * {@link #armLock} and asks the clock before releasing it.
+     */
+    synchronized boolean arm(long atMillis, long nowMillis) {
+        if (atMillis == Long.MAX_VALUE || (armedAtMillis > nowMillis && armedAtMillis <= atMillis)) {
+            return false;
+        }
+        armedAtMillis = atMillis;
+        return true;
+    }
+
+    /** Forgets the pending wake-up, which has fired. */
+    synchronized void disarm() {
+        armedAtMillis = Long.MAX_VALUE;
+    }
+
+    /** The time of the pending wake-up, or Long.MAX_VALUE. */
+    public synchronized long armedAtMillis() {
+        return armedAtMillis;
     }
 
     /** Consecutive connection-level failures so far; 0 after a success. */
@@ -170,22 +240,5 @@ public final class TransferQueue {
 
     public synchronized int scheduledCount() {
         return scheduled.size();
-    }
-
-    /**
-     * Whether a wake-up must be asked for at {@code atMillis}: true unless one is already armed
-     * no later than that and still ahead of {@code nowMillis}.
-     */
-    synchronized boolean arm(long atMillis, long nowMillis) {
-        if (armedAtMillis > nowMillis && armedAtMillis <= atMillis) {
-            return false;
-        }
-        armedAtMillis = atMillis;
-        return true;
-    }
-
-    /** Forgets the armed wake-up, which has fired. */
-    synchronized void disarm() {
-        armedAtMillis = Long.MAX_VALUE;
     }
 }

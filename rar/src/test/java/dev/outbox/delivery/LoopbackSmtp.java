@@ -9,6 +9,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,6 +19,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 final class LoopbackSmtp {
 
     static final SmtpSettings SETTINGS = new SmtpSettings("outbox.test", Duration.ofSeconds(5), Duration.ofSeconds(5));
+
+    /** The budget of one connect or send in these tests: far more than any takes on loopback. */
+    static final Duration BUDGET = Duration.ofSeconds(30);
+
+    /** The timer thread the sessions share, as the deliverer's is in the adapter. */
+    static final ScheduledExecutorService TIMEOUTS = Executors.newSingleThreadScheduledExecutor(task -> {
+        Thread thread = new Thread(task, "test-smtp-timeouts");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     private LoopbackSmtp() {
     }

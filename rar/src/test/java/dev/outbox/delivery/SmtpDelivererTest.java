@@ -85,14 +85,14 @@ class SmtpDelivererTest {
         }
 
         Deliverer.ConnectFailedException failure = assertThrows(Deliverer.ConnectFailedException.class,
-                () -> deliverer.connect(new NextHop("127.0.0.1", port)));
+                () -> deliverer.connect(new NextHop("127.0.0.1", port), LoopbackSmtp.BUDGET));
 
         assertTrue(failure.getMessage().startsWith("cannot connect to 127.0.0.1:" + port + ": "), failure.getMessage());
     }
 
     private List<RecipientOutcome> deliver(Envelope envelope, byte[] content) throws Exception {
-        try (Deliverer.Connection connection = deliverer.connect(nextHop(SERVER))) {
-            List<RecipientOutcome> outcomes = connection.send(envelope, content);
+        try (Deliverer.Connection connection = deliverer.connect(nextHop(SERVER), LoopbackSmtp.BUDGET)) {
+            List<RecipientOutcome> outcomes = connection.send(envelope, content, LoopbackSmtp.BUDGET);
             assertFalse(connection.isBroken(), "a healthy connection stays usable");
             return outcomes;
         }

@@ -21,7 +21,9 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
+import static dev.outbox.delivery.LoopbackSmtp.BUDGET;
 import static dev.outbox.delivery.LoopbackSmtp.SETTINGS;
+import static dev.outbox.delivery.LoopbackSmtp.TIMEOUTS;
 import static dev.outbox.delivery.LoopbackSmtp.body;
 import static dev.outbox.delivery.LoopbackSmtp.content;
 import static dev.outbox.delivery.LoopbackSmtp.nextHop;
@@ -116,9 +118,9 @@ class SmtpSessionTest {
 
     @Test
     void carriesSeveralMessagesOverOneConnection() throws Exception {
-        try (SmtpSession session = SmtpSession.open(nextHop(SERVER), SETTINGS)) {
-            List<RecipientOutcome> first = session.send(Envelope.of("app@example.org", "ann@example.org"), content("Subject: 1\r\n\r\none\r\n"));
-            List<RecipientOutcome> second = session.send(Envelope.of("app@example.org", "bob@example.org"), content("Subject: 2\r\n\r\ntwo\r\n"));
+        try (SmtpSession session = SmtpSession.open(nextHop(SERVER), SETTINGS, TIMEOUTS, BUDGET)) {
+            List<RecipientOutcome> first = session.send(Envelope.of("app@example.org", "ann@example.org"), content("Subject: 1\r\n\r\none\r\n"), BUDGET);
+            List<RecipientOutcome> second = session.send(Envelope.of("app@example.org", "bob@example.org"), content("Subject: 2\r\n\r\ntwo\r\n"), BUDGET);
 
             assertEquals(Status.DELIVERED, first.get(0).status(), first.toString());
             assertEquals(Status.DELIVERED, second.get(0).status(), second.toString());
@@ -130,11 +132,11 @@ class SmtpSessionTest {
 
     @Test
     void refusesToSendAfterClose() throws Exception {
-        SmtpSession session = SmtpSession.open(nextHop(SERVER), SETTINGS);
+        SmtpSession session = SmtpSession.open(nextHop(SERVER), SETTINGS, TIMEOUTS, BUDGET);
         session.close();
 
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> session.send(Envelope.of("app@example.org", "ann@example.org"), content("Subject: x\r\n\r\nx\r\n")));
+                () -> session.send(Envelope.of("app@example.org", "ann@example.org"), content("Subject: x\r\n\r\nx\r\n"), BUDGET));
 
         assertEquals("SMTP session to " + nextHop(SERVER) + " is closed", e.getMessage());
     }
@@ -152,8 +154,8 @@ class SmtpSessionTest {
     }
 
     private static List<RecipientOutcome> send(Envelope envelope, byte[] content) {
-        try (SmtpSession session = SmtpSession.open(nextHop(SERVER), SETTINGS)) {
-            return session.send(envelope, content);
+        try (SmtpSession session = SmtpSession.open(nextHop(SERVER), SETTINGS, TIMEOUTS, BUDGET)) {
+            return session.send(envelope, content, BUDGET);
         } catch (MessagingException e) {
             throw new AssertionError("cannot connect to GreenMail", e);
         }

@@ -192,7 +192,7 @@ class MailQueueTest {
 
     private TransferQueue onlyQueue() {
         assertEquals(1, queue.queues().size());
-        return queue.queues().values().iterator().next();
+        return queue.queues().iterator().next();
     }
 
     private static Submission submission(String recipient) throws Exception {

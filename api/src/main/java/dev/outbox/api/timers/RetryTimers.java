@@ -14,8 +14,12 @@ public interface RetryTimers {
     /**
      * Arranges one call of {@link RetryTimerHost#timerExpired(String)} with
      * {@code destination} at {@code due} or as soon as possible after it (at once if it is
-     * past). Scheduling the same destination again adds a second wake-up; the adapter treats
-     * a wake-up with nothing due as harmless.
+     * past), replacing the destination's pending wake-up, if any: each destination has at most
+     * one. Concurrent calls for one destination leave exactly one wake-up, that of the call
+     * that came last. The adapter treats a wake-up with nothing due as harmless.
      */
     void schedule(String destination, Instant due);
+
+    /** Wake-ups pending now for {@code destination}, as the timer service holds them: 0 or 1. */
+    int pending(String destination);
 }

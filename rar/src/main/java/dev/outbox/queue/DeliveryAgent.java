@@ -1,0 +1,184 @@
+package dev.outbox.queue;
+
+import dev.outbox.store.StoreException;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One connection's life, on a thread of its own: takes its first message from the transfer
+ * queue before it connects (so no connection is opened for nothing), then carries ready
+ * messages until none is left, the per-connection limit is reached, the queue is stopping,
+ * or the connection breaks.
+ *
+ * <p>Every attempt it takes ends in exactly one {@link RecipientLedger#apply} or
+ * {@link RecipientLedger#requeue}, whatever is thrown; and it always reports its end to the
+ * {@link MailQueue}, which frees its connection slot. Every attempt has a deadline; the
+ * connection enforces it by closing its socket, and {@link #abort} closes it at once (the
+ * queue's stop, and the sweep when an attempt is past its deadline).
+ *
+ * <p>Threading: {@link #run} on its own thread; {@link #abort} and {@link #abortIfCarrying}
+ * from any thread.
+ */
+final class DeliveryAgent implements Runnable {
+
+    private static final Logger LOG = Logger.getLogger(DeliveryAgent.class.getName());
+
+    private final MailQueue mailQueue;
+    private final TransferQueue queue;
+    private final RecipientLedger ledger;
+    private volatile Deliverer.Connection connection;
+    private volatile Attempt current;
+    private volatile boolean aborted;
+
+    DeliveryAgent(MailQueue mailQueue, TransferQueue queue) {
+        this.mailQueue = mailQueue;
+        this.queue = queue;
+        this.ledger = mailQueue.ledger;
+    }
+
+    @Override
+    public void run() {
+        boolean started = false;
+        try {
+            if (mailQueue.stopping) {
+                return;
+            }
+            started = true;
+            Attempt attempt = next(true);
+            if (attempt == null) {
+                return;
+            }
+            Deliverer.Connection open = connect(attempt);
+            if (open == null) {
+                return;
+            }
+            try (open) {
+                int sent = 0;
+                while (attempt != null) {
+                    boolean usable = deliver(open, attempt);
+                    if (!usable || ++sent >= mailQueue.policy.messagesPerConnection() || mailQueue.stopping || aborted) {
+                        break;
+                    }
+                    attempt = next(false);
+                }
+            }
+        } catch (Throwable t) {
+            // Nothing may leave a recipient in flight: an attempt not yet settled is deferred with the queue in RETRY.
+            LOG.log(Level.SEVERE, "Outbox delivery to " + queue.name() + " failed unexpectedly", t);
+            Attempt unsettled = current;
+            if (unsettled != null) {
+                settle(unsettled, RecipientOutcome.all(unsettled.addresses(), RecipientOutcome.Status.DEFERRED, 0, "internal error: " + t),
+                        mailQueue.enterRetry(queue, "internal error: " + t));
+            }
+        } finally {
+            connection = null;
+            mailQueue.ended(this, queue, !started);
+            mailQueue.afterConnection(queue);
+        }
+    }
+
+    /** The next ready message with recipients due here, taken in flight; null when none is left. */
+    private Attempt next(boolean first) {
+        boolean firstPoll = first;
+        while (true) {
+            long now = mailQueue.clock.millis();
+            QueuedMessage message = queue.pollReady(now, firstPoll);
+            firstPoll = false;
+            if (message == null) {
+                return null;
+            }
+            Attempt attempt = ledger.take(queue, message, now, now + mailQueue.policy.attemptTimeout().toMillis());
+            if (attempt != null) {
+                current = attempt;
+                return attempt;
+            }
+            // a stale entry: delivered, deferred or expired meanwhile
+        }
+    }
+
+    /** Opens the connection for {@code attempt}, or puts it back (the queue in RETRY) and returns null. */
+    private Deliverer.Connection connect(Attempt attempt) {
+        if (mailQueue.stopping || aborted) {
+            ledger.requeue(attempt, mailQueue.clock.millis());
+            current = null;
+            return null;
+        }
+        try {
+            Deliverer.Connection open = mailQueue.deliverer.connect(queue.nextHop(), budget(attempt));
+            connection = open;
+            if (aborted) {
+                open.abort(); // an abort that came while connecting
+            }
+            return open;
+        } catch (Deliverer.ConnectFailedException e) {
+            // Nothing reached the next hop: the message waits at the head of the ready queue for the queue's retry time.
+            current = null;
+            mailQueue.enterRetry(queue, e.getMessage());
+            ledger.requeue(attempt, mailQueue.clock.millis());
+            mailQueue.arm(queue);
+            return null;
+        }
+    }
+
+    /** Sends one attempt on {@code open} and settles it; false when the connection can carry nothing more. */
+    private boolean deliver(Deliverer.Connection open, Attempt attempt) {
+        List<RecipientOutcome> outcomes;
+        try {
+            byte[] content = mailQueue.store.content(attempt.message().id());
+            outcomes = open.send(attempt.envelope(), content, budget(attempt));
+        } catch (IOException | StoreException e) {
+            LOG.log(Level.SEVERE, "Outbox could not read message " + attempt.message().id() + " from the store; it is deferred", e);
+            settle(attempt, RecipientOutcome.all(attempt.addresses(), RecipientOutcome.Status.DEFERRED, 0, "not sent: " + e), 0);
+            return true;
+        }
+        long retryAt = 0;
+        if (open.isBroken()) {
+            retryAt = mailQueue.enterRetry(queue, reason(outcomes));
+        } else if (queue.succeeded()) {
+            mailQueue.dispatch(queue); // the queue left RETRY: the other connections may open again
+        }
+        settle(attempt, outcomes, retryAt);
+        return !open.isBroken();
+    }
+
+    private void settle(Attempt attempt, List<RecipientOutcome> outcomes, long retryAtMillis) {
+        current = null;
+        ledger.apply(attempt, outcomes, mailQueue.clock.millis(), retryAtMillis);
+        mailQueue.arm(queue);
+    }
+
+    /** What is left of the attempt's time, as the connection's budget. */
+    private Duration budget(Attempt attempt) {
+        return Duration.ofMillis(Math.max(1, attempt.deadlineMillis() - mailQueue.clock.millis()));
+    }
+
+    private static String reason(List<RecipientOutcome> outcomes) {
+        for (RecipientOutcome outcome : outcomes) {
+            if (outcome.status() != RecipientOutcome.Status.DELIVERED) {
+                return outcome.replyCode() > 0 ? outcome.reply() : outcome.reply().isEmpty() ? "connection lost" : outcome.reply();
+            }
+        }
+        return "connection lost";
+    }
+
+    /** Closes the connection now; the attempt in progress ends as on a broken connection and is settled by the agent's thread. */
+    void abort() {
+        aborted = true;
+        Deliverer.Connection open = connection;
+        if (open != null) {
+            open.abort();
+        }
+    }
+
+    /** {@link #abort} if the attempt in progress is for {@code message}. */
+    void abortIfCarrying(QueuedMessage message) {
+        Attempt attempt = current;
+        if (attempt != null && attempt.message() == message) {
+            abort();
+        }
+    }
+}

@@ -1,0 +1,493 @@
+package dev.outbox.queue;
+
+import dev.outbox.api.RecipientState;
+import dev.outbox.store.MessageStore;
+import dev.outbox.store.RecipientChange;
+import dev.outbox.store.StoreException;
+import dev.outbox.store.StoredMessage;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.ToLongFunction;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The one place where recipients change state: every transition (admit, take in flight,
+ * deliver, bounce, defer, expire, merge, requeue, and the sweep's repairs) is checked here,
+ * applied to the message, persisted before it counts, placed in the transfer queue's structure
+ * that indexes it (ready or scheduled), counted, logged where an operator cares, and told to
+ * the {@link Transition.Listener}s.
+ *
+ * <p>It also keeps the list of live messages (every message with a recipient that is not
+ * final), which is what the sweep walks: {@link #overdue} checks each recipient's own clock
+ * against DESIGN.md's invariant without trusting the ready and scheduled structures, and
+ * {@link #repair} puts a violation right and counts it once.
+ *
+ * <p>Operations: {@link #admit} a stored message; {@link #take} its due recipients for an
+ * {@link Attempt}, then exactly one of {@link #apply} (the outcomes) or {@link #requeue} (the
+ * attempt never reached the next hop) for that attempt; {@link #merge} a queue's deferred
+ * recipients whose time has come; {@link #expireDue}, {@link #overdue} and {@link #repair}
+ * for the sweep; {@link #recordAgain} retries store writes that failed.
+ *
+ * <p>Threading: safe from any thread. A message's monitor guards its recipients and is held
+ * while their change is persisted and placed (transfer queues' locks are leaves, taken inside
+ * it); listeners are called after it is released. Misuse: a transition from a state that does
+ * not allow it throws {@link IllegalStateException} naming the state.
+ */
+public final class RecipientLedger {
+
+    private static final Logger LOG = Logger.getLogger(RecipientLedger.class.getName());
+
+    private final MessageStore store;
+    private final RetrySchedule retrySchedule;
+    private final List<Transition.Listener> listeners = new CopyOnWriteArrayList<>();
+
+    private final LongAdder delivered = new LongAdder();
+    private final LongAdder bounced = new LongAdder();
+    private final LongAdder expired = new LongAdder();
+    private final LongAdder deferred = new LongAdder();
+    private final LongAdder stuckRecovered = new LongAdder();
+    private final LongAdder unrecordedWrites = new LongAdder();
+
+    /** Messages whose last store write failed: memory is ahead of the disk until {@link #recordAgain} succeeds. */
+    private final Set<QueuedMessage> unrecorded = ConcurrentHashMap.newKeySet();
+
+    private final Object liveLock = new Object();
+    private QueuedMessage oldest;
+    private QueuedMessage newest;
+    private int liveCount;
+
+    RecipientLedger(MessageStore store, RetrySchedule retrySchedule) {
+        this.store = store;
+        this.retrySchedule = retrySchedule;
+    }
+
+    /** Adds a listener told every later transition. */
+    public void listen(Transition.Listener listener) {
+        listeners.add(listener);
+    }
+
+    /** A recipient the sweep found overdue, in the state it was found in. */
+    record Overdue(QueuedMessage message, int recipient, RecipientState state) {
+        TransferQueue queue() {
+            return message.queue(recipient);
+        }
+    }
+
+    /**
+     * Takes a stored message into the queue at {@code now}: due recipients into their queue's
+     * ready queue (deferred ones whose time has passed merged first), deferred ones into its
+     * scheduled queue. Returns the queues it is now ready in, or null when the message has no
+     * unfinished recipient (the caller removes it from the store).
+     */
+    Set<TransferQueue> admit(StoredMessage stored, TransferQueue[] routed, long now) {
+        QueuedMessage message = new QueuedMessage(stored, routed, now);
+        if (message.isFinished()) {
+            return null;
+        }
+        Set<TransferQueue> ready = new LinkedHashSet<>();
+        synchronized (message) {
+            for (int i = 0; i < routed.length; i++) {
+                RecipientState state = message.state(i);
+                if (state == RecipientState.DEFERRED && message.due(i) <= now) {
+                    message.merge(i, now);
+                    state = RecipientState.QUEUED;
+                }
+                if (state == RecipientState.QUEUED) {
+                    ready.add(routed[i]);
+                } else if (state == RecipientState.DEFERRED) {
+                    routed[i].schedule(message, i, message.due(i));
+                }
+            }
+            for (TransferQueue queue : ready) {
+                queue.offerReady(message);
+            }
+        }
+        link(message);
+        return ready;
+    }
+
+    /**
+     * Takes the recipients of {@code message} that are due in {@code queue} in flight for an
+     * attempt ending by {@code deadlineMillis}; those past the message's expiry expire instead.
+     * Returns null when none was due (a stale ready entry).
+     */
+    Attempt take(TransferQueue queue, QueuedMessage message, long now, long deadlineMillis) {
+        List<Transition> told = new ArrayList<>();
+        int[] taken = new int[message.recipientCount()];
+        int count = 0;
+        synchronized (message) {
+            List<RecipientChange> changes = new ArrayList<>();
+            for (int i = 0; i < message.recipientCount(); i++) {
+                if (message.queue(i) != queue || message.state(i) != RecipientState.QUEUED) {
+                    continue;
+                }
+                if (now >= message.expiryMillis()) {
+                    expire(message, i, changes, told, now, "not delivered before the message expired");
+                } else {
+                    message.takeInFlight(i, deadlineMillis);
+                    taken[count++] = i;
+                    note(told, message, i, RecipientState.QUEUED, RecipientState.IN_FLIGHT, 0, "", now);
+                }
+            }
+            persist(message, changes);
+        }
+        tell(told);
+        return count == 0 ? null : new Attempt(queue, message, Arrays.copyOf(taken, count), deadlineMillis);
+    }
+
+    /**
+     * Applies the outcomes of {@code attempt}, one per recipient in the attempt's order, as
+     * transitions persisted together. A deferred recipient is due at {@code retryAtMillis} when
+     * the connection failed (non-zero), else after its own next wait; past the message's expiry
+     * it expires instead. Recipients no longer in this attempt (the sweep repaired it) are left
+     * as they are. The caller then arms the queue's timer.
+     */
+    void apply(Attempt attempt, List<RecipientOutcome> outcomes, long now, long retryAtMillis) {
+        QueuedMessage message = attempt.message();
+        TransferQueue queue = attempt.queue();
+        List<Transition> told = new ArrayList<>();
+        synchronized (message) {
+            List<RecipientChange> changes = new ArrayList<>(outcomes.size());
+            for (int k = 0; k < attempt.recipients().length; k++) {
+                int i = attempt.recipients()[k];
+                RecipientOutcome outcome = outcomes.get(k);
+                if (!message.inFlightUntil(i, attempt.deadlineMillis())) {
+                    LOG.warning(() -> "outcome " + outcome.status() + " for " + outcome.recipient() + " of message " + message.id()
+                            + " arrived after its attempt was repaired; the recipient stays " + message.state(i));
+                    continue;
+                }
+                switch (outcome.status()) {
+                    case DELIVERED -> {
+                        changes.add(message.deliver(i));
+                        delivered.increment();
+                        note(told, message, i, RecipientState.IN_FLIGHT, RecipientState.DELIVERED, outcome.replyCode(), outcome.reply(), now);
+                    }
+                    case FAILED -> {
+                        changes.add(message.bounce(i));
+                        bounced.increment();
+                        note(told, message, i, RecipientState.IN_FLIGHT, RecipientState.BOUNCED, outcome.replyCode(), outcome.reply(), now);
+                        LOG.warning(() -> "message " + message.id() + " bounced for " + outcome.recipient() + " at " + queue.name()
+                                + ": " + outcome.replyCode() + " " + outcome.reply());
+                    }
+                    case DEFERRED -> {
+                        long due = retryAtMillis > 0 ? retryAtMillis : now + retrySchedule.after(message.attempts(i) + 1).toMillis();
+                        if (due >= message.expiryMillis()) {
+                            expire(message, i, changes, told, now, outcome.replyCode() + " " + outcome.reply());
+                        } else {
+                            changes.add(message.defer(i, due));
+                            deferred.increment();
+                            queue.schedule(message, i, due);
+                            note(told, message, i, RecipientState.IN_FLIGHT, RecipientState.DEFERRED, outcome.replyCode(), outcome.reply(), now);
+                        }
+                    }
+                }
+            }
+            persist(message, changes);
+        }
+        tell(told);
+    }
+
+    /**
+     * Puts the recipients of an attempt that never reached the next hop back as due, without
+     * counting an attempt: for a connection that was never used (the adapter stopping) or an
+     * internal failure before anything was sent.
+     */
+    void requeue(Attempt attempt, long now) {
+        QueuedMessage message = attempt.message();
+        List<Transition> told = new ArrayList<>();
+        synchronized (message) {
+            boolean any = false;
+            for (int i : attempt.recipients()) {
+                if (message.inFlightUntil(i, attempt.deadlineMillis())) {
+                    message.requeue(i, now);
+                    any = true;
+                    note(told, message, i, RecipientState.IN_FLIGHT, RecipientState.QUEUED, 0, "", now);
+                }
+            }
+            if (any) {
+                attempt.queue().returnReady(message); // first again: it had waited its turn already
+            }
+        }
+        tell(told);
+    }
+
+    /**
+     * Merges the deferred recipients of {@code queue} whose time has come into its ready queue
+     * (past the message's expiry they expire instead). Returns how many merged or expired.
+     */
+    int merge(TransferQueue queue, long now) {
+        int merged = 0;
+        QueuedMessage lastOffered = null;
+        for (TransferQueue.Scheduled entry : queue.pollDue(now)) {
+            QueuedMessage message = entry.message();
+            int i = entry.recipient();
+            List<Transition> told = new ArrayList<>();
+            synchronized (message) {
+                // A stale entry (merged by the sweep, or deferred again to a later time with an entry of its own) is skipped.
+                if (message.state(i) != RecipientState.DEFERRED || message.due(i) > now) {
+                    continue;
+                }
+                List<RecipientChange> changes = new ArrayList<>(1);
+                if (now >= message.expiryMillis()) {
+                    expire(message, i, changes, told, now, "not delivered before the message expired");
+                    persist(message, changes);
+                } else {
+                    message.merge(i, now);
+                    note(told, message, i, RecipientState.DEFERRED, RecipientState.QUEUED, 0, "", now);
+                    if (message != lastOffered) { // recipients of one message merged together share one ready entry
+                        queue.offerReady(message);
+                        lastOffered = message;
+                    }
+                }
+                merged++;
+            }
+            tell(told);
+        }
+        return merged;
+    }
+
+    /** Expires every recipient that is due or deferred and past its message's expiry, whatever its queue's state. Returns how many. */
+    int expireDue(long now) {
+        int count = 0;
+        for (QueuedMessage message : liveMessages()) {
+            if (now < message.expiryMillis()) {
+                continue;
+            }
+            List<Transition> told = new ArrayList<>();
+            synchronized (message) {
+                List<RecipientChange> changes = new ArrayList<>();
+                for (int i = 0; i < message.recipientCount(); i++) {
+                    RecipientState state = message.state(i);
+                    if (state == RecipientState.QUEUED || state == RecipientState.DEFERRED) {
+                        String reason = message.queue(i).lastError();
+                        expire(message, i, changes, told, now, reason.isEmpty() ? "not delivered before the message expired" : reason);
+                        count++;
+                    }
+                }
+                persist(message, changes);
+            }
+            tell(told);
+        }
+        return count;
+    }
+
+    /**
+     * The recipients that break the invariant at {@code now}: due (QUEUED, or DEFERRED past its
+     * time) since more than {@code graceMillis} while their queue could take them
+     * ({@code freeSince} of the queue more than the grace ago), or IN_FLIGHT past their
+     * attempt's deadline by more than the grace. Reads each recipient's own clock; trusts no
+     * ready or scheduled structure.
+     */
+    List<Overdue> overdue(long now, long graceMillis, ToLongFunction<TransferQueue> freeSince) {
+        List<Overdue> found = new ArrayList<>();
+        long limit = now - graceMillis;
+        for (QueuedMessage message : liveMessages()) {
+            synchronized (message) {
+                for (int i = 0; i < message.recipientCount(); i++) {
+                    RecipientState state = message.state(i);
+                    long since = switch (state) {
+                        case QUEUED, DEFERRED -> Math.max(message.due(i), freeSince.applyAsLong(message.queue(i)));
+                        case IN_FLIGHT -> message.due(i);
+                        default -> Long.MAX_VALUE;
+                    };
+                    if (since < limit) {
+                        found.add(new Overdue(message, i, state));
+                    }
+                }
+            }
+        }
+        return found;
+    }
+
+    /**
+     * Puts one overdue recipient right, if it is still in the state it was found in: a deferred
+     * one is merged, a due one offered to its queue again, one in flight requeued (the caller
+     * has closed its attempt's connection first, so the repair cannot send twice). Counts it in
+     * {@link #stuckRecovered()} and returns true if it was repaired.
+     */
+    boolean repair(Overdue overdue, long now) {
+        QueuedMessage message = overdue.message();
+        int i = overdue.recipient();
+        List<Transition> told = new ArrayList<>();
+        synchronized (message) {
+            if (message.state(i) != overdue.state()) {
+                return false; // it moved on by itself meanwhile
+            }
+            switch (overdue.state()) {
+                case DEFERRED -> message.merge(i, now);
+                case IN_FLIGHT -> message.requeue(i, now);
+                case QUEUED -> message.resetDue(i, now);
+                default -> throw new IllegalStateException("cannot repair recipient " + i + " of message " + message.id()
+                        + ": it is " + overdue.state());
+            }
+            overdue.queue().offerReady(message);
+            note(told, message, i, overdue.state(), RecipientState.QUEUED, 0, "repaired by the sweep", now);
+        }
+        stuckRecovered.increment();
+        tell(told);
+        return true;
+    }
+
+    /** Writes again every message whose store write failed; returns how many are still not recorded. */
+    int recordAgain() {
+        for (QueuedMessage message : unrecorded) {
+            synchronized (message) {
+                try {
+                    if (message.isFinished()) {
+                        store.remove(message.id());
+                    } else {
+                        List<RecipientChange> all = new ArrayList<>(message.recipientCount());
+                        for (int i = 0; i < message.recipientCount(); i++) {
+                            all.add(new RecipientChange(i, message.status(i)));
+                        }
+                        store.update(message.id(), all);
+                    }
+                    unrecorded.remove(message);
+                    LOG.info(() -> "Outbox recorded message " + message.id() + " after an earlier store write had failed");
+                } catch (StoreException e) {
+                    LOG.log(Level.FINE, "Outbox still cannot record message " + message.id(), e);
+                }
+            }
+        }
+        return unrecorded.size();
+    }
+
+    /** The live messages, oldest first, at one moment. */
+    List<QueuedMessage> liveMessages() {
+        synchronized (liveLock) {
+            List<QueuedMessage> all = new ArrayList<>(liveCount);
+            for (QueuedMessage m = oldest; m != null; m = m.newer) {
+                all.add(m);
+            }
+            return all;
+        }
+    }
+
+    public int liveCount() {
+        synchronized (liveLock) {
+            return liveCount;
+        }
+    }
+
+    public long deliveredCount() {
+        return delivered.sum();
+    }
+
+    public long bouncedCount() {
+        return bounced.sum();
+    }
+
+    public long expiredCount() {
+        return expired.sum();
+    }
+
+    public long deferredCount() {
+        return deferred.sum();
+    }
+
+    public long stuckRecovered() {
+        return stuckRecovered.sum();
+    }
+
+    /** Store writes that failed since start (each retried by the sweep until it succeeds). */
+    public long unrecordedWrites() {
+        return unrecordedWrites.sum();
+    }
+
+    private void expire(QueuedMessage message, int i, List<RecipientChange> changes, List<Transition> told, long now, String reason) {
+        RecipientState from = message.state(i);
+        changes.add(message.expire(i));
+        expired.increment();
+        note(told, message, i, from, RecipientState.EXPIRED, 0, reason, now);
+        LOG.warning(() -> "message " + message.id() + " expired undelivered for " + message.envelope().recipients().get(i)
+                + " at " + message.queue(i).name() + ": " + reason);
+    }
+
+    /** Persists {@code changes} of {@code message} (whose monitor the caller holds) and lets a finished message go. */
+    private void persist(QueuedMessage message, List<RecipientChange> changes) {
+        if (changes.isEmpty()) {
+            return;
+        }
+        boolean finished = message.isFinished();
+        try {
+            if (finished) {
+                store.remove(message.id()); // one durable write: the final statuses would go with the message
+            } else {
+                store.update(message.id(), changes);
+            }
+        } catch (StoreException e) {
+            // Memory keeps what happened (so nothing goes out twice while running); the sweep writes it again.
+            unrecorded.add(message);
+            unrecordedWrites.increment();
+            LOG.log(Level.SEVERE, "Outbox could not record the outcome for message " + message.id()
+                    + "; the sweep writes it again, and until then a restart would attempt it again", e);
+        }
+        if (finished) {
+            unlink(message);
+        }
+    }
+
+    private void link(QueuedMessage message) {
+        synchronized (liveLock) {
+            message.older = newest;
+            if (newest != null) {
+                newest.newer = message;
+            } else {
+                oldest = message;
+            }
+            newest = message;
+            message.live = true;
+            liveCount++;
+        }
+    }
+
+    private void unlink(QueuedMessage message) {
+        synchronized (liveLock) {
+            if (!message.live) {
+                return;
+            }
+            if (message.older != null) {
+                message.older.newer = message.newer;
+            } else {
+                oldest = message.newer;
+            }
+            if (message.newer != null) {
+                message.newer.older = message.older;
+            } else {
+                newest = message.older;
+            }
+            message.older = null;
+            message.newer = null;
+            message.live = false;
+            liveCount--;
+        }
+    }
+
+    private void note(List<Transition> told, QueuedMessage message, int i, RecipientState from, RecipientState to,
+                      int replyCode, String reply, long now) {
+        if (!listeners.isEmpty()) {
+            told.add(new Transition(message.id(), message.envelope().recipients().get(i), message.queue(i).name(), from, to,
+                    replyCode, reply, now));
+        }
+    }
+
+    private void tell(List<Transition> told) {
+        for (Transition transition : told) {
+            for (Transition.Listener listener : listeners) {
+                try {
+                    listener.changed(transition);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "Outbox transition listener " + listener + " failed", e);
+                }
+            }
+        }
+    }
+}
