@@ -1,5 +1,6 @@
 package dev.outbox.delivery;
 
+import dev.outbox.queue.Abort;
 import dev.outbox.queue.Deliverer;
 import dev.outbox.queue.NextHop;
 import jakarta.mail.MessagingException;
@@ -39,8 +40,13 @@ public final class SmtpDeliverer implements Deliverer, AutoCloseable {
 
     @Override
     public Connection connect(NextHop nextHop, Duration budget) throws ConnectFailedException {
+        return connect(nextHop, budget, new Abort());
+    }
+
+    @Override
+    public Connection connect(NextHop nextHop, Duration budget, Abort abort) throws ConnectFailedException {
         try {
-            return SmtpSession.open(nextHop, settings, timeouts, budget);
+            return SmtpSession.open(nextHop, settings, timeouts, budget, abort);
         } catch (MessagingException e) {
             throw new ConnectFailedException("cannot connect to " + nextHop + ": " + SmtpSession.describe(e), e);
         }

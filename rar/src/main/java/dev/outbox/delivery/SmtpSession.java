@@ -1,6 +1,7 @@
 package dev.outbox.delivery;
 
 import dev.outbox.api.Envelope;
+import dev.outbox.queue.Abort;
 import dev.outbox.queue.Deliverer;
 import dev.outbox.queue.NextHop;
 import dev.outbox.queue.RecipientOutcome;
@@ -74,6 +75,12 @@ final class SmtpSession implements Deliverer.Connection {
     /** Connects to {@code nextHop} and completes the greeting and EHLO within {@code budget}. */
     static SmtpSession open(NextHop nextHop, SmtpSettings settings, ScheduledExecutorService timeouts, Duration budget)
             throws MessagingException {
+        return open(nextHop, settings, timeouts, budget, new Abort());
+    }
+
+    /** As {@link #open(NextHop, SmtpSettings, ScheduledExecutorService, Duration)}; firing {@code abort} closes the session's socket, from now on. */
+    static SmtpSession open(NextHop nextHop, SmtpSettings settings, ScheduledExecutorService timeouts, Duration budget, Abort abort)
+            throws MessagingException {
         Properties properties = new Properties();
         properties.setProperty("mail.smtp.host", nextHop.host());
         properties.setProperty("mail.smtp.port", Integer.toString(nextHop.port()));
@@ -92,6 +99,7 @@ final class SmtpSession implements Deliverer.Connection {
         Session session = Session.getInstance(properties);
         SMTPTransport transport = (SMTPTransport) session.getTransport("smtp");
         SmtpSession opened = new SmtpSession(nextHop, session, transport, sockets, timeouts);
+        abort.onFire(opened::abort); // hooked before the socket exists: its factory closes any socket made after
         ScheduledFuture<?> deadline = opened.deadline(budget);
         try {
             transport.connect(nextHop.host(), nextHop.port(), null, null);

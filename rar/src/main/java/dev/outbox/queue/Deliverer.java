@@ -23,6 +23,17 @@ public interface Deliverer {
      */
     Connection connect(NextHop nextHop, Duration budget) throws ConnectFailedException;
 
+    /**
+     * As {@link #connect(NextHop, Duration)}, and firing {@code abort} closes the connection
+     * from then on, while it is being made as well as after. A deliverer that cannot be
+     * interrupted while connecting may leave that to its budget (this default does).
+     */
+    default Connection connect(NextHop nextHop, Duration budget, Abort abort) throws ConnectFailedException {
+        Connection connection = connect(nextHop, budget);
+        abort.onFire(connection::abort);
+        return connection;
+    }
+
     /** One open connection, carrying messages one after another. */
     interface Connection extends AutoCloseable {
 

@@ -30,9 +30,9 @@ final class DeliveryAgent implements Runnable {
     private final MailQueue mailQueue;
     private final TransferQueue queue;
     private final RecipientLedger ledger;
-    private volatile Deliverer.Connection connection;
+    /** Closes this agent's connection, from the moment it starts connecting. */
+    private final Abort abort = new Abort();
     private volatile Attempt current;
-    private volatile boolean aborted;
 
     DeliveryAgent(MailQueue mailQueue, TransferQueue queue) {
         this.mailQueue = mailQueue;
@@ -60,7 +60,7 @@ final class DeliveryAgent implements Runnable {
                 int sent = 0;
                 while (attempt != null) {
                     boolean usable = deliver(open, attempt);
-                    if (!usable || ++sent >= mailQueue.policy.messagesPerConnection() || mailQueue.stopping || aborted) {
+                    if (!usable || ++sent >= mailQueue.policy.messagesPerConnection() || mailQueue.stopping || abort.fired()) {
                         break;
                     }
                     attempt = next(false);
@@ -75,7 +75,6 @@ final class DeliveryAgent implements Runnable {
                         mailQueue.enterRetry(queue, "internal error: " + t));
             }
         } finally {
-            connection = null;
             mailQueue.ended(this, queue, !started);
             mailQueue.afterConnection(queue);
         }
@@ -102,22 +101,19 @@ final class DeliveryAgent implements Runnable {
 
     /** Opens the connection for {@code attempt}, or puts it back (the queue in RETRY) and returns null. */
     private Deliverer.Connection connect(Attempt attempt) {
-        if (mailQueue.stopping || aborted) {
+        if (mailQueue.stopping || abort.fired()) {
             ledger.requeue(attempt, mailQueue.clock.millis());
             current = null;
             return null;
         }
         try {
-            Deliverer.Connection open = mailQueue.deliverer.connect(queue.nextHop(), budget(attempt));
-            connection = open;
-            if (aborted) {
-                open.abort(); // an abort that came while connecting
-            }
-            return open;
+            return mailQueue.deliverer.connect(queue.nextHop(), budget(attempt), abort);
         } catch (Deliverer.ConnectFailedException e) {
             // Nothing reached the next hop: the message waits at the head of the ready queue for the queue's retry time.
             current = null;
-            mailQueue.enterRetry(queue, e.getMessage());
+            if (!abort.fired()) { // closed by stop or the sweep, not by the next hop
+                mailQueue.enterRetry(queue, e.getMessage());
+            }
             ledger.requeue(attempt, mailQueue.clock.millis());
             mailQueue.arm(queue);
             return null;
@@ -136,7 +132,9 @@ final class DeliveryAgent implements Runnable {
             return true;
         }
         long retryAt = 0;
-        if (open.isBroken()) {
+        if (abort.fired()) {
+            // Closed by stop or by the sweep, not by the next hop: no reason to hold the queue.
+        } else if (open.isBroken()) {
             retryAt = mailQueue.enterRetry(queue, reason(outcomes));
         } else if (queue.succeeded()) {
             mailQueue.dispatch(queue); // the queue left RETRY: the other connections may open again
@@ -167,11 +165,7 @@ final class DeliveryAgent implements Runnable {
 
     /** Closes the connection now; the attempt in progress ends as on a broken connection and is settled by the agent's thread. */
     void abort() {
-        aborted = true;
-        Deliverer.Connection open = connection;
-        if (open != null) {
-            open.abort();
-        }
+        abort.fire();
     }
 
     /** {@link #abort} if the attempt in progress is for {@code message}. */
