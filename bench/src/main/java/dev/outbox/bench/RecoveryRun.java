@@ -84,7 +84,7 @@ final class RecoveryRun {
             throw new Deliverer.ConnectFailedException("the benchmark's next hop is down", null);
         };
         MailQueue queue = new MailQueue(Clock.systemUTC(), store, recipient -> down, unreachable, Runnable::run,
-                (destination, due) -> { }, new QueuePolicy(RetrySchedule.parse("1h"), Duration.ofDays(2), 1, 100));
+                (destination, due) -> true, new QueuePolicy(RetrySchedule.parse("1h"), Duration.ofDays(2), 1, 100));
         queue.start();
         long nanos = System.nanoTime() - start;
         if (queue.messageCount() != expected || store.corruptRecords() != 0) {

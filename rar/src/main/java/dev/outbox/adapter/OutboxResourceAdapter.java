@@ -24,7 +24,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -159,17 +158,14 @@ public class OutboxResourceAdapter implements ResourceAdapter {
         }
     }
 
-    /** The queue's clock: the attached EJB timers; with none attached, the sweep and the next attach cover it. */
-    private void wakeAt(String destination, Instant due) {
+    /** The queue's clock: the attached EJB timers; with none attached, false (the next attach re-arms every queue). */
+    private boolean wakeAt(String destination, Instant due) {
         RetryTimers timers = retryTimers.get();
         if (timers == null) {
-            return;
+            return false;
         }
-        try {
-            timers.schedule(destination, due);
-        } catch (RuntimeException e) {
-            LOG.log(Level.FINE, "Outbox could not schedule a wake-up for " + destination + "; the sweep covers it", e);
-        }
+        timers.schedule(destination, due); // a failure reaches the queue, which logs it and asks again later
+        return true;
     }
 
     boolean retryTimersAttached() {

@@ -34,18 +34,26 @@ final class WorkManagerExecutor implements Executor {
     @Override
     public void execute(Runnable task) {
         try {
-            workManager.scheduleWork(longRunning ? new LongRunningWork(task) : new ShortWork(task));
+            workManager.scheduleWork(new OutboxWork(task, longRunning));
         } catch (WorkException e) {
             throw new RejectedExecutionException(e.getMessage(), e);
         }
     }
 
-    /** A task the queue bounds itself (timeouts, deadlines, stop aborts it): release() has nothing to add. */
-    private static class ShortWork implements Work {
-        private final Runnable task;
+    /**
+     * One task as JCA work; a long-running one carries the hint. The queue bounds its tasks itself
+     * (timeouts, deadlines, and its stop() aborts them before the adapter lets go of the work
+     * manager), so release() has nothing to add.
+     */
+    private static final class OutboxWork implements Work, WorkContextProvider {
+        private static final long serialVersionUID = 1L;
 
-        ShortWork(Runnable task) {
+        private final transient Runnable task;
+        private final boolean longRunning;
+
+        OutboxWork(Runnable task, boolean longRunning) {
             this.task = task;
+            this.longRunning = longRunning;
         }
 
         @Override
@@ -55,19 +63,14 @@ final class WorkManagerExecutor implements Executor {
 
         @Override
         public void release() {
-            // The queue's stop() aborts its connections before the adapter lets go of the work manager.
-        }
-    }
-
-    private static final class LongRunningWork extends ShortWork implements WorkContextProvider {
-        private static final long serialVersionUID = 1L;
-
-        LongRunningWork(Runnable task) {
-            super(task);
+            // see the class comment
         }
 
         @Override
         public List<WorkContext> getWorkContexts() {
+            if (!longRunning) {
+                return List.of();
+            }
             HintsContext hints = new HintsContext();
             hints.setName("Outbox SMTP connection");
             hints.setHint(HintsContext.LONGRUNNING_HINT, Boolean.TRUE);

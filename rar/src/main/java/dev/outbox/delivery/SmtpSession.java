@@ -197,6 +197,11 @@ final class SmtpSession implements Deliverer.Connection {
         }
         Set<String> sent = addressesOf(failure.getValidSentAddresses());
         int code = failure instanceof SMTPSendFailedException s ? s.getReturnCode() : 0;
+        if (failure instanceof SMTPSendFailedException s && ".".equals(s.getCommand()) && code >= 200 && code < 300) {
+            // Angus wants exactly 250 after the data, but any 2xx there means the server took the
+            // message (RFC 5321 4.2.1): it went to every recipient accepted at RCPT, never again.
+            sent.addAll(addressesOf(failure.getValidUnsentAddresses()));
+        }
         String reply = code > 0 ? failure.getMessage() : describe(failure);
         List<RecipientOutcome> outcomes = new ArrayList<>(recipients.size());
         for (String recipient : recipients) {

@@ -132,14 +132,18 @@ final class DeliveryAgent implements Runnable {
             return true;
         }
         long retryAt = 0;
+        boolean leftRetry = false;
         if (abort.fired()) {
             // Closed by stop or by the sweep, not by the next hop: no reason to hold the queue.
         } else if (open.isBroken()) {
             retryAt = mailQueue.enterRetry(queue, reason(outcomes));
-        } else if (queue.succeeded()) {
+        } else {
+            leftRetry = queue.succeeded();
+        }
+        settle(attempt, outcomes, retryAt); // recorded before anything else can block this thread
+        if (leftRetry) {
             mailQueue.dispatch(queue); // the queue left RETRY: the other connections may open again
         }
-        settle(attempt, outcomes, retryAt);
         return !open.isBroken();
     }
 
@@ -168,11 +172,16 @@ final class DeliveryAgent implements Runnable {
         abort.fire();
     }
 
-    /** {@link #abort} if the attempt in progress is for {@code message}. */
-    void abortIfCarrying(QueuedMessage message) {
+    /** {@link #abort} if the attempt in progress is the one with {@code deadlineMillis} that carries {@code recipient} of {@code message}. */
+    void abortIfCarrying(QueuedMessage message, int recipient, long deadlineMillis) {
         Attempt attempt = current;
-        if (attempt != null && attempt.message() == message) {
-            abort();
+        if (attempt != null && attempt.message() == message && attempt.deadlineMillis() == deadlineMillis) {
+            for (int taken : attempt.recipients()) {
+                if (taken == recipient) {
+                    abort();
+                    return;
+                }
+            }
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.outbox.queue;
 
 import dev.outbox.api.OutboxException;
 import dev.outbox.api.QueueFullException;
+import dev.outbox.api.RecipientState;
 import dev.outbox.store.MessageStore;
 import dev.outbox.store.RecipientStatus;
 import dev.outbox.store.StoreException;
@@ -17,7 +18,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
@@ -173,9 +173,10 @@ public final class MailQueue {
         int repaired = 0;
         List<String> examples = new ArrayList<>();
         for (RecipientLedger.Overdue overdue : found) {
-            if (overdue.state() == dev.outbox.api.RecipientState.IN_FLIGHT) {
+            if (overdue.state() == RecipientState.IN_FLIGHT) {
                 for (DeliveryAgent agent : agents) {
-                    agent.abortIfCarrying(overdue.message()); // closed before the repair, so the repair cannot send twice
+                    // closed before the repair, so the repair cannot send twice; only that attempt's connection
+                    agent.abortIfCarrying(overdue.message(), overdue.recipient(), overdue.time());
                 }
             }
             if (ledger.repair(overdue, now)) {
@@ -231,6 +232,9 @@ public final class MailQueue {
                 LOG.severe(() -> "Outbox stopping with " + agents.size() + " delivery threads that did not end after their connection"
                         + " was closed; their recipients are attempted again after restart");
             }
+        }
+        if (ledger.recordAgain() > 0) {
+            LOG.severe("Outbox stopping with outcomes its store would not take; those recipients are attempted again after restart");
         }
         store.close();
     }
@@ -319,7 +323,10 @@ public final class MailQueue {
             long now = clock.millis();
             if (!reserveConnection(now)) {
                 capStarved = true;
-                return;
+                if (openConnections.get() >= policy.maxConnections()) {
+                    return; // a connection that closes after the flag was set dispatches this queue
+                }
+                continue; // one closed between the reservation and the flag: try again
             }
             if (!queue.openConnection(now, policy.connectionsPerDestination())) {
                 releaseConnection(now);
@@ -329,11 +336,11 @@ public final class MailQueue {
             agents.add(agent);
             try {
                 executor.execute(agent);
-            } catch (RejectedExecutionException e) {
+            } catch (RuntimeException | Error e) { // refused, or no thread could be made: the slot must come back either way
                 refusedThreads.increment();
                 ended(agent, queue, true);
-                LOG.warning(() -> "Outbox could not get a delivery thread for " + queue.name() + " (" + e.getMessage()
-                        + "); it tries again in " + THREAD_RETRY_MILLIS + " ms");
+                LOG.log(Level.WARNING, "Outbox could not get a delivery thread for " + queue.name()
+                        + "; it tries again in " + THREAD_RETRY_MILLIS + " ms", e);
                 armAt(queue, clock.millis() + THREAD_RETRY_MILLIS);
                 return;
             }
@@ -351,15 +358,20 @@ public final class MailQueue {
         }
     }
 
-    /** After a connection closed: mail that arrived meanwhile, and queues that waited for the global cap. */
+    /**
+     * After a connection closed: queues that waited for the global cap first (the slot goes to
+     * another destination before this one takes it again), then mail that arrived meanwhile.
+     */
     void afterConnection(TransferQueue queue) {
-        dispatch(queue);
         if (capStarved) {
             capStarved = false;
             for (TransferQueue other : queues.values()) {
-                dispatch(other);
+                if (other != queue) {
+                    dispatch(other);
+                }
             }
         }
+        dispatch(queue);
     }
 
     private boolean reserveConnection(long now) {
@@ -393,8 +405,9 @@ public final class MailQueue {
      * A connection-level failure of {@code queue}: enters RETRY (once for connections failing
      * together) and arms the timer for the retry time, which it returns.
      */
-    long enterRetry(TransferQueue queue, String reason) {
+    long enterRetry(TransferQueue queue, String error) {
         long now = clock.millis();
+        String reason = ReplyText.oneLine(error);
         TransferQueue.Retry retry = queue.failed(now, policy.retrySchedule(), reason);
         if (retry.entered()) {
             LOG.info(() -> "Outbox queue " + queue.name() + " entered RETRY until " + Instant.ofEpochMilli(retry.atMillis()) + ": " + reason);
@@ -415,7 +428,9 @@ public final class MailQueue {
             long at = Math.min(atMillis, queue.nextWake(now));
             if (queue.arm(at, now)) {
                 try {
-                    wakeups.wakeAt(queue.name(), Instant.ofEpochMilli(at));
+                    if (!wakeups.wakeAt(queue.name(), Instant.ofEpochMilli(at))) {
+                        queue.disarm(); // no clock yet: asked again at the next arm, or when a clock attaches
+                    }
                 } catch (RuntimeException e) {
                     queue.disarm();
                     LOG.log(Level.WARNING, "Outbox could not ask for a wake-up of " + queue.name() + "; the sweep covers it", e);

@@ -19,16 +19,19 @@ public record QueuePolicy(RetrySchedule retrySchedule, Duration maxAge, int conn
 
     public static final int DEFAULT_MAX_CONNECTIONS = 32;
     public static final Duration DEFAULT_ATTEMPT_TIMEOUT = Duration.ofMinutes(10);
+    /** A year: mail older than that is not worth delivering, and the clock arithmetic stays far from overflow. */
+    public static final Duration LONGEST_MAX_AGE = Duration.ofDays(365);
 
     public QueuePolicy {
-        if (maxAge.isNegative() || maxAge.isZero()) {
-            throw new IllegalArgumentException("maximum message age " + maxAge + " must be positive");
+        if (maxAge.isNegative() || maxAge.isZero() || maxAge.compareTo(LONGEST_MAX_AGE) > 0) {
+            throw new IllegalArgumentException("maximum message age " + RetrySchedule.DurationText.format(maxAge)
+                    + " must be positive and at most " + RetrySchedule.DurationText.format(LONGEST_MAX_AGE));
         }
         if (connectionsPerDestination < 1 || messagesPerConnection < 1 || maxConnections < 1) {
             throw new IllegalArgumentException("connections per destination, messages per connection and the most connections must be at least 1");
         }
-        if (attemptTimeout.isNegative() || attemptTimeout.isZero()) {
-            throw new IllegalArgumentException("attempt timeout " + attemptTimeout + " must be positive");
+        if (attemptTimeout.isNegative() || attemptTimeout.isZero() || attemptTimeout.compareTo(Duration.ofDays(1)) > 0) {
+            throw new IllegalArgumentException("attempt timeout " + attemptTimeout + " must be positive and at most a day");
         }
     }
 

@@ -8,8 +8,10 @@ import dev.outbox.store.StoredMessage;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -37,9 +39,9 @@ import java.util.logging.Logger;
  * for the sweep; {@link #recordAgain} retries store writes that failed.
  *
  * <p>Threading: safe from any thread. A message's monitor guards its recipients and is held
- * while their change is persisted and placed (transfer queues' locks are leaves, taken inside
- * it); listeners are called after it is released. Misuse: a transition from a state that does
- * not allow it throws {@link IllegalStateException} naming the state.
+ * while their change is persisted, placed (transfer queues' locks are leaves, taken inside it)
+ * and told to listeners, so they see one message's transitions in order. Misuse: a transition
+ * from a state that does not allow it throws {@link IllegalStateException} naming the state.
  */
 public final class RecipientLedger {
 
@@ -74,8 +76,8 @@ public final class RecipientLedger {
         listeners.add(listener);
     }
 
-    /** A recipient the sweep found overdue, in the state it was found in. */
-    record Overdue(QueuedMessage message, int recipient, RecipientState state) {
+    /** A recipient the sweep found overdue, in the state and with the time it was found with (for IN_FLIGHT, its attempt's deadline). */
+    record Overdue(QueuedMessage message, int recipient, RecipientState state, long time) {
         TransferQueue queue() {
             return message.queue(recipient);
         }
@@ -92,6 +94,7 @@ public final class RecipientLedger {
         if (message.isFinished()) {
             return null;
         }
+        link(message); // before a connection can see it, so that finishing it always unlinks it
         Set<TransferQueue> ready = new LinkedHashSet<>();
         synchronized (message) {
             for (int i = 0; i < routed.length; i++) {
@@ -110,7 +113,6 @@ public final class RecipientLedger {
                 queue.offerReady(message);
             }
         }
-        link(message);
         return ready;
     }
 
@@ -138,8 +140,8 @@ public final class RecipientLedger {
                 }
             }
             persist(message, changes);
+            tell(told); // under the lock: listeners see each message's transitions in order
         }
-        tell(told);
         return count == 0 ? null : new Attempt(queue, message, Arrays.copyOf(taken, count), deadlineMillis);
     }
 
@@ -160,9 +162,15 @@ public final class RecipientLedger {
                 int i = attempt.recipients()[k];
                 RecipientOutcome outcome = outcomes.get(k);
                 if (!message.inFlightUntil(i, attempt.deadlineMillis())) {
-                    LOG.warning(() -> "outcome " + outcome.status() + " for " + outcome.recipient() + " of message " + message.id()
-                            + " arrived after its attempt was repaired; the recipient stays " + message.state(i));
-                    continue;
+                    if (message.state(i) == RecipientState.QUEUED && outcome.status() != RecipientOutcome.Status.DEFERRED) {
+                        // The sweep gave this attempt up, but its final answer came before anyone tried again:
+                        // keep it, or the recipient would be sent a second time.
+                        message.takeInFlight(i, attempt.deadlineMillis());
+                    } else {
+                        LOG.warning(() -> "outcome " + outcome.status() + " for " + outcome.recipient() + " of message " + message.id()
+                                + " arrived after its attempt was repaired; the recipient stays " + message.state(i));
+                        continue;
+                    }
                 }
                 switch (outcome.status()) {
                     case DELIVERED -> {
@@ -191,8 +199,8 @@ public final class RecipientLedger {
                 }
             }
             persist(message, changes);
+            tell(told); // under the lock: listeners see each message's transitions in order
         }
-        tell(told);
     }
 
     /**
@@ -215,41 +223,49 @@ public final class RecipientLedger {
             if (any) {
                 attempt.queue().returnReady(message); // first again: it had waited its turn already
             }
+            tell(told); // under the lock: listeners see each message's transitions in order
         }
-        tell(told);
     }
 
     /**
      * Merges the deferred recipients of {@code queue} whose time has come into its ready queue
-     * (past the message's expiry they expire instead). Returns how many merged or expired.
+     * (past the message's expiry they expire instead). All due recipients of one message are
+     * merged under one hold of its lock and offered once, so a connection can never take the
+     * message between two of them and leave the second without a ready entry. Returns how many
+     * merged or expired.
      */
     int merge(TransferQueue queue, long now) {
-        int merged = 0;
-        QueuedMessage lastOffered = null;
+        Map<QueuedMessage, List<Integer>> due = new LinkedHashMap<>();
         for (TransferQueue.Scheduled entry : queue.pollDue(now)) {
-            QueuedMessage message = entry.message();
-            int i = entry.recipient();
+            due.computeIfAbsent(entry.message(), m -> new ArrayList<>(1)).add(entry.recipient());
+        }
+        int merged = 0;
+        for (Map.Entry<QueuedMessage, List<Integer>> entry : due.entrySet()) {
+            QueuedMessage message = entry.getKey();
             List<Transition> told = new ArrayList<>();
             synchronized (message) {
-                // A stale entry (merged by the sweep, or deferred again to a later time with an entry of its own) is skipped.
-                if (message.state(i) != RecipientState.DEFERRED || message.due(i) > now) {
-                    continue;
-                }
                 List<RecipientChange> changes = new ArrayList<>(1);
-                if (now >= message.expiryMillis()) {
-                    expire(message, i, changes, told, now, "not delivered before the message expired");
-                    persist(message, changes);
-                } else {
-                    message.merge(i, now);
-                    note(told, message, i, RecipientState.DEFERRED, RecipientState.QUEUED, 0, "", now);
-                    if (message != lastOffered) { // recipients of one message merged together share one ready entry
-                        queue.offerReady(message);
-                        lastOffered = message;
+                boolean ready = false;
+                for (int i : entry.getValue()) {
+                    // A stale entry (merged by the sweep, or deferred again to a later time with an entry of its own) is skipped.
+                    if (message.state(i) != RecipientState.DEFERRED || message.due(i) > now) {
+                        continue;
                     }
+                    if (now >= message.expiryMillis()) {
+                        expire(message, i, changes, told, now, "not delivered before the message expired");
+                    } else {
+                        message.merge(i, now);
+                        note(told, message, i, RecipientState.DEFERRED, RecipientState.QUEUED, 0, "", now);
+                        ready = true;
+                    }
+                    merged++;
                 }
-                merged++;
+                persist(message, changes);
+                if (ready) {
+                    queue.offerReady(message);
+                }
+                tell(told); // under the lock: listeners see each message's transitions in order
             }
-            tell(told);
         }
         return merged;
     }
@@ -273,8 +289,8 @@ public final class RecipientLedger {
                     }
                 }
                 persist(message, changes);
+                tell(told); // under the lock: listeners see each message's transitions in order
             }
-            tell(told);
         }
         return count;
     }
@@ -299,7 +315,7 @@ public final class RecipientLedger {
                         default -> Long.MAX_VALUE;
                     };
                     if (since < limit) {
-                        found.add(new Overdue(message, i, state));
+                        found.add(new Overdue(message, i, state, message.due(i)));
                     }
                 }
             }
@@ -318,7 +334,7 @@ public final class RecipientLedger {
         int i = overdue.recipient();
         List<Transition> told = new ArrayList<>();
         synchronized (message) {
-            if (message.state(i) != overdue.state()) {
+            if (message.state(i) != overdue.state() || message.due(i) != overdue.time()) {
                 return false; // it moved on by itself meanwhile
             }
             switch (overdue.state()) {
@@ -330,9 +346,9 @@ public final class RecipientLedger {
             }
             overdue.queue().offerReady(message);
             note(told, message, i, overdue.state(), RecipientState.QUEUED, 0, "repaired by the sweep", now);
+            tell(told); // under the lock: listeners see each message's transitions in order
         }
         stuckRecovered.increment();
-        tell(told);
         return true;
     }
 
@@ -484,7 +500,7 @@ public final class RecipientLedger {
             for (Transition.Listener listener : listeners) {
                 try {
                     listener.changed(transition);
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) { // a listener (notifications, DSNs) must never leave a transition half told
                     LOG.log(Level.WARNING, "Outbox transition listener " + listener + " failed", e);
                 }
             }

@@ -12,7 +12,7 @@ import java.util.List;
  * @param replyCode the SMTP reply code that decided it, or 0 when no reply was had (the
  *                  connection could not be made or broke)
  * @param reply     the server's reply, or a description of the network failure, for logs,
- *                  operators and bounces
+ *                  operators and bounces; kept as one printable line (see {@link ReplyText})
  */
 public record RecipientOutcome(String recipient, Status status, int replyCode, String reply) {
 
@@ -27,7 +27,7 @@ public record RecipientOutcome(String recipient, Status status, int replyCode, S
     }
 
     public RecipientOutcome {
-        reply = reply == null ? "" : reply.strip();
+        reply = ReplyText.oneLine(reply); // remote text: never a raw line break in a log, an MBean or a bounce
     }
 
     /** The same outcome for each of {@code recipients}: an attempt that ended alike for all. */

@@ -20,6 +20,9 @@ import java.util.function.LongUnaryOperator;
  */
 public final class RetrySchedule {
 
+    /** The longest wait a schedule may hold: beyond it a message would expire before its next try anyway. */
+    public static final Duration LONGEST_WAIT = Duration.ofDays(30);
+
     private static final LongUnaryOperator RANDOM = bound -> ThreadLocalRandom.current().nextLong(bound);
 
     private final List<Duration> waits;
@@ -45,6 +48,9 @@ public final class RetrySchedule {
             Duration wait = DurationText.parse(part);
             if (wait.isZero() || wait.isNegative()) {
                 throw new IllegalArgumentException("retry wait \"" + part.strip() + "\" must be positive");
+            }
+            if (wait.compareTo(LONGEST_WAIT) > 0) {
+                throw new IllegalArgumentException("retry wait \"" + part.strip() + "\" is longer than " + DurationText.format(LONGEST_WAIT));
             }
             waits.add(wait);
         }
@@ -80,6 +86,9 @@ public final class RetrySchedule {
     /** Durations as operators write them: 500ms, 30s, 5m, 4h, 2d. */
     public static final class DurationText {
 
+        /** Ten years: more than any setting needs, and far from overflowing when added to the clock. */
+        static final long MAX_MILLIS = 3650L * 86_400_000;
+
         private DurationText() {
         }
 
@@ -92,16 +101,25 @@ public final class RetrySchedule {
             if (split == 0 || split == value.length()) {
                 throw new IllegalArgumentException("duration \"" + text.strip() + "\" is not a number and a unit (ms, s, m, h, d)");
             }
-            long amount = Long.parseLong(value.substring(0, split));
-            return switch (value.substring(split)) {
-                case "ms" -> Duration.ofMillis(amount);
-                case "s" -> Duration.ofSeconds(amount);
-                case "m" -> Duration.ofMinutes(amount);
-                case "h" -> Duration.ofHours(amount);
-                case "d" -> Duration.ofDays(amount);
+            long amount;
+            try {
+                amount = Long.parseLong(value.substring(0, split));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("duration \"" + text.strip() + "\" is too large");
+            }
+            long unitMillis = switch (value.substring(split)) {
+                case "ms" -> 1;
+                case "s" -> 1_000;
+                case "m" -> 60_000;
+                case "h" -> 3_600_000;
+                case "d" -> 86_400_000;
                 default -> throw new IllegalArgumentException("duration \"" + text.strip() + "\" has unit \""
                         + value.substring(split) + "\"; use ms, s, m, h or d");
             };
+            if (amount > MAX_MILLIS / unitMillis) {
+                throw new IllegalArgumentException("duration \"" + text.strip() + "\" is too large (at most 3650d)");
+            }
+            return Duration.ofMillis(amount * unitMillis);
         }
 
         public static String format(Duration duration) {

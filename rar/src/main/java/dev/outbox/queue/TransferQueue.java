@@ -144,7 +144,7 @@ public final class TransferQueue {
      * @param schedule how long to wait after this many failures in a row
      */
     synchronized Retry failed(long nowMillis, RetrySchedule schedule, String error) {
-        lastError = error;
+        lastError = ReplyText.oneLine(error);
         if (retryAtMillis > nowMillis) {
             return new Retry(retryAtMillis, false);
         }

@@ -18,7 +18,11 @@ import dev.outbox.api.RecipientState;
 public record Transition(String messageId, String recipient, String destination, RecipientState from, RecipientState to,
                          int replyCode, String reply, long atMillis) {
 
-    /** Told every transition; called on the thread that made it, after the message's lock is released. Must not block. */
+    /**
+     * Told every transition, on the thread that made it, while that message's lock is held, so
+     * a listener sees each message's transitions in the order they happened. It must not block
+     * and must not call back into the queue's operations; it may read and hand the event on.
+     */
     public interface Listener {
         void changed(Transition transition);
     }

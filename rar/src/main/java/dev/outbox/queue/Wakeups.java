@@ -8,6 +8,10 @@ import java.time.Instant;
  */
 public interface Wakeups {
 
-    /** Arranges one {@code MailQueue.wake(destination)} at {@code due} or soon after it. */
-    void wakeAt(String destination, Instant due);
+    /**
+     * Arranges one {@code MailQueue.wake(destination)} at {@code due} or soon after it,
+     * replacing the destination's earlier one. Returns false when it could not (no clock is
+     * attached yet): the queue then asks again later.
+     */
+    boolean wakeAt(String destination, Instant due);
 }

@@ -97,7 +97,7 @@ class EightBitMimeTest {
         List<Transition> transitions = new CopyOnWriteArrayList<>();
         ExecutorService threads = Executors.newCachedThreadPool();
         NextHop hop = hop(notOffering);
-        MailQueue queue = new MailQueue(Clock.systemUTC(), store, recipient -> hop, deliverer, threads, (destination, due) -> { },
+        MailQueue queue = new MailQueue(Clock.systemUTC(), store, recipient -> hop, deliverer, threads, (destination, due) -> true,
                 new QueuePolicy(RetrySchedule.parse("1m"), Duration.ofDays(2), 2, 100));
         try {
             queue.listen(transitions::add);

@@ -436,8 +436,9 @@ final class EngineFixture implements AutoCloseable {
         threads.execute(task);
     }
 
-    private void wakeAt(String destination, Instant due) {
+    private boolean wakeAt(String destination, Instant due) {
         asked.add(new Wakeup(destination, due, clock.instant()));
         pending.put(destination, due);
+        return true;
     }
 }

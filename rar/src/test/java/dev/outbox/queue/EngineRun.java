@@ -85,6 +85,7 @@ final class EngineRun implements AutoCloseable {
         this.router = router;
         queue = new MailQueue(clock, store, router, deliverer, threads, (destination, due) -> {
             wakeups.add(new Wakeup(destination, due));
+            return true;
         }, policy);
         queue.listen(transitions::add);
         queue.start();

@@ -177,6 +177,7 @@ class MailQueueTest {
                     synchronized (wakeupsAsked) {
                         wakeupsAsked.add(destination);
                     }
+                    return true;
                 }, policy);
         queue.start();
     }

@@ -119,8 +119,13 @@ final class Connection implements Runnable {
 
     /** Sends {@code reply}, then lets its code decide what the exchange changed (see {@link Reaction}). */
     private boolean respond(Exchange exchange, String reply) throws IOException {
-        send(reply);
         char kind = codeClass(reply);
+        if (exchange.command() == Command.END_OF_DATA && kind == '2') {
+            // Stored before the reply goes out: a client that has its 250 finds the message recorded.
+            server.store(new Received(number, Objects.requireNonNullElse(mailFrom, ""), recipients, data, true));
+            messagesCompleted++;
+        }
+        send(reply);
         switch (exchange.command()) {
             case EHLO, HELO, RSET -> {
                 if (kind == '2') {
@@ -144,13 +149,7 @@ final class Connection implements Runnable {
                     return data != null && answer(Command.END_OF_DATA, ".");
                 }
             }
-            case END_OF_DATA -> {
-                if (kind == '2') {
-                    server.store(new Received(number, Objects.requireNonNullElse(mailFrom, ""), recipients, data, true));
-                    messagesCompleted++;
-                }
-                endTransaction();
-            }
+            case END_OF_DATA -> endTransaction();
             case QUIT -> {
                 return !reply.startsWith("221");
             }
