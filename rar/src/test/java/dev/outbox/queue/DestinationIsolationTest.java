@@ -3,12 +3,10 @@ package dev.outbox.queue;
 import dev.outbox.testing.smtp.Command;
 import dev.outbox.testing.smtp.Rules;
 import dev.outbox.testing.smtp.ScriptedSmtpServer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,28 +21,20 @@ class DestinationIsolationTest {
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration COUPLE_OF_SECONDS = Duration.ofSeconds(4);
 
-    private final EngineRun engine = new EngineRun(READ_TIMEOUT);
-    @AutoClose
-    private final ScriptedSmtpServer silent = ScriptedSmtpServer.start();
-    @AutoClose
-    private final ScriptedSmtpServer healthy = ScriptedSmtpServer.start();
-
-    @AfterEach
-    void stop() {
-        silent.close(); // ends the hanging EHLOs first, so stopping the queue does not wait for the read timeout
-        engine.close();
-    }
+    @AutoClose // closes the silent server before it stops the queue, which so does not wait for the read timeout
+    private final EngineFixture engine = new EngineFixture().smtp(EngineFixture.smtpSettings(READ_TIMEOUT, READ_TIMEOUT));
+    private final ScriptedSmtpServer silent = engine.server("silent.example");
+    private final ScriptedSmtpServer healthy = engine.server("healthy.example");
 
     @Test
     void silentDestinationDoesNotDelayAHealthyOne() {
         silent.script(Rules.on(Command.EHLO).silence());
-        MailQueue queue = engine.start(EngineRun.policy("1m", 2, 4),
-                EngineRun.byDomain(Map.of("silent.example", silent, "healthy.example", healthy)));
+        MailQueue queue = engine.start(EngineFixture.policy("1m", 2, 100, 4, QueuePolicy.DEFAULT_ATTEMPT_TIMEOUT));
 
         for (int i = 0; i < 3; i++) {
             engine.submit("to silent " + i, "s" + i + "@silent.example");
         }
-        silent.awaitOpenConnections(2, EngineRun.DEADLINE);
+        silent.awaitOpenConnections(2, EngineFixture.WAIT);
         engine.await(() -> silent.count(Command.EHLO) == 2, "both connections to the silent next hop wait for their EHLO reply");
 
         long start = System.nanoTime();
@@ -56,9 +46,9 @@ class DestinationIsolationTest {
 
         assertTrue(millis < READ_TIMEOUT.toMillis(), "healthy mail took " + millis + " ms");
         assertEquals(2, silent.openConnections(), "the silent next hop's connections still hang");
-        assertEquals(2, engine.queueOf(silent).activeConnections());
+        assertEquals(2, engine.transfer(silent).activeConnections());
         assertEquals(0, silent.received().size());
-        assertEquals(3, engine.store.messageCount(), "only the mail to the silent next hop is left");
+        assertEquals(3, engine.store().messageCount(), "only the mail to the silent next hop is left");
         engine.await(() -> queue.deliveredCount() == 5, "the healthy mail counted delivered");
     }
 }

@@ -1,7 +1,6 @@
 package dev.outbox.queue;
 
 import dev.outbox.api.RecipientState;
-import dev.outbox.testing.smtp.ScriptedSmtpServer;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
@@ -11,16 +10,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
- * Configured durations are bounded where they are read (DurationText: ten years; a retry wait:
- * 30 days; the maximum age: a year), since the engine adds them to the clock with plain long
- * arithmetic: an unbounded one wrapped and expired every message at once.
+ * Proves that configured durations are bounded where they are read (DurationText: ten years; a
+ * retry wait: 30 days; the maximum age: a year), so the engine's clock arithmetic cannot wrap
+ * (a review found an unbounded maximum age wrapped and expired every message at once).
  */
 class DurationBoundsTest {
 
     @AutoClose
-    private final ReviewEngine engine = new ReviewEngine();
-    @AutoClose
-    private final ScriptedSmtpServer server = ScriptedSmtpServer.start();
+    private final EngineFixture engine = new EngineFixture();
 
     /** submit computes expiry = now + maxAge: an age so large that the sum would wrap is refused where the policy is made. */
     @Test
@@ -37,13 +34,13 @@ class DurationBoundsTest {
     void aYearLongMaximumAgeDelivers() {
         QueuePolicy policy = new QueuePolicy(RetrySchedule.parse("1m").withJitter(n -> 0), QueuePolicy.LONGEST_MAX_AGE, 1, 100, 8,
                 Duration.ofMinutes(10));
-        MailQueue queue = engine.start(policy, ReviewEngine.to(server));
+        MailQueue queue = engine.start(policy);
 
         String id = engine.submit("a year", "ann@a.example");
         engine.await(() -> engine.lastState(id, "ann@a.example") == RecipientState.DELIVERED && queue.openConnections() == 0, "delivered");
     }
 
-    /** AdapterSettings.parsed turns only IllegalArgumentException into "MaxMessageAge is ...": an overflow escapes as ArithmeticException. */
+    /** An overflowing duration is refused as bad input (IllegalArgumentException, which AdapterSettings.parsed reports), not an ArithmeticException. */
     @Test
     void anOverflowingDurationIsRefusedAsBadInput() {
         assertThrows(IllegalArgumentException.class, () -> RetrySchedule.DurationText.parse("9999999999999999d"));

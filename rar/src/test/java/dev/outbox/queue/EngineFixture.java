@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -28,6 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -35,31 +37,41 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * One queue engine under test: a {@link MailQueue} over a store, routing every recipient to a
- * {@link ScriptedSmtpServer} through the real {@link SmtpDeliverer}, on a {@link TestClock},
- * with a {@link Wakeups} that keeps the last time asked per destination (the EJB clock replaces a
- * destination's timer), and an executor the test can hold or make refuse.
+ * One queue engine under test: a {@link MailQueue} over a store, on a {@link TestClock},
+ * delivering with the real {@link SmtpDeliverer} to {@link ScriptedSmtpServer}s it starts, on a
+ * thread pool of its own; with the EJB clock's semantics for wake-ups (one pending per
+ * destination, a new request replaces it, none fires unless the test fires it) and every
+ * recipient transition recorded.
  *
- * <p>Operations: configure ({@link #policy}, {@link #smtp}, {@link #refuseFirst}, {@link #hold})
- * before {@link #start}; {@link #submit} mail; {@link #awaitIdle} until no connection is open,
- * nothing is in flight and no ready mail waits for a connection it may have; {@link #fire} the
- * pending wake-up (the clock moves to its time first) or {@link #driveUntil} a condition holds;
- * {@link #stop} and {@link #restartOnFreshServer} (a new engine over the same store, which the
- * store supplier gives again: the same MemoryStore, or a new JournalStore over the same
- * directory). {@link #close} stops everything it started, the servers included.
+ * <p>Operations: configure before {@link #start}: {@link #policy}, {@link #smtp},
+ * {@link #wrapDeliverer} (a fault at the {@link Deliverer} seam), and the executor:
+ * {@link #refuseFirst}, {@link #hold} or {@link #holdConnection} until {@link #release},
+ * {@link #wrapExecutor}. Mail goes to {@link #server()}, or to {@link #server(String)} for the
+ * recipients of that domain. {@link #submit} mail; {@link #await} a condition or
+ * {@link #awaitIdle}; {@link #fire} a destination's pending wake-up (the clock moves to its time
+ * first) or {@link #driveUntil} a condition holds; {@link #stop}; {@link #restart} a new engine
+ * over the same store (the store supplier gives it again: the same MemoryStore, or a new
+ * JournalStore over the same directory), or {@link #restartOnFreshServer}. Read the state with
+ * {@link #transfer}, {@link #states}, {@link #lastState}, {@link #transitions},
+ * {@link #wakeupsAsked}, {@link #threadsInSmtp}; {@link #describe} it for failure messages.
+ * {@link #close} closes the servers first (which ends any connection a script holds), then stops
+ * the engine and its threads, and fails when a delivery thread outlives it or a script failed.
  *
- * <p>Threading: the test's thread drives it; the wake-up records and transitions are safe to
- * read from any thread.
+ * <p>Threading: the test's thread drives it; the records are safe to read from any thread.
+ * Misuse: what is configured after {@link #start} applies from the next start, except the
+ * deliverer's wrapper and settings, which apply only before the first.
  */
 final class EngineFixture implements AutoCloseable {
 
     /** Real time allowed for any awaited condition: generous, the machine is shared. */
-    static final Duration WAIT = Duration.ofSeconds(20);
+    static final Duration WAIT = Duration.ofSeconds(30);
+    /** The grace {@link #restart} and {@link #close} give a running engine's connections. */
+    static final Duration STOP_GRACE = Duration.ofSeconds(2);
     static final Instant START = Instant.parse("2027-01-04T09:00:00Z");
-    static final SubmitLimits LIMITS = new SubmitLimits(16 << 20, 100);
+    private static final SubmitLimits LIMITS = new SubmitLimits(16 << 20, 100);
 
-    /** A wake-up the engine asked for: which destination, for when, and the test clock's time when it asked. */
-    record Wakeup(String destination, Instant due, Instant askedAt) {
+    /** A wake-up the engine asked for. */
+    record Wakeup(String destination, Instant due) {
     }
 
     final TestClock clock = new TestClock(START);
@@ -69,20 +81,26 @@ final class EngineFixture implements AutoCloseable {
     private final Map<String, Instant> pending = new ConcurrentHashMap<>();
     private final List<Wakeup> asked = new CopyOnWriteArrayList<>();
     private final List<Transition> transitions = new CopyOnWriteArrayList<>();
-    private final List<ScriptedSmtpServer> servers = new ArrayList<>();
+    /** The default server last; those it replaced before it. */
+    private final List<ScriptedSmtpServer> defaultServers = new CopyOnWriteArrayList<>();
+    private final Map<String, ScriptedSmtpServer> domainServers = new ConcurrentHashMap<>();
+    private final AtomicInteger executions = new AtomicInteger();
     private final AtomicInteger refusalsLeft = new AtomicInteger();
     private final List<Runnable> held = new ArrayList<>();
-    private boolean holding;
+    private boolean holdingAll;
+    private int heldExecution;
 
-    private QueuePolicy policy = policy(RetrySchedule.parse("1m").withJitter(n -> 0), 1, Duration.ofSeconds(30));
+    private QueuePolicy policy = policy("1m", 1, 100, QueuePolicy.DEFAULT_MAX_CONNECTIONS, QueuePolicy.DEFAULT_ATTEMPT_TIMEOUT);
     private SmtpSettings smtp = smtpSettings(Duration.ofSeconds(5), Duration.ofSeconds(5));
-    private SmtpDeliverer deliverer;
+    private UnaryOperator<Deliverer> deliveryFault = UnaryOperator.identity();
+    private Executor executor = this::execute;
+    private SmtpDeliverer realDeliverer;
+    private Deliverer deliverer;
     private MessageStore store;
     private MailQueue queue;
-    private boolean stopped = true;
     private int submitted;
 
-    /** An engine over one {@link MemoryStore}, delivering to a new scripted server. */
+    /** An engine over one {@link MemoryStore}. */
     EngineFixture() {
         this(new MemoryStore());
     }
@@ -91,7 +109,7 @@ final class EngineFixture implements AutoCloseable {
         this(() -> memory);
     }
 
-    /** An engine over the store {@code stores} opens (again at each restart), delivering to a new scripted server. */
+    /** An engine over the store {@code stores} opens (again at each restart). */
     EngineFixture(Supplier<MessageStore> stores) {
         this.stores = stores;
         AtomicInteger numbers = new AtomicInteger();
@@ -101,12 +119,18 @@ final class EngineFixture implements AutoCloseable {
             deliveryThreads.add(thread);
             return thread;
         });
-        servers.add(ScriptedSmtpServer.start());
     }
 
-    /** A policy with a two-day age, 100 messages a connection and the default global cap. */
-    static QueuePolicy policy(RetrySchedule retry, int connectionsPerDestination, Duration attemptTimeout) {
-        return new QueuePolicy(retry, Duration.ofDays(2), connectionsPerDestination, 100, QueuePolicy.DEFAULT_MAX_CONNECTIONS, attemptTimeout);
+    /** A policy whose retry schedule is {@code retry} without jitter, for messages that live two days. */
+    static QueuePolicy policy(String retry, int perDestination, int messagesPerConnection, int maxConnections, Duration attemptTimeout) {
+        return policy(RetrySchedule.parse(retry).withJitter(bound -> 0), perDestination, messagesPerConnection, maxConnections,
+                attemptTimeout);
+    }
+
+    /** A policy for messages that live two days. */
+    static QueuePolicy policy(RetrySchedule retry, int perDestination, int messagesPerConnection, int maxConnections,
+                              Duration attemptTimeout) {
+        return new QueuePolicy(retry, Duration.ofDays(2), perDestination, messagesPerConnection, maxConnections, attemptTimeout);
     }
 
     /** SMTP settings with a 2 s connect timeout. */
@@ -114,13 +138,31 @@ final class EngineFixture implements AutoCloseable {
         return new SmtpSettings("outbox.test", Duration.ofSeconds(2), readTimeout, writeTimeout);
     }
 
+    /**
+     * The policy of the engines started from now on; by default retry "1m" without jitter, one
+     * connection a destination, 100 messages a connection, and the adapter's defaults for the
+     * global cap and the attempt timeout.
+     */
     EngineFixture policy(QueuePolicy policy) {
         this.policy = policy;
         return this;
     }
 
+    /** The SMTP settings; by default 5 s to read and to write. */
     EngineFixture smtp(SmtpSettings smtp) {
         this.smtp = smtp;
+        return this;
+    }
+
+    /** Wraps the real deliverer in a fault of the test's. */
+    EngineFixture wrapDeliverer(UnaryOperator<Deliverer> fault) {
+        this.deliveryFault = fault;
+        return this;
+    }
+
+    /** Wraps the executor (whose refusals and holds still apply beneath the wrapper) in a fault of the test's. */
+    EngineFixture wrapExecutor(UnaryOperator<Executor> fault) {
+        this.executor = fault.apply(this::execute);
         return this;
     }
 
@@ -132,49 +174,80 @@ final class EngineFixture implements AutoCloseable {
 
     /** The executor keeps the connections it is given until {@link #release}: mail submitted meanwhile waits in the ready queue. */
     synchronized EngineFixture hold() {
-        holding = true;
+        holdingAll = true;
         return this;
     }
 
-    /** Runs the connections held since {@link #hold}, and every later one at once. */
+    /** The executor keeps the {@code n}th connection it is given (counted from 1 over the fixture's life) until {@link #release}. */
+    synchronized EngineFixture holdConnection(int n) {
+        heldExecution = n;
+        return this;
+    }
+
+    /** Runs the connections held so far, and every later one at once. */
     void release() {
         List<Runnable> tasks;
         synchronized (this) {
-            holding = false;
+            holdingAll = false;
+            heldExecution = 0;
             tasks = new ArrayList<>(held);
             held.clear();
         }
         tasks.forEach(threads::execute);
     }
 
-    /** Builds the engine over the store and the current server and starts it (recovery included). */
+    /** The server mail goes to unless its domain has one of its own; started when first asked for. */
+    synchronized ScriptedSmtpServer server() {
+        if (defaultServers.isEmpty()) {
+            defaultServers.add(ScriptedSmtpServer.start());
+        }
+        return defaultServers.get(defaultServers.size() - 1);
+    }
+
+    /** The server of the recipients at {@code domain}; started when first asked for. */
+    ScriptedSmtpServer server(String domain) {
+        return domainServers.computeIfAbsent(domain, name -> ScriptedSmtpServer.start());
+    }
+
+    /** Builds the engine over the store and starts it (recovery included). */
     MailQueue start() {
         if (deliverer == null) {
-            deliverer = new SmtpDeliverer(smtp);
+            realDeliverer = new SmtpDeliverer(smtp);
+            deliverer = deliveryFault.apply(realDeliverer);
         }
         store = stores.get();
-        NextHop hop = new NextHop(server().host(), server().port());
-        pending.clear();
-        queue = new MailQueue(clock, store, recipient -> hop, deliverer, this::execute, this::wakeAt, policy);
+        pending.clear(); // the old engine's timers went with it
+        queue = new MailQueue(clock, store, this::route, deliverer, executor, this::wakeAt, policy);
         queue.listen(transitions::add);
-        stopped = false;
         queue.start();
         return queue;
+    }
+
+    /** {@link #policy(QueuePolicy)}, then {@link #start()}. */
+    MailQueue start(QueuePolicy policy) {
+        return policy(policy).start();
     }
 
     /** Stops the engine with {@code graceMillis} and returns how long {@link MailQueue#stop} took, in real milliseconds. */
     long stop(long graceMillis) {
         long began = System.nanoTime();
-        stopped = true;
         queue.stop(graceMillis);
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
     }
 
-    /** After {@link #stop}: closes the current server, starts a fresh one, and starts a new engine over the same store. */
+    /** As a server restart: stops the engine if it runs (grace {@link #STOP_GRACE}) and starts a new one over the same store. */
+    MailQueue restart() {
+        if (!queue.stopping) {
+            stop(STOP_GRACE.toMillis());
+        }
+        return start();
+    }
+
+    /** After {@link #stop}: closes the default server, starts a fresh one, and starts a new engine over the same store. */
     MailQueue restartOnFreshServer() {
-        assertTrue(stopped, "stop the engine before restarting it");
+        assertTrue(queue.stopping, "stop the engine before restarting it");
         server().close();
-        servers.add(ScriptedSmtpServer.start());
+        defaultServers.add(ScriptedSmtpServer.start());
         return start();
     }
 
@@ -186,36 +259,69 @@ final class EngineFixture implements AutoCloseable {
         return store;
     }
 
-    /** The server the engine delivers to now. */
-    ScriptedSmtpServer server() {
-        return servers.get(servers.size() - 1);
+    /** The store as the {@link MemoryStore} it is by default, for its faults and call counts. */
+    MemoryStore memoryStore() {
+        if (store instanceof MemoryStore memory) {
+            return memory;
+        }
+        throw new AssertionError("this engine runs on " + store + ", not a MemoryStore");
     }
 
-    /** The name of the current server's transfer queue. */
-    String destination() {
-        return new NextHop(server().host(), server().port()).toString();
+    /** The name of {@code server}'s transfer queue. */
+    static String destination(ScriptedSmtpServer server) {
+        return hop(server).toString();
     }
 
-    /** The current server's transfer queue. */
+    private static NextHop hop(ScriptedSmtpServer server) {
+        return new NextHop(server.host(), server.port());
+    }
+
+    /** The default server's transfer queue, which must exist. */
     TransferQueue transfer() {
-        TransferQueue transfer = queue.queue(destination());
-        assertNotNull(transfer, "no transfer queue for " + destination() + " yet");
+        return transfer(server());
+    }
+
+    /** {@code server}'s transfer queue, which must exist. */
+    TransferQueue transfer(ScriptedSmtpServer server) {
+        TransferQueue transfer = queue.queue(destination(server));
+        assertNotNull(transfer, () -> "no transfer queue for " + destination(server) + "; have "
+                + queue.queues().stream().map(TransferQueue::name).toList());
         return transfer;
     }
 
-    /** Submits a small message with {@code subject} to {@code recipients}; returns its queue id. */
-    String submit(String subject, String... recipients) throws Exception {
-        return submitWithBody(subject, "body\r\n", recipients);
+    /** A message from app@example.com to {@code recipients} with {@code subject} and a one-line body. */
+    static Submission mail(String subject, String... recipients) {
+        return mail(subject, "body of " + subject + "\r\n", recipients);
     }
 
-    /** Submits a message with {@code subject} and {@code body} (CRLF lines) to {@code recipients}. */
-    String submitWithBody(String subject, String body, String... recipients) throws Exception {
+    private static Submission mail(String subject, String body, String... recipients) {
         String content = "From: app@example.com\r\nTo: " + String.join(", ", recipients) + "\r\nSubject: " + subject
                 + "\r\n\r\n" + body;
-        Submission submission = Submission.of(new ByteArrayInputStream(content.getBytes(StandardCharsets.US_ASCII)),
-                Envelope.of("app@example.com", List.of(recipients)), LIMITS, "outbox.test");
+        try {
+            return Submission.of(new ByteArrayInputStream(content.getBytes(StandardCharsets.US_ASCII)),
+                    Envelope.of("app@example.com", List.of(recipients)), LIMITS, "outbox.test");
+        } catch (Exception e) {
+            throw new AssertionError("cannot build test mail " + subject, e);
+        }
+    }
+
+    /** Submits {@link #mail} and returns its queue id. */
+    String submit(String subject, String... recipients) {
+        return submit(mail(subject, recipients));
+    }
+
+    /** Submits a message with {@code subject} and {@code body} (CRLF lines) to {@code recipients}; returns its queue id. */
+    String submitWithBody(String subject, String body, String... recipients) {
+        return submit(mail(subject, body, recipients));
+    }
+
+    private String submit(Submission submission) {
         submitted++;
-        return queue.submit(submission);
+        try {
+            return queue.submit(submission);
+        } catch (Exception e) {
+            throw new AssertionError("submit refused: " + describe(), e);
+        }
     }
 
     /** {@code count} addresses at example.org: r00@example.org, r01@... */
@@ -225,6 +331,15 @@ final class EngineFixture implements AutoCloseable {
             addresses[i] = String.format("r%02d@example.org", i);
         }
         return addresses;
+    }
+
+    /** Waits up to {@link #WAIT} for {@code condition}; else fails with {@code what} and {@link #describe}. */
+    void await(BooleanSupplier condition, String what) {
+        await(condition, () -> what);
+    }
+
+    void await(BooleanSupplier condition, Supplier<String> what) {
+        Await.until(WAIT, condition, () -> what.get() + "; " + describe());
     }
 
     /** True when no connection is open, nothing is in flight, and no ready mail waits for a connection its queue could open. */
@@ -242,7 +357,7 @@ final class EngineFixture implements AutoCloseable {
     }
 
     void awaitIdle() {
-        Await.until(WAIT, this::idle, () -> "the queue did not become idle: " + describe());
+        await(this::idle, "the queue did not become idle");
     }
 
     /** Live recipients in {@code state} now. */
@@ -250,7 +365,7 @@ final class EngineFixture implements AutoCloseable {
         return states().getOrDefault(state, 0);
     }
 
-    /** How many live recipients are in each state, for assertions and failure messages. */
+    /** How many live recipients are in each state. */
     Map<RecipientState, Integer> states() {
         Map<RecipientState, Integer> states = new TreeMap<>();
         for (QueuedMessage message : queue.ledger.liveMessages()) {
@@ -263,9 +378,14 @@ final class EngineFixture implements AutoCloseable {
         return states;
     }
 
-    /** The wake-up pending for the current destination (asked for and not yet fired), or null. */
+    /** The wake-up pending for the default server's queue (asked for and not yet fired), or null. */
     Instant pendingWakeup() {
-        return pending.get(destination());
+        return pendingWakeup(server());
+    }
+
+    /** The wake-up pending for {@code server}'s queue, or null. */
+    Instant pendingWakeup(ScriptedSmtpServer server) {
+        return pending.get(destination(server));
     }
 
     /** Every wake-up asked for so far, in order. */
@@ -273,20 +393,26 @@ final class EngineFixture implements AutoCloseable {
         return List.copyOf(asked);
     }
 
-    /** Moves the clock to the pending wake-up's time (never backwards) and calls {@link MailQueue#wake}; returns that time. */
+    /** {@link #fire(ScriptedSmtpServer)} for the default server. */
     Instant fire() {
-        Instant due = pending.remove(destination()); // an EJB timer fires once; the engine asks again for the next
-        assertNotNull(due, () -> "no wake-up pending for " + destination() + ": " + describe());
+        return fire(server());
+    }
+
+    /** Moves the clock to the pending wake-up of {@code server}'s queue (never backwards) and wakes it, as the EJB timer would; returns that time. */
+    Instant fire(ScriptedSmtpServer server) {
+        String destination = destination(server);
+        Instant due = pending.remove(destination); // an EJB timer fires once; the engine asks again for the next
+        assertNotNull(due, () -> "no wake-up pending for " + destination + ": " + describe());
         long ahead = due.toEpochMilli() - clock.millis();
         if (ahead > 0) {
             clock.advance(Duration.ofMillis(ahead));
         }
-        queue.wake(destination());
+        queue.wake(destination);
         return due;
     }
 
     /**
-     * Fires the wake-ups the engine asks for, each once the queue is idle, until {@code done}
+     * Fires the default server's wake-ups, each once the queue is idle, until {@code done}
      * holds when idle; checks at each idle moment that no recipient is overdue; fails when none
      * is pending or the next is more than {@code limit} of simulated time after now. Returns how
      * many it fired.
@@ -316,6 +442,24 @@ final class EngineFixture implements AutoCloseable {
     /** Every recipient transition the engine told its listeners, in order. */
     List<Transition> transitions() {
         return List.copyOf(transitions);
+    }
+
+    /** The state {@code recipient} of message {@code id} entered last, or QUEUED when it has not moved yet. */
+    RecipientState lastState(String id, String recipient) {
+        RecipientState state = RecipientState.QUEUED;
+        for (Transition transition : transitions) {
+            if (transition.messageId().equals(id) && transition.recipient().equals(recipient)) {
+                state = transition.to();
+            }
+        }
+        return state;
+    }
+
+    /** How many times {@code recipient} of {@code id} entered {@code state}. */
+    long entered(String id, String recipient, RecipientState state) {
+        return transitions.stream()
+                .filter(t -> t.messageId().equals(id) && t.recipient().equals(recipient) && t.to() == state)
+                .count();
     }
 
     /** How many times each recipient reached DELIVERED in the engine's transitions. */
@@ -356,17 +500,19 @@ final class EngineFixture implements AutoCloseable {
         assertEquals(expected, counts, "each delivered exactly once");
     }
 
-    /** True when some delivery thread is inside the SMTP session or Angus now: a connection still doing I/O. */
-    boolean deliveryThreadInSmtp() {
+    /** The delivery threads inside the SMTP session or Angus now (connections still doing I/O), each with its frame. */
+    List<String> threadsInSmtp() {
+        List<String> busy = new ArrayList<>();
         for (Thread thread : deliveryThreads) {
             for (StackTraceElement frame : thread.getStackTrace()) {
                 String name = frame.getClassName();
                 if (name.startsWith("dev.outbox.delivery.") || name.startsWith("org.eclipse.angus.")) {
-                    return true;
+                    busy.add(thread.getName() + " in " + frame);
+                    break;
                 }
             }
         }
-        return false;
+        return busy;
     }
 
     /** Delivery threads running a connection now. */
@@ -374,61 +520,93 @@ final class EngineFixture implements AutoCloseable {
         return threads.getActiveCount();
     }
 
-    /** The queue and the server in one line, for failure messages. */
+    /** The engine, its queues, wake-ups, servers and last transitions in one line, for failure messages. */
     String describe() {
-        StringBuilder text = new StringBuilder();
-        text.append("clock ").append(clock.instant()).append(", open connections ").append(queue.openConnections())
-                .append(", live recipients ").append(states()).append(", delivered ").append(queue.deliveredCount())
-                .append(", deferred ").append(queue.deferredCount()).append(", stuck recovered ").append(queue.stuckRecovered())
-                .append(", submitted ").append(submitted);
-        for (TransferQueue transfer : queue.queues()) {
-            text.append("; queue ").append(transfer.name()).append(' ').append(transfer.state(clock.millis()))
-                    .append(" ready ").append(transfer.readyCount()).append(" scheduled ").append(transfer.scheduledCount())
-                    .append(" active ").append(transfer.activeConnections()).append(" armed ")
-                    .append(transfer.armedAtMillis() == Long.MAX_VALUE ? "never" : Instant.ofEpochMilli(transfer.armedAtMillis()))
-                    .append(" last error \"").append(transfer.lastError()).append('"');
+        StringBuilder text = new StringBuilder("clock ").append(clock.instant());
+        if (queue != null) {
+            text.append(", open connections ").append(queue.openConnections()).append(", live recipients ").append(states())
+                    .append(", delivered ").append(queue.deliveredCount()).append(", deferred ").append(queue.deferredCount())
+                    .append(", stuck recovered ").append(queue.stuckRecovered()).append(", submitted ").append(submitted);
+            for (TransferQueue transfer : queue.queues()) {
+                text.append("; queue ").append(transfer.name()).append(' ').append(transfer.state(clock.millis()))
+                        .append(" ready ").append(transfer.readyCount()).append(" scheduled ").append(transfer.scheduledCount())
+                        .append(" active ").append(transfer.activeConnections())
+                        .append(" retryAt ").append(transfer.retryAtMillis() == 0 ? "-" : Instant.ofEpochMilli(transfer.retryAtMillis()))
+                        .append(" armed ").append(transfer.armedAtMillis() == Long.MAX_VALUE ? "never" : Instant.ofEpochMilli(transfer.armedAtMillis()))
+                        .append(" last error \"").append(transfer.lastError()).append('"');
+            }
         }
-        text.append("; pending wake-ups ").append(pending).append("; server ").append(server());
-        List<String> lines = server().transcript();
-        text.append(", transcript tail ").append(lines.subList(Math.max(0, lines.size() - 12), lines.size()));
+        text.append("; pending wake-ups ").append(pending);
+        for (ScriptedSmtpServer server : servers()) {
+            List<String> lines = server.transcript();
+            text.append("; ").append(server).append(" transcript tail ").append(lines.subList(Math.max(0, lines.size() - 12), lines.size()));
+        }
+        text.append("; last transitions ").append(transitions.subList(Math.max(0, transitions.size() - 10), transitions.size()));
         return text.toString();
     }
 
     /**
-     * Stops the engine if running, then the deliverer's timer and the delivery threads, and
-     * closes every server before waiting for those threads: a thread a bug left talking to a
-     * server ends when the server closes.
+     * Closes every server first (a connection a script holds ends with it, so stopping does not
+     * wait for it), then stops the engine if it runs, the deliverer and the delivery threads
+     * (held connections included); fails when a thread is still running 10 s later, or when a
+     * server's script failed.
      */
     @Override
     public void close() {
-        try {
-            if (queue != null && !stopped) {
-                stop(5_000);
-            }
-        } finally {
-            if (deliverer != null) {
-                deliverer.close();
-            }
-            release();
-            threads.shutdownNow();
+        List<Throwable> failures = new ArrayList<>();
+        for (ScriptedSmtpServer server : servers()) {
             try {
-                servers.forEach(ScriptedSmtpServer::close);
-            } finally {
-                try {
-                    threads.awaitTermination(5, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+                server.close();
+            } catch (RuntimeException | Error e) {
+                failures.add(e);
             }
+        }
+        try {
+            if (queue != null && !queue.stopping) {
+                queue.stop(STOP_GRACE.toMillis());
+            }
+        } catch (RuntimeException e) {
+            failures.add(e);
+        } finally {
+            if (realDeliverer != null) {
+                realDeliverer.close();
+            }
+            release(); // each ends at once: the engine is stopped
+            threads.shutdownNow();
+        }
+        try {
+            if (!threads.awaitTermination(10, TimeUnit.SECONDS)) {
+                failures.add(new AssertionError("delivery threads still running 10 s after the engine stopped: " + threadsInSmtp()));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failures.add(e);
+        }
+        if (!failures.isEmpty()) {
+            AssertionError error = new AssertionError("the engine fixture did not close cleanly", failures.get(0));
+            failures.stream().skip(1).forEach(error::addSuppressed);
+            throw error;
         }
     }
 
+    private List<ScriptedSmtpServer> servers() {
+        List<ScriptedSmtpServer> all = new ArrayList<>(defaultServers);
+        all.addAll(domainServers.values());
+        return all;
+    }
+
+    private NextHop route(String recipient) {
+        ScriptedSmtpServer server = domainServers.get(recipient.substring(recipient.lastIndexOf('@') + 1));
+        return hop(server != null ? server : server());
+    }
+
     private void execute(Runnable task) {
+        int execution = executions.incrementAndGet();
         if (refusalsLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
             throw new RejectedExecutionException("refused by the test (" + refusalsLeft.get() + " more to refuse)");
         }
         synchronized (this) {
-            if (holding) {
+            if (holdingAll || execution == heldExecution) {
                 held.add(task);
                 return;
             }
@@ -437,7 +615,7 @@ final class EngineFixture implements AutoCloseable {
     }
 
     private boolean wakeAt(String destination, Instant due) {
-        asked.add(new Wakeup(destination, due, clock.instant()));
+        asked.add(new Wakeup(destination, due));
         pending.put(destination, due);
         return true;
     }

@@ -1,6 +1,8 @@
 package dev.outbox.queue;
 
+import dev.outbox.api.OutboxException;
 import dev.outbox.api.RecipientState;
+import dev.outbox.testing.Await;
 import dev.outbox.testing.smtp.Command;
 import dev.outbox.testing.smtp.Rules;
 import dev.outbox.testing.smtp.ScriptedSmtpServer;
@@ -10,23 +12,22 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * The executor that should give a connection its thread throws something other than
- * RejectedExecutionException: an Error such as "OutOfMemoryError: unable to create native
- * thread" (what a thread pool throws when the OS has no thread for it). MailQueue.dispatch
- * catches only RejectedExecutionException, after it has reserved the global slot, the queue's
- * connection and a "starting" place and added the agent.
+ * Proves that an executor throwing an Error instead of RejectedExecutionException ("OutOfMemoryError:
+ * unable to create native thread") loses no connection slot and sends nothing twice (a review
+ * found dispatch caught only RejectedExecutionException, after reserving the slots).
  */
 class ExecutorErrorTest {
 
     @AutoClose
-    private final ReviewEngine engine = new ReviewEngine();
-    @AutoClose
-    private final ScriptedSmtpServer server = ScriptedSmtpServer.start();
+    private final EngineFixture engine = new EngineFixture();
+    private final ScriptedSmtpServer server = engine.server();
 
     /** Throws {@code error} on the calls whose numbers (1-based) are in {@code failing}; runs the rest. */
     private static Executor failing(Executor real, Error error, int... failing) {
@@ -45,13 +46,13 @@ class ExecutorErrorTest {
     @Test
     void aQueueWhoseThreadCouldNotBeCreatedOnceDeliversAgainLater() {
         engine.wrapExecutor(real -> failing(real, new OutOfMemoryError("unable to create native thread: possibly out of memory"), 1));
-        MailQueue queue = engine.start(ReviewEngine.policy("1m", 1, 100, 8, Duration.ofMinutes(10)), ReviewEngine.to(server));
+        MailQueue queue = engine.start();
 
-        // The submit is durable, then its dispatch meets the Error (at 50df33d it even escapes submit, though the message is queued).
+        // The submit is durable, then its dispatch meets the Error; should the Error escape submit, the message is queued all the same.
         try {
-            queue.submit(ReviewEngine.mail("first", "ann@a.example"));
-        } catch (OutOfMemoryError | dev.outbox.api.OutboxException escaped) {
-            assertEquals(1, engine.store.messageCount(), "submit threw " + escaped + ", yet the message is stored");
+            queue.submit(EngineFixture.mail("first", "ann@a.example"));
+        } catch (OutOfMemoryError | OutboxException escaped) {
+            assertEquals(1, engine.store().messageCount(), "submit threw " + escaped + ", yet the message is stored");
         }
 
         // The thread shortage is over: later mail, wake-ups and sweeps should all get through.
@@ -60,17 +61,15 @@ class ExecutorErrorTest {
             engine.clock.advance(Duration.ofSeconds(10));
             queue.sweep();
         }
-        dev.outbox.testing.Await.until(Duration.ofSeconds(10), () -> server.received().size() == 2,
+        Await.until(Duration.ofSeconds(10), () -> server.received().size() == 2,
                 () -> "neither message was delivered after the Error: " + server.received().size() + " received, open connections "
                         + queue.openConnections() + " (none is running: " + engine.threadsInSmtp() + "), overdue recipients "
                         + queue.overdueRecipients() + ", " + engine.describe());
     }
 
     /**
-     * The success path of DeliveryAgent.deliver calls dispatch (which calls the executor) after
-     * the server said 250 and before the outcome is settled. An Error there reaches run()'s
-     * catch, which settles the unsettled attempt as DEFERRED: the recipient the server accepted
-     * is sent again at the next retry.
+     * An Error from the executor when the agent dispatches right after the server's 250 (its
+     * queue leaving RETRY) does not undo the 250: the message is not sent again at the next retry.
      */
     @Test
     void aMessageTheServerAcceptedIsNotSentAgainWhenTheExecutorFailsRightAfter() {
@@ -80,37 +79,37 @@ class ExecutorErrorTest {
         // Calls from the test's thread: the first two (submit, then the wake's connection) run, later ones are refused
         // (the pool is busy). The first call from a delivery thread - the agent's dispatch after its 250 - throws.
         AtomicInteger testThreadCalls = new AtomicInteger();
-        java.util.concurrent.atomic.AtomicBoolean thrown = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean thrown = new AtomicBoolean();
         Thread testThread = Thread.currentThread();
         engine.wrapExecutor(real -> task -> {
             if (Thread.currentThread() == testThread) {
                 if (testThreadCalls.incrementAndGet() > 2 && !thrown.get()) {
-                    throw new java.util.concurrent.RejectedExecutionException("pool busy");
+                    throw new RejectedExecutionException("pool busy");
                 }
             } else if (thrown.compareAndSet(false, true)) {
                 throw new OutOfMemoryError("unable to create native thread: possibly out of memory");
             }
             real.execute(task);
         });
-        MailQueue queue = engine.start(ReviewEngine.policy("1m", 2, 100, 8, Duration.ofMinutes(10)), ReviewEngine.to(server));
+        MailQueue queue = engine.start(EngineFixture.policy("1m", 2, 100, 8, Duration.ofMinutes(10)));
 
         engine.submit("accepted", "ann@a.example"); // connection 1 gets no greeting
-        engine.await(() -> engine.queueOf(server).consecutiveFailures() == 1 && queue.openConnections() == 0, "RETRY after connection 1");
-        engine.fire(server); // connection 2 carries "accepted"; its 250 comes a second after the dot
+        engine.await(() -> engine.transfer().consecutiveFailures() == 1 && queue.openConnections() == 0, "RETRY after connection 1");
+        engine.fire(); // connection 2 carries "accepted"; its 250 comes a second after the dot
         engine.await(() -> server.count(Command.END_OF_DATA) == 1, "the server has the data of \"accepted\"");
         engine.submit("waiting", "bob@a.example"); // its connection is refused: it waits in the ready queue
 
-        server.awaitReceived(1, ReviewEngine.WAIT);
+        server.awaitReceived(1, EngineFixture.WAIT);
         engine.await(() -> thrown.get() && engine.count(RecipientState.IN_FLIGHT) == 0 && engine.threadsInSmtp().isEmpty(), "the attempt settled");
 
         // Let the retry clock run as the EJB timers would, for a few minutes of simulated time.
-        for (int i = 0; i < 4 && engine.pending.containsKey(engine.queueOf(server).name()); i++) {
-            engine.fire(server);
+        for (int i = 0; i < 4 && engine.pendingWakeup() != null; i++) {
+            engine.fire();
             engine.await(() -> engine.count(RecipientState.IN_FLIGHT) == 0 && engine.threadsInSmtp().isEmpty(), "settled");
         }
         engine.await(() -> server.received().size() >= 2, "both subjects arrived");
 
-        assertEquals(Map.of("accepted", 1, "waiting", 1), ReviewEngine.perSubject(server.received()),
-                "acknowledged deliveries per message; transitions " + engine.transitions);
+        assertEquals(Map.of("accepted", 1, "waiting", 1), EngineFixture.perSubject(server.received()),
+                "acknowledged deliveries per message; transitions " + engine.transitions());
     }
 }

@@ -10,28 +10,25 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * DeliveryAgent.deliver reads the server's 250, then (queue leaving RETRY) calls dispatch, which
- * calls the executor, and only then settles the outcome. An executor call that blocks (a
- * bounded blocking pool, such as a saturated work manager pool) keeps a DELIVERED outcome
- * unrecorded past the attempt's deadline; the sweep then finds the recipient IN_FLIGHT past
- * its deadline, closes the (already finished) connection and requeues it, and apply drops the
- * late DELIVERED ("arrived after its attempt was repaired"). The server got the message and
- * answered 250, yet it is sent again: not one of the two duplicates DESIGN.md allows.
+ * Proves that a message the server answered 250 is not sent again when the executor call that
+ * follows the 250 (a saturated work manager pool) blocks past the attempt's deadline while the
+ * sweep runs (a review found the outcome was settled only after that call, so the sweep requeued it).
  */
 class LateOutcomeTest {
 
     private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(30);
 
     @AutoClose
-    private final ReviewEngine engine = new ReviewEngine();
-    @AutoClose
-    private final ScriptedSmtpServer server = ScriptedSmtpServer.start();
+    private final EngineFixture engine = new EngineFixture();
+    private final ScriptedSmtpServer server = engine.server();
 
     @Test
     void anAcknowledgedMessageWhoseOutcomeIsLateIsNotSentAgain() throws Exception {
@@ -40,14 +37,14 @@ class LateOutcomeTest {
         // Calls from the test's thread: the first two (submit, then the wake's connection) run, later ones are refused
         // (the pool is busy) until the delivery thread has made its call. The first call from a delivery thread - the agent's dispatch after its 250 - blocks for a while.
         AtomicInteger testThreadCalls = new AtomicInteger();
-        java.util.concurrent.atomic.AtomicBoolean blocked = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean blocked = new AtomicBoolean();
         Thread testThread = Thread.currentThread();
         CountDownLatch inside = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         engine.wrapExecutor(real -> task -> {
             if (Thread.currentThread() == testThread) {
                 if (testThreadCalls.incrementAndGet() > 2 && !blocked.get()) {
-                    throw new java.util.concurrent.RejectedExecutionException("pool busy");
+                    throw new RejectedExecutionException("pool busy");
                 }
             } else if (blocked.compareAndSet(false, true)) {
                 inside.countDown();
@@ -59,15 +56,15 @@ class LateOutcomeTest {
             }
             real.execute(task);
         });
-        MailQueue queue = engine.start(ReviewEngine.policy("1m", 2, 100, 8, ATTEMPT_TIMEOUT), ReviewEngine.to(server));
+        MailQueue queue = engine.start(EngineFixture.policy("1m", 2, 100, 8, ATTEMPT_TIMEOUT));
 
         String id = engine.submit("accepted", "ann@a.example");
-        engine.await(() -> engine.queueOf(server).consecutiveFailures() == 1 && queue.openConnections() == 0, "RETRY after connection 1");
-        engine.fire(server); // connection 2 carries "accepted"; its 250 comes a second after the dot
+        engine.await(() -> engine.transfer().consecutiveFailures() == 1 && queue.openConnections() == 0, "RETRY after connection 1");
+        engine.fire(); // connection 2 carries "accepted"; its 250 comes a second after the dot
         engine.await(() -> server.count(Command.END_OF_DATA) == 1, "the server has the data of \"accepted\"");
         engine.submit("waiting", "bob@a.example"); // its connection is refused: it waits in the ready queue
 
-        server.awaitReceived(1, ReviewEngine.WAIT);
+        server.awaitReceived(1, EngineFixture.WAIT);
         if (!inside.await(30, TimeUnit.SECONDS)) {
             throw new AssertionError("the agent never dispatched after its success: " + engine.describe());
         }
@@ -79,8 +76,8 @@ class LateOutcomeTest {
         engine.await(() -> engine.count(RecipientState.IN_FLIGHT) == 0 && engine.threadsInSmtp().isEmpty() && queue.openConnections() == 0,
                 "settled");
         for (int i = 0; i < 4 && (engine.count(RecipientState.QUEUED) + engine.count(RecipientState.DEFERRED)) > 0; i++) {
-            if (engine.pending.containsKey(engine.queueOf(server).name())) {
-                engine.fire(server);
+            if (engine.pendingWakeup() != null) {
+                engine.fire();
             } else {
                 engine.clock.advance(Duration.ofSeconds(10));
                 queue.sweep();
@@ -89,8 +86,8 @@ class LateOutcomeTest {
                     "settled");
         }
 
-        assertEquals(Map.of("accepted", 1, "waiting", 1), ReviewEngine.perSubject(server.received()),
+        assertEquals(Map.of("accepted", 1, "waiting", 1), EngineFixture.perSubject(server.received()),
                 "acknowledged deliveries per message (sweep repaired " + repaired + ", stuck recovered " + queue.stuckRecovered()
-                        + "); transitions of " + id + ": " + engine.transitions.stream().filter(t -> t.messageId().equals(id)).toList());
+                        + "); transitions of " + id + ": " + engine.transitions().stream().filter(t -> t.messageId().equals(id)).toList());
     }
 }

@@ -15,7 +15,7 @@ class OneSessionPerMessageTest {
 
     @AutoClose
     private final EngineFixture engine = new EngineFixture()
-            .policy(EngineFixture.policy(RetrySchedule.parse("1m").withJitter(n -> 0), 4, Duration.ofSeconds(30)));
+            .policy(EngineFixture.policy("1m", 4, 100, QueuePolicy.DEFAULT_MAX_CONNECTIONS, Duration.ofSeconds(30)));
 
     @Test
     void oneMessageOpensOneConnection() throws Exception {

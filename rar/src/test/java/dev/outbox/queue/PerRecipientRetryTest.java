@@ -28,7 +28,7 @@ class PerRecipientRetryTest {
     @ValueSource(ints = {1, 5})
     void twentyRecipientsToARelayTakingThreeATransactionAreEachDeliveredOnceWithoutASweep(int sameJitter) throws Exception {
         engine.policy(EngineFixture.policy(RetrySchedule.parse("1m,5m,15m").withJitter(n -> jitterCalls.getAndIncrement() / sameJitter % n),
-                1, Duration.ofSeconds(30)));
+                1, 100, QueuePolicy.DEFAULT_MAX_CONNECTIONS, Duration.ofSeconds(30)));
         engine.server().script(Rules.recipientsPerTransaction(3, "452 4.5.3 Too many recipients"));
         MailQueue queue = engine.start();
         String[] recipients = EngineFixture.recipients(20);

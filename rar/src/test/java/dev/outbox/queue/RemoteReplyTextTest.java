@@ -8,7 +8,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
@@ -19,21 +18,17 @@ import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * Reply text is input from a remote server. Angus joins a multi-line reply with "\n", and the
- * engine passes it unchanged into log lines ("bounced for ...", "entered RETRY ..."), the
- * Transition told to management and DSN listeners, and the queue's LastError. A next hop can so
- * forge log lines (the project escapes CR/LF elsewhere for this very reason: NextHop.printable,
- * MailboxSyntax.printable) and put raw line breaks where a DSN's Diagnostic-Code header field
- * will be built from the reply.
+ * Proves that a next hop's multi-line reply (Angus joins its lines with "\n") reaches log lines,
+ * transitions and the queue's LastError without a line break, so it can forge no log line and
+ * break no DSN header (a review found the engine passed the reply on unchanged).
  */
 class RemoteReplyTextTest {
 
     private static final String FORGED = "SEVERE: forged by the next hop";
 
     @AutoClose
-    private final ReviewEngine engine = new ReviewEngine();
-    @AutoClose
-    private final ScriptedSmtpServer server = ScriptedSmtpServer.start();
+    private final EngineFixture engine = new EngineFixture();
+    private final ScriptedSmtpServer server = engine.server();
 
     private final List<String> logged = new CopyOnWriteArrayList<>();
     private final Handler capture = new Handler() {
@@ -62,7 +57,7 @@ class RemoteReplyTextTest {
         loggers.forEach(logger -> logger.addHandler(capture));
         server.script(Rules.on(Command.RCPT).when(e -> e.argument().contains("ann")).reply("550-5.1.1 no such user\n550 5.1.1 " + FORGED));
         server.script(Rules.on(Command.MAIL).onConnection(2).reply("421-4.3.2 closing\n421 4.3.2 " + FORGED));
-        MailQueue queue = engine.start(ReviewEngine.policy("1m", 1, 100, 8, Duration.ofMinutes(10)), ReviewEngine.to(server));
+        MailQueue queue = engine.start();
 
         String bounced = engine.submit("bounced", "ann@a.example");
         engine.await(() -> engine.lastState(bounced, "ann@a.example") == RecipientState.BOUNCED && queue.openConnections() == 0, "bounced");
@@ -70,8 +65,8 @@ class RemoteReplyTextTest {
         engine.await(() -> engine.lastState(retried, "bob@a.example") == RecipientState.DEFERRED && queue.openConnections() == 0, "RETRY");
 
         List<String> brokenLogLines = logged.stream().filter(m -> m.contains("\n") || m.contains("\r")).toList();
-        List<String> brokenReplies = engine.transitions.stream().map(Transition::reply).filter(r -> r.contains("\n") || r.contains("\r")).toList();
-        String lastError = engine.queueOf(server).lastError();
+        List<String> brokenReplies = engine.transitions().stream().map(Transition::reply).filter(r -> r.contains("\n") || r.contains("\r")).toList();
+        String lastError = engine.transfer().lastError();
         assertAll(
                 () -> assertEquals(List.of(), brokenLogLines, "log records with a line break from the remote reply"),
                 () -> assertEquals(List.of(), brokenReplies, "Transition replies with a line break"),

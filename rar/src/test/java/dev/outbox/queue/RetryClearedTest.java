@@ -27,9 +27,8 @@ class RetryClearedTest {
     private static final int MESSAGES = 20;
 
     @AutoClose
-    private final EngineRun engine = new EngineRun();
-    @AutoClose
-    private final ScriptedSmtpServer server = ScriptedSmtpServer.start();
+    private final EngineFixture engine = new EngineFixture();
+    private final ScriptedSmtpServer server = engine.server();
 
     @Test
     void afterTheWakeupTheBacklogGoesOutOnSeveralConnectionsAtOnce() {
@@ -43,19 +42,20 @@ class RetryClearedTest {
             return null;
         });
         server.script(Rules.on(Command.END_OF_DATA).delayThenProceed(Duration.ofMillis(150)));
-        MailQueue queue = engine.start(EngineRun.policy("1m", 4, 8), EngineRun.to(server));
+        MailQueue queue = engine.start(EngineFixture.policy("1m", 4, 100, 8, QueuePolicy.DEFAULT_ATTEMPT_TIMEOUT));
 
         for (int i = 0; i < MESSAGES; i++) {
             engine.submit("backlog " + i, "r" + i + "@a.example");
         }
-        TransferQueue transfer = engine.queueOf(server);
+        TransferQueue transfer = engine.transfer();
         engine.await(() -> transfer.consecutiveFailures() == 1 && queue.openConnections() == 0, "the queue in RETRY, no connection open");
         assertEquals(QueueState.RETRY, transfer.state(engine.clock.millis()));
         assertEquals(MESSAGES, transfer.readyCount(), "every message waits in the ready queue");
-        assertEquals(MESSAGES, engine.store.messageCount());
-        long retryAt = EngineRun.START.toEpochMilli() + Duration.ofMinutes(1).toMillis();
+        assertEquals(MESSAGES, engine.store().messageCount());
+        long retryAt = EngineFixture.START.toEpochMilli() + Duration.ofMinutes(1).toMillis();
         assertEquals(retryAt, transfer.retryAtMillis());
-        assertTrue(engine.wakeups.contains(new EngineRun.Wakeup(transfer.name(), Instant.ofEpochMilli(retryAt))), engine.wakeups.toString());
+        assertTrue(engine.wakeupsAsked().contains(new EngineFixture.Wakeup(transfer.name(), Instant.ofEpochMilli(retryAt))),
+                engine.wakeupsAsked().toString());
         int refused = server.connectionsAccepted();
 
         refusing.set(false);
@@ -63,8 +63,8 @@ class RetryClearedTest {
         queue.wake(transfer.name());
 
         engine.await(() -> server.openConnections() >= 2, () -> "more than one connection at once; open: " + server.openConnections());
-        List<Received> received = server.awaitReceived(MESSAGES, EngineRun.DEADLINE);
-        engine.await(() -> queue.deliveredCount() == MESSAGES && engine.store.messageCount() == 0, "all delivered, the store empty");
+        List<Received> received = server.awaitReceived(MESSAGES, EngineFixture.WAIT);
+        engine.await(() -> queue.deliveredCount() == MESSAGES && engine.store().messageCount() == 0, "all delivered, the store empty");
         assertTrue(mostOpenAfterFirstMessage.get() >= 2,
                 "once the first message went through, connections open at once: " + mostOpenAfterFirstMessage.get());
         assertTrue(server.connectionsAccepted() - refused <= 4, "at most 4 connections: " + (server.connectionsAccepted() - refused));

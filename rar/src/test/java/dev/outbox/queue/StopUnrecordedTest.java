@@ -6,44 +6,38 @@ import dev.outbox.testing.smtp.ScriptedSmtpServer;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * A store write that failed is kept in memory ("unrecorded") and written again only by the
- * sweep. stop() closes the store without writing them: an outcome the engine knew (the server
- * said 250) is lost by an orderly stop, and the restart sends the message again. DESIGN.md
- * allows a duplicate only for a message in flight when the server died, or a connection broken
- * between the dot and the reply; this one was neither, and stop() promises to "record every
- * outcome, then close the store".
+ * Proves that an orderly stop records an outcome whose store write failed (the server said 250),
+ * so the restart does not send the message again (a review found stop() closed the store
+ * without writing it, a duplicate DESIGN.md does not allow).
  */
 class StopUnrecordedTest {
 
     @AutoClose
-    private final ReviewEngine engine = new ReviewEngine();
-    @AutoClose
-    private final ScriptedSmtpServer server = ScriptedSmtpServer.start();
+    private final EngineFixture engine = new EngineFixture();
+    private final ScriptedSmtpServer server = engine.server();
 
     @Test
     void anOutcomeWhoseWriteFailedIsRecordedByAnOrderlyStop() {
-        QueuePolicy policy = ReviewEngine.policy("1m", 1, 100, 8, Duration.ofMinutes(10));
-        MailQueue queue = engine.start(policy, ReviewEngine.to(server));
-        engine.store.failNext(MemoryStore.Operation.REMOVE, 1); // the write of the final outcome fails once
+        MailQueue queue = engine.start();
+        engine.memoryStore().failNext(MemoryStore.Operation.REMOVE, 1); // the write of the final outcome fails once
 
         String id = engine.submit("once", "ann@a.example");
-        server.awaitReceived(1, ReviewEngine.WAIT);
+        server.awaitReceived(1, EngineFixture.WAIT);
         engine.await(() -> engine.lastState(id, "ann@a.example") == RecipientState.DELIVERED && queue.openConnections() == 0,
                 "delivered");
         assertEquals(1, queue.ledger.unrecordedWrites(), "the failed write is known to the engine");
 
         queue.stop(2_000); // orderly: the store works again, nothing is in flight
-        int storedAfterStop = engine.store.messageCount();
-        MailQueue restarted = engine.restart(policy, ReviewEngine.to(server));
+        int storedAfterStop = engine.store().messageCount();
+        MailQueue restarted = engine.restart();
         engine.await(() -> restarted.openConnections() == 0 && engine.count(RecipientState.IN_FLIGHT) == 0, "idle after restart");
 
-        assertEquals(Map.of("once", 1), ReviewEngine.perSubject(server.received()),
+        assertEquals(Map.of("once", 1), EngineFixture.perSubject(server.received()),
                 "deliveries acknowledged by the server; messages the store held after stop(): " + storedAfterStop);
     }
 }

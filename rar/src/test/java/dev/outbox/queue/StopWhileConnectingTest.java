@@ -3,7 +3,6 @@ package dev.outbox.queue;
 import dev.outbox.testing.smtp.Command;
 import dev.outbox.testing.smtp.Rules;
 import dev.outbox.testing.smtp.ScriptedSmtpServer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
@@ -21,20 +20,14 @@ class StopWhileConnectingTest {
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
     private static final long GRACE_MILLIS = 200;
 
-    private final EngineRun engine = new EngineRun(READ_TIMEOUT);
-    @AutoClose
-    private final ScriptedSmtpServer silent = ScriptedSmtpServer.start();
-
-    @AfterEach
-    void stop() {
-        silent.close(); // ends the hanging EHLO if stop() could not
-        engine.close();
-    }
+    @AutoClose // closes the silent server first, which ends the hanging EHLO if stop() could not
+    private final EngineFixture engine = new EngineFixture().smtp(EngineFixture.smtpSettings(READ_TIMEOUT, READ_TIMEOUT));
+    private final ScriptedSmtpServer silent = engine.server();
 
     @Test
     void stopAbortsAConnectionWaitingForItsEhloReply() {
         silent.script(Rules.on(Command.EHLO).silence());
-        MailQueue queue = engine.start(EngineRun.policy("1m", 1, 4), EngineRun.to(silent));
+        MailQueue queue = engine.start();
         engine.submit("never answered", "ann@silent.example");
         engine.await(() -> silent.count(Command.EHLO) == 1, "the connection waits for its EHLO reply");
 
@@ -45,6 +38,6 @@ class StopWhileConnectingTest {
         assertEquals(0, queue.openConnections(), "a delivery thread still runs after stop() returned (" + millis + " ms)");
         assertTrue(millis < 2_000, "stop() took " + millis + " ms with a grace of " + GRACE_MILLIS + " ms");
         silent.awaitOpenConnections(0, Duration.ofSeconds(2));
-        assertEquals(1, engine.store.messageCount(), "the message stays queued for the next start");
+        assertEquals(1, engine.store().messageCount(), "the message stays queued for the next start");
     }
 }

@@ -1,6 +1,5 @@
 package dev.outbox.queue;
 
-import dev.outbox.delivery.SmtpSettings;
 import dev.outbox.testing.smtp.Command;
 import dev.outbox.testing.smtp.Rules;
 import dev.outbox.testing.smtp.ScriptedSmtpServer;
@@ -13,25 +12,22 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * DeliveryAgent.abort() closes only a connection that Deliverer.connect has returned: while
- * SmtpSession.open is still connecting or greeting, the agent's 'connection' is null and the
- * socket (kept by a RecordingSocketFactory nobody outside the session can reach) stays open.
- * stop() then waits ABORT_WAIT_MILLIS in vain and returns with the delivery thread still in
- * Angus, up to the read timeout later, and closes the store under it.
+ * Proves that stop() leaves no delivery thread behind while a connection still waits for the
+ * server's greeting: the abort closes a socket still being opened (a review found abort()
+ * closed only a connection Deliverer.connect had returned).
  */
 class StopWhileGreetingTest {
 
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
 
     @AutoClose
-    private final ScriptedSmtpServer server = ScriptedSmtpServer.start();
-    @AutoClose
-    private final ReviewEngine engine = new ReviewEngine(new SmtpSettings("outbox.review", Duration.ofSeconds(5), READ_TIMEOUT, READ_TIMEOUT));
+    private final EngineFixture engine = new EngineFixture().smtp(EngineFixture.smtpSettings(READ_TIMEOUT, READ_TIMEOUT));
+    private final ScriptedSmtpServer server = engine.server();
 
     @Test
     void stopLeavesNoDeliveryThreadBehindWhenTheGreetingNeverComes() {
         server.script(Rules.on(Command.CONNECT).silence()); // accepts the TCP connection, never greets
-        MailQueue queue = engine.start(ReviewEngine.policy("1m", 1, 100, 8, Duration.ofMinutes(2)), ReviewEngine.to(server));
+        MailQueue queue = engine.start(EngineFixture.policy("1m", 1, 100, 8, Duration.ofMinutes(2)));
         engine.submit("greeting never comes", "ann@a.example");
         engine.await(() -> server.openConnections() == 1 && !engine.threadsInSmtp().isEmpty(), "connecting");
 

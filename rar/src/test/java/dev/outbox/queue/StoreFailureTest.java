@@ -21,20 +21,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class StoreFailureTest {
 
     @AutoClose
-    private final EngineRun engine = new EngineRun();
-    @AutoClose
-    private final ScriptedSmtpServer server = ScriptedSmtpServer.start();
+    private final EngineFixture engine = new EngineFixture();
+    private final ScriptedSmtpServer server = engine.server();
 
     @Test
     void failedRemovalOfADeliveredMessageIsWrittenAgainByTheSweepAndNotSentAfterRestart() {
-        MailQueue queue = engine.start(EngineRun.policy("1m", 1, 8), EngineRun.to(server));
-        engine.store.failNext(Operation.REMOVE, 1);
+        MailQueue queue = engine.start();
+        engine.memoryStore().failNext(Operation.REMOVE, 1);
 
         String id = engine.submit("once", "ann@a.example");
-        server.awaitReceived(1, EngineRun.DEADLINE);
-        engine.await(() -> engine.store.calls(Operation.REMOVE) == 1 && queue.openConnections() == 0, "the removal was tried and failed");
+        server.awaitReceived(1, EngineFixture.WAIT);
+        engine.await(() -> engine.memoryStore().calls(Operation.REMOVE) == 1 && queue.openConnections() == 0, "the removal was tried and failed");
         assertEquals(RecipientState.DELIVERED, engine.lastState(id, "ann@a.example"));
-        assertEquals(1, engine.store.messageCount(), "the failed removal left it in the store");
+        assertEquals(1, engine.store().messageCount(), "the failed removal left it in the store");
         assertEquals(1, queue.ledger.unrecordedWrites());
 
         // Later mail to the same next hop goes out alone: the delivered message is not sent again while running.
@@ -43,13 +42,13 @@ class StoreFailureTest {
         assertEquals(List.of("once", "next"), subjects(server.received()));
 
         assertEquals(0, queue.sweep());
-        assertEquals(0, engine.store.messageCount(), "the sweep removed it");
+        assertEquals(0, engine.store().messageCount(), "the sweep removed it");
         assertEquals(0, queue.ledger.recordAgain());
 
         engine.restart();
         engine.submit("after restart", "cy@a.example");
-        server.awaitReceived(3, EngineRun.DEADLINE);
-        engine.await(() -> engine.store.messageCount() == 0, "the store empties");
+        server.awaitReceived(3, EngineFixture.WAIT);
+        engine.await(() -> engine.store().messageCount() == 0, "the store empties");
         assertEquals(List.of("once", "next", "after restart"), subjects(server.received()), "nothing sent again after the restart");
         assertEquals(1, server.received().stream().filter(m -> m.recipients().contains("ann@a.example")).count());
     }
@@ -57,27 +56,27 @@ class StoreFailureTest {
     @Test
     void failedUpdateOfAPartialDeliveryIsWrittenAgainByTheSweepAndOnlyTheDeferredRecipientIsSentAfterRestart() {
         server.script(Rules.on(Command.RCPT).onConnection(1).when(e -> e.argument().contains("bob@")).reply("451 4.3.0 try later"));
-        MailQueue queue = engine.start(EngineRun.policy("1m", 1, 8), EngineRun.to(server));
-        engine.store.failNext(Operation.UPDATE, 1);
+        MailQueue queue = engine.start();
+        engine.memoryStore().failNext(Operation.UPDATE, 1);
 
         String id = engine.submit("partial", "ann@a.example", "bob@a.example");
         engine.await(() -> engine.lastState(id, "bob@a.example") == RecipientState.DEFERRED && queue.openConnections() == 0,
                 "bob deferred, connection closed");
         assertEquals(RecipientState.DELIVERED, engine.lastState(id, "ann@a.example"));
-        assertEquals(1, engine.store.calls(Operation.UPDATE));
-        assertEquals(0, engine.store.completed(Operation.UPDATE), "the outcome was not recorded");
+        assertEquals(1, engine.memoryStore().calls(Operation.UPDATE));
+        assertEquals(0, engine.memoryStore().completed(Operation.UPDATE), "the outcome was not recorded");
         assertEquals(1, queue.ledger.unrecordedWrites());
 
         assertEquals(0, queue.sweep());
-        assertEquals(1, engine.store.completed(Operation.UPDATE), "the sweep recorded it");
-        assertEquals(1, engine.store.messageCount(), "bob is still to be delivered");
+        assertEquals(1, engine.memoryStore().completed(Operation.UPDATE), "the sweep recorded it");
+        assertEquals(1, engine.store().messageCount(), "bob is still to be delivered");
 
         engine.restart();
         engine.clock.advance(Duration.ofMinutes(1)); // bob's time has come after the restart
-        engine.queue.wake(engine.queueOf(server).name());
+        engine.queue().wake(engine.transfer().name());
 
-        List<Received> received = server.awaitReceived(2, EngineRun.DEADLINE);
-        engine.await(() -> engine.store.messageCount() == 0, "the store empties");
+        List<Received> received = server.awaitReceived(2, EngineFixture.WAIT);
+        engine.await(() -> engine.store().messageCount() == 0, "the store empties");
         assertEquals(List.of("ann@a.example"), received.get(0).recipients());
         assertEquals(List.of("bob@a.example"), received.get(1).recipients(), "ann is not sent again after the restart");
         assertEquals(2, server.received().size());

@@ -10,7 +10,6 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -26,31 +25,30 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SweepInvariantTest {
 
     @AutoClose
-    private final EngineRun engine = new EngineRun();
-    @AutoClose
-    private final ScriptedSmtpServer a = ScriptedSmtpServer.start();
-    @AutoClose
-    private final ScriptedSmtpServer b = ScriptedSmtpServer.start();
+    private final EngineFixture engine = new EngineFixture();
+    private final ScriptedSmtpServer a = engine.server("a.example");
+    private final ScriptedSmtpServer b = engine.server("b.example");
 
     @Test
     void recipientsWhoseWakeupWasLostAreOverdueOnlyPastTheirGraceAndTheSweepRepairsEachOnce() {
         // a.example: two recipients get 451 on the first connection (deferred one by one); b.example: the first connection is refused (RETRY).
         a.script(Rules.on(Command.RCPT).onConnection(1).when(e -> e.argument().contains("late")).reply("451 4.3.0 try later"));
         b.script(Rules.on(Command.CONNECT).onConnection(1).close());
-        MailQueue queue = engine.start(EngineRun.policy("1m", 2, 8), EngineRun.byDomain(Map.of("a.example", a, "b.example", b)));
+        MailQueue queue = engine.start(EngineFixture.policy("1m", 2, 100, 8, QueuePolicy.DEFAULT_ATTEMPT_TIMEOUT));
 
         String toA = engine.submit("to a", "late1@a.example", "late2@a.example", "now@a.example");
         String toB = engine.submit("to b", "y@b.example");
         engine.await(() -> engine.lastState(toA, "late1@a.example") == RecipientState.DEFERRED
                 && engine.lastState(toA, "late2@a.example") == RecipientState.DEFERRED
                 && engine.lastState(toA, "now@a.example") == RecipientState.DELIVERED, "a.example's outcomes");
-        engine.await(() -> engine.queueOf(b).consecutiveFailures() == 1 && queue.openConnections() == 0, "b.example in RETRY, no connection open");
-        long due = EngineRun.START.toEpochMilli() + Duration.ofMinutes(1).toMillis(); // both the deferral and the retry time, no jitter
-        assertEquals(due, engine.queueOf(b).retryAtMillis());
-        assertTrue(engine.wakeups.stream().anyMatch(w -> w.destination().equals(engine.queueOf(a).name()) && w.due().toEpochMilli() == due),
-                "a.example's wake-up was asked for (and lost): " + engine.wakeups);
-        assertTrue(engine.wakeups.stream().anyMatch(w -> w.destination().equals(engine.queueOf(b).name()) && w.due().toEpochMilli() == due),
-                "b.example's wake-up was asked for (and lost): " + engine.wakeups);
+        engine.await(() -> engine.transfer(b).consecutiveFailures() == 1 && queue.openConnections() == 0, "b.example in RETRY, no connection open");
+        long due = EngineFixture.START.toEpochMilli() + Duration.ofMinutes(1).toMillis(); // both the deferral and the retry time, no jitter
+        assertEquals(due, engine.transfer(b).retryAtMillis());
+        List<EngineFixture.Wakeup> asked = engine.wakeupsAsked();
+        assertTrue(asked.stream().anyMatch(w -> w.destination().equals(engine.transfer(a).name()) && w.due().toEpochMilli() == due),
+                "a.example's wake-up was asked for (and lost): " + asked);
+        assertTrue(asked.stream().anyMatch(w -> w.destination().equals(engine.transfer(b).name()) && w.due().toEpochMilli() == due),
+                "b.example's wake-up was asked for (and lost): " + asked);
 
         // Not yet due: nothing overdue, nothing to repair.
         engine.clock.advance(Duration.ofMillis(due - 1 - engine.clock.millis()));
@@ -71,9 +69,9 @@ class SweepInvariantTest {
         assertEquals(0, queue.sweep(), "a second sweep finds nothing left to repair");
         assertEquals(3, queue.stuckRecovered(), "each counted once");
 
-        List<Received> atA = a.awaitReceived(2, EngineRun.DEADLINE);
-        b.awaitReceived(1, EngineRun.DEADLINE);
-        engine.await(() -> engine.store.messageCount() == 0, "the store empties");
+        List<Received> atA = a.awaitReceived(2, EngineFixture.WAIT);
+        b.awaitReceived(1, EngineFixture.WAIT);
+        engine.await(() -> engine.store().messageCount() == 0, "the store empties");
         assertEquals(List.of("late1@a.example", "late2@a.example"), atA.get(1).recipients());
         assertEquals(List.of("y@b.example"), b.received().get(0).recipients());
         assertEquals(4, queue.deliveredCount());
@@ -84,7 +82,7 @@ class SweepInvariantTest {
     @Test
     void healthyQueueWithBusyConnectionsHasNoOverdueRecipient() {
         a.script(Rules.on(Command.END_OF_DATA).delayThenProceed(Duration.ofMillis(40)));
-        MailQueue queue = engine.start(EngineRun.policy("1m", 2, 8), EngineRun.to(a));
+        MailQueue queue = engine.start(EngineFixture.policy("1m", 2, 100, 8, QueuePolicy.DEFAULT_ATTEMPT_TIMEOUT));
         int messages = 30;
         for (int i = 0; i < messages; i++) {
             engine.submit("healthy " + i, "r" + i + "@a.example");
@@ -104,7 +102,7 @@ class SweepInvariantTest {
             engine.await(() -> a.received().size() > before, () -> "delivery goes on past " + before);
         }
 
-        engine.await(() -> engine.store.messageCount() == 0, "the store empties");
+        engine.await(() -> engine.store().messageCount() == 0, "the store empties");
         assertTrue(sweeps > 0);
         assertEquals(0, queue.sweep());
         assertEquals(0, queue.stuckRecovered());
@@ -115,12 +113,12 @@ class SweepInvariantTest {
     @Test
     void attemptWedgedPastItsDeadlineIsRepairedDeliveredAgainAndItsLateOutcomeChangesNothing() throws Exception {
         WedgedFirstSend wedge = new WedgedFirstSend();
-        engine.wrap(wedge::around);
+        engine.wrapDeliverer(wedge::around);
         Duration attemptTimeout = Duration.ofSeconds(30);
-        MailQueue queue = engine.start(EngineRun.policy("1m", 2, 4, attemptTimeout), EngineRun.to(a));
+        MailQueue queue = engine.start(EngineFixture.policy("1m", 2, 100, 4, attemptTimeout));
         try {
             String id = engine.submit("wedged", "w@a.example");
-            assertTrue(wedge.sending.await(EngineRun.DEADLINE.toSeconds(), TimeUnit.SECONDS), "the first send started");
+            assertTrue(wedge.sending.await(EngineFixture.WAIT.toSeconds(), TimeUnit.SECONDS), "the first send started");
             assertEquals(RecipientState.IN_FLIGHT, engine.lastState(id, "w@a.example"));
             assertEquals(0, queue.overdueRecipients(), "in flight before its deadline");
 
@@ -129,9 +127,9 @@ class SweepInvariantTest {
             assertEquals(1, queue.sweep());
             assertEquals(1, queue.stuckRecovered());
 
-            Received delivered = a.awaitReceived(1, EngineRun.DEADLINE).get(0);
+            Received delivered = a.awaitReceived(1, EngineFixture.WAIT).get(0);
             assertEquals(2, delivered.connection(), "delivered on a new connection");
-            engine.await(() -> queue.deliveredCount() == 1 && engine.store.messageCount() == 0, "delivered and gone from the store");
+            engine.await(() -> queue.deliveredCount() == 1 && engine.store().messageCount() == 0, "delivered and gone from the store");
 
             wedge.release.countDown(); // the wedged send now claims DELIVERED, long after its attempt was repaired
             engine.await(() -> queue.openConnections() == 0, "the wedged connection ends");
@@ -140,7 +138,7 @@ class SweepInvariantTest {
             assertEquals(1, engine.entered(id, "w@a.example", RecipientState.DELIVERED));
             assertEquals(0, queue.bouncedCount());
             assertEquals(0, queue.deferredCount());
-            assertEquals(0, engine.store.messageCount());
+            assertEquals(0, engine.store().messageCount());
             assertEquals(1, a.received().size());
             assertEquals(0, queue.overdueRecipients());
             assertEquals(1, queue.stuckRecovered());

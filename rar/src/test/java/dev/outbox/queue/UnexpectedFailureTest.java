@@ -20,9 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class UnexpectedFailureTest {
 
     @AutoClose
-    private final EngineRun engine = new EngineRun();
-    @AutoClose
-    private final ScriptedSmtpServer server = ScriptedSmtpServer.start();
+    private final EngineFixture engine = new EngineFixture();
+    private final ScriptedSmtpServer server = engine.server();
 
     @Test
     void errorFromTheFirstSendDefersAndTheWakeupDelivers() {
@@ -55,29 +54,29 @@ class UnexpectedFailureTest {
     }
 
     private void deferredThenDelivered(UnaryOperator<Deliverer> fault) {
-        engine.wrap(fault);
-        MailQueue queue = engine.start(EngineRun.policy("1m", 2, 8), EngineRun.to(server));
+        engine.wrapDeliverer(fault);
+        MailQueue queue = engine.start(EngineFixture.policy("1m", 2, 100, 8, QueuePolicy.DEFAULT_ATTEMPT_TIMEOUT));
 
         String id = engine.submit("unexpected", "ann@a.example");
 
         engine.await(() -> engine.lastState(id, "ann@a.example") == RecipientState.DEFERRED && queue.openConnections() == 0,
                 "deferred after the failure, connection closed");
-        TransferQueue transfer = engine.queueOf(server);
-        long retryAt = EngineRun.START.toEpochMilli() + Duration.ofMinutes(1).toMillis();
+        TransferQueue transfer = engine.transfer();
+        long retryAt = EngineFixture.START.toEpochMilli() + Duration.ofMinutes(1).toMillis();
         assertEquals(QueueState.RETRY, transfer.state(engine.clock.millis()));
         assertEquals(retryAt, transfer.retryAtMillis());
         assertEquals(1, transfer.consecutiveFailures());
         assertEquals(1, queue.deferredCount());
-        assertEquals(List.of(new EngineRun.Wakeup(transfer.name(), Instant.ofEpochMilli(retryAt))), engine.wakeups);
+        assertEquals(List.of(new EngineFixture.Wakeup(transfer.name(), Instant.ofEpochMilli(retryAt))), engine.wakeupsAsked());
         assertEquals(0, queue.overdueRecipients());
         assertEquals(0, server.count(Command.MAIL), "nothing was transferred");
-        assertEquals(1, engine.store.messageCount());
+        assertEquals(1, engine.store().messageCount());
 
         engine.clock.advance(Duration.ofMillis(retryAt - engine.clock.millis()));
         queue.wake(transfer.name());
 
-        server.awaitReceived(1, EngineRun.DEADLINE);
-        engine.await(() -> queue.deliveredCount() == 1 && engine.store.messageCount() == 0, "delivered and gone from the store");
+        server.awaitReceived(1, EngineFixture.WAIT);
+        engine.await(() -> queue.deliveredCount() == 1 && engine.store().messageCount() == 0, "delivered and gone from the store");
         assertEquals(1, engine.entered(id, "ann@a.example", RecipientState.DELIVERED));
         assertEquals(0, queue.stuckRecovered());
         assertEquals(0, transfer.consecutiveFailures());

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -41,7 +42,7 @@ class WriteTimeoutTest {
 
         long stopMillis = engine.stop(5_000);
         assertTrue(stopMillis < 2_000, "stop took " + stopMillis + " ms");
-        assertFalse(engine.deliveryThreadInSmtp(), "no delivery thread is left in SMTP I/O");
+        assertEquals(List.of(), engine.threadsInSmtp(), "no delivery thread is left in SMTP I/O");
         Await.until(Duration.ofSeconds(2), () -> engine.busyDeliveryThreads() == 0, "a delivery thread is still running after stop");
     }
 
@@ -69,7 +70,7 @@ class WriteTimeoutTest {
     void anAttemptIsCutAtItsDeadline() throws Exception {
         engine.server().script(Rules.on(Command.RCPT).delayThenProceed(Duration.ofMillis(700))); // 20 RCPTs take 14 s
         engine.smtp(EngineFixture.smtpSettings(Duration.ofSeconds(5), Duration.ofSeconds(5)));
-        engine.policy(EngineFixture.policy(RetrySchedule.parse("1m").withJitter(n -> 0), 1, Duration.ofSeconds(2)));
+        engine.policy(EngineFixture.policy("1m", 1, 100, QueuePolicy.DEFAULT_MAX_CONNECTIONS, Duration.ofSeconds(2)));
         MailQueue queue = engine.start();
 
         long tookMillis = millisUntilDeferred(20, () -> engine.submit("slow", EngineFixture.recipients(20)));
