@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -258,6 +259,55 @@ public final class MailQueue {
         }
     }
 
+    /**
+     * Holds every unfinished recipient of message {@code id}: it is not attempted, and does
+     * not expire, until unfrozen. One in flight is frozen when its attempt ends undelivered.
+     * Persisted before it returns, so it holds across a restart. Returns how many recipients
+     * it changed or marked.
+     *
+     * @throws IllegalArgumentException when no unfinished message has that id
+     */
+    public int freezeMessage(String id) {
+        return operate(id, RecipientLedger.Operation.FREEZE);
+    }
+
+    /** Releases the frozen recipients of message {@code id}: due now. See {@link #freezeMessage}. */
+    public int unfreezeMessage(String id) {
+        return operate(id, RecipientLedger.Operation.UNFREEZE);
+    }
+
+    /**
+     * Deletes every unfinished recipient of message {@code id} (no notice to the sender). One in
+     * flight is deleted when its attempt ends, unless it was delivered. See {@link #freezeMessage}.
+     */
+    public int deleteMessage(String id) {
+        return operate(id, RecipientLedger.Operation.DELETE);
+    }
+
+    /** Makes the deferred recipients of message {@code id} due now. See {@link #freezeMessage}. */
+    public int retryMessage(String id) {
+        return operate(id, RecipientLedger.Operation.RETRY_NOW);
+    }
+
+    private int operate(String id, RecipientLedger.Operation operation) {
+        QueuedMessage message = ledger.find(id);
+        if (message == null) {
+            throw new IllegalArgumentException("no queued message has id \"" + ReplyText.oneLine(id)
+                    + "\" (it may have been delivered, bounced, expired or deleted already)");
+        }
+        int count = ledger.operate(message, null, operation, clock.millis());
+        LOG.info(() -> "Outbox operator: " + operation + " message " + id + " (" + count + " recipients)");
+        Set<TransferQueue> touched = new LinkedHashSet<>();
+        for (int i = 0; i < message.recipientCount(); i++) {
+            touched.add(message.queue(i));
+        }
+        for (TransferQueue queue : touched) {
+            arm(queue);
+            dispatch(queue);
+        }
+        return count;
+    }
+
     /** The transfer queues, one per next hop. */
     public Collection<TransferQueue> queues() {
         return Collections.unmodifiableCollection(queues.values());
@@ -295,6 +345,10 @@ public final class MailQueue {
 
     public long stuckRecovered() {
         return ledger.stuckRecovered();
+    }
+
+    public long deletedCount() {
+        return ledger.deletedCount();
     }
 
     /** Connections that could not get a thread from the executor (each retried a second later by the queue's timer). */

@@ -34,9 +34,9 @@ public final class QueuedMessage {
     private final long expiryMillis;
     private final Envelope envelope;
     /**
-     * One slot per recipient: due time in milliseconds (48 bits), attempts (12 bits, saturating)
-     * and state (4 bits). Packed because a backlog holds a million of these: three parallel
-     * arrays cost about 50 bytes a message more.
+     * One slot per recipient: due time in milliseconds (48 bits), attempts (10 bits, saturating),
+     * an operator's intent for a recipient in flight (2 bits) and state (4 bits). Packed because a
+     * backlog holds a million of these: parallel arrays cost about 50 bytes a message more.
      */
     private final long[] slots;
     /** The transfer queue of every recipient when they share one, else a TransferQueue[]. */
@@ -49,7 +49,14 @@ public final class QueuedMessage {
     boolean live;
 
     private static final RecipientState[] STATES = RecipientState.values();
-    private static final int MAX_ATTEMPTS = 0xFFF;
+    private static final int MAX_ATTEMPTS = 0x3FF;
+
+    /** What an operator asked for a recipient while it was in flight: applied when its attempt ends. */
+    enum Intent {
+        NONE, FREEZE, DELETE
+    }
+
+    private static final Intent[] INTENTS = Intent.values();
 
     /** A stored message as the queue takes it at {@code admittedMillis}: its QUEUED recipients are due since then. */
     QueuedMessage(StoredMessage stored, TransferQueue[] queues, long admittedMillis) {
@@ -69,7 +76,7 @@ public final class QueuedMessage {
     }
 
     private static long slot(RecipientState state, long dueMillis, int attempts) {
-        return (dueMillis << 16) | ((long) Math.min(attempts, MAX_ATTEMPTS) << 4) | state.ordinal();
+        return (dueMillis << 16) | ((long) Math.min(attempts, MAX_ATTEMPTS) << 6) | state.ordinal();
     }
 
     public String id() {
@@ -98,7 +105,18 @@ public final class QueuedMessage {
     }
 
     int attempts(int recipient) {
-        return (int) ((slots[recipient] >>> 4) & MAX_ATTEMPTS);
+        return (int) ((slots[recipient] >>> 6) & MAX_ATTEMPTS);
+    }
+
+    /** The operator's intent for a recipient in flight; NONE for any other state. */
+    Intent intent(int recipient) {
+        return INTENTS[(int) ((slots[recipient] >>> 4) & 0x3)];
+    }
+
+    /** Records {@code intent} for a recipient in flight, to be applied when its attempt ends. */
+    void intend(int recipient, Intent intent) {
+        require(recipient, RecipientState.IN_FLIGHT, "record an intent for");
+        slots[recipient] = (slots[recipient] & ~0x30L) | ((long) intent.ordinal() << 4);
     }
 
     TransferQueue queue(int recipient) {
@@ -182,6 +200,30 @@ public final class QueuedMessage {
     void merge(int recipient, long nowMillis) {
         require(recipient, RecipientState.DEFERRED, "merge");
         slots[recipient] = slot(RecipientState.QUEUED, nowMillis, attempts(recipient));
+    }
+
+    /** QUEUED or DEFERRED to FROZEN: held by an operator until unfrozen (it neither expires nor is attempted). */
+    RecipientChange freeze(int recipient) {
+        RecipientState state = state(recipient);
+        if (state != RecipientState.QUEUED && state != RecipientState.DEFERRED && state != RecipientState.IN_FLIGHT) {
+            throw illegal(recipient, "freeze");
+        }
+        return set(recipient, RecipientState.FROZEN, 0);
+    }
+
+    /** FROZEN to QUEUED, due since {@code nowMillis}: released by an operator. */
+    RecipientChange unfreeze(int recipient, long nowMillis) {
+        require(recipient, RecipientState.FROZEN, "unfreeze");
+        slots[recipient] = slot(RecipientState.QUEUED, nowMillis, attempts(recipient));
+        return new RecipientChange(recipient, new RecipientStatus(RecipientState.QUEUED, 0, attempts(recipient)));
+    }
+
+    /** Any state but a terminal one to DELETED: removed by an operator. */
+    RecipientChange delete(int recipient) {
+        if (state(recipient).isTerminal()) {
+            throw illegal(recipient, "delete");
+        }
+        return set(recipient, RecipientState.DELETED, 0);
     }
 
     /** What the store must hold for this recipient now (IN_FLIGHT is stored as due): for rewriting a message whose update failed. */

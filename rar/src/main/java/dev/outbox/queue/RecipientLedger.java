@@ -36,7 +36,9 @@ import java.util.logging.Logger;
  * {@link Attempt}, then exactly one of {@link #apply} (the outcomes) or {@link #requeue} (the
  * attempt never reached the next hop) for that attempt; {@link #merge} a queue's deferred
  * recipients whose time has come; {@link #expireDue}, {@link #overdue} and {@link #repair}
- * for the sweep; {@link #recordAgain} retries store writes that failed.
+ * for the sweep; {@link #recordAgain} retries store writes that failed; {@link #operate} is an
+ * operator's freeze, unfreeze, delete or retry-now, kept as an intent for a recipient in flight
+ * and applied when its attempt ends (a delivered recipient stays delivered).
  *
  * <p>Threading: safe from any thread. A message's monitor guards its recipients and is held
  * while their change is persisted, placed (transfer queues' locks are leaves, taken inside it)
@@ -55,6 +57,7 @@ public final class RecipientLedger {
     private final LongAdder bounced = new LongAdder();
     private final LongAdder expired = new LongAdder();
     private final LongAdder deferred = new LongAdder();
+    private final LongAdder deleted = new LongAdder();
     private final LongAdder stuckRecovered = new LongAdder();
     private final LongAdder unrecordedWrites = new LongAdder();
 
@@ -187,7 +190,9 @@ public final class RecipientLedger {
                     }
                     case DEFERRED -> {
                         long due = retryAtMillis > 0 ? retryAtMillis : now + retrySchedule.after(message.attempts(i) + 1).toMillis();
-                        if (due >= message.expiryMillis()) {
+                        if (message.intent(i) != QueuedMessage.Intent.NONE) {
+                            fulfil(message, i, changes, told, now);
+                        } else if (due >= message.expiryMillis()) {
                             expire(message, i, changes, told, now, outcome.replyCode() + " " + outcome.reply());
                         } else {
                             changes.add(message.defer(i, due));
@@ -213,13 +218,20 @@ public final class RecipientLedger {
         List<Transition> told = new ArrayList<>();
         synchronized (message) {
             boolean any = false;
+            List<RecipientChange> changes = new ArrayList<>();
             for (int i : attempt.recipients()) {
-                if (message.inFlightUntil(i, attempt.deadlineMillis())) {
+                if (!message.inFlightUntil(i, attempt.deadlineMillis())) {
+                    continue;
+                }
+                if (message.intent(i) != QueuedMessage.Intent.NONE) {
+                    fulfil(message, i, changes, told, now);
+                } else {
                     message.requeue(i, now);
                     any = true;
                     note(told, message, i, RecipientState.IN_FLIGHT, RecipientState.QUEUED, 0, "", now);
                 }
             }
+            persist(message, changes);
             if (any) {
                 attempt.queue().returnReady(message); // first again: it had waited its turn already
             }
@@ -268,6 +280,115 @@ public final class RecipientLedger {
             }
         }
         return merged;
+    }
+
+    /** What an operator can do to a message's recipients (see {@link #operate}). */
+    enum Operation {
+        /** Hold: QUEUED or DEFERRED become FROZEN; one in flight becomes FROZEN when its attempt ends undelivered. */
+        FREEZE,
+        /** Release: FROZEN become QUEUED (due now); a freeze asked for one in flight is withdrawn. */
+        UNFREEZE,
+        /** Remove: any unfinished recipient becomes DELETED; one in flight when its attempt ends undelivered. */
+        DELETE,
+        /** Try now: DEFERRED become QUEUED (due now). FROZEN stay frozen. */
+        RETRY_NOW
+    }
+
+    /**
+     * Applies an operator's {@code operation} to the unfinished recipients of {@code message}
+     * in {@code onlyIn} (in every queue when null), persisted before it returns. A recipient in
+     * flight is not touched: the intent is kept and applied when its attempt ends, so a
+     * delivered recipient stays delivered. Returns how many recipients it changed or marked.
+     */
+    int operate(QueuedMessage message, TransferQueue onlyIn, Operation operation, long now) {
+        int count = 0;
+        List<Transition> told = new ArrayList<>();
+        synchronized (message) {
+            List<RecipientChange> changes = new ArrayList<>();
+            Set<TransferQueue> ready = new LinkedHashSet<>();
+            for (int i = 0; i < message.recipientCount(); i++) {
+                TransferQueue queue = message.queue(i);
+                RecipientState state = message.state(i);
+                if ((onlyIn != null && queue != onlyIn) || state.isTerminal()) {
+                    continue;
+                }
+                boolean changed = true;
+                switch (operation) {
+                    case FREEZE -> {
+                        if (state == RecipientState.IN_FLIGHT) {
+                            message.intend(i, QueuedMessage.Intent.FREEZE);
+                        } else if (state == RecipientState.FROZEN) {
+                            changed = false;
+                        } else {
+                            changes.add(message.freeze(i));
+                            note(told, message, i, state, RecipientState.FROZEN, 0, "frozen by an operator", now);
+                        }
+                    }
+                    case UNFREEZE -> {
+                        if (state == RecipientState.IN_FLIGHT && message.intent(i) == QueuedMessage.Intent.FREEZE) {
+                            message.intend(i, QueuedMessage.Intent.NONE);
+                        } else if (state == RecipientState.FROZEN) {
+                            changes.add(message.unfreeze(i, now));
+                            ready.add(queue);
+                            note(told, message, i, state, RecipientState.QUEUED, 0, "unfrozen by an operator", now);
+                        } else {
+                            changed = false;
+                        }
+                    }
+                    case DELETE -> {
+                        if (state == RecipientState.IN_FLIGHT) {
+                            message.intend(i, QueuedMessage.Intent.DELETE);
+                        } else {
+                            changes.add(message.delete(i));
+                            deleted.increment();
+                            note(told, message, i, state, RecipientState.DELETED, 0, "deleted by an operator", now);
+                        }
+                    }
+                    case RETRY_NOW -> {
+                        if (state == RecipientState.DEFERRED) {
+                            message.merge(i, now);
+                            ready.add(queue);
+                            note(told, message, i, state, RecipientState.QUEUED, 0, "retried now by an operator", now);
+                        } else {
+                            changed = false;
+                        }
+                    }
+                }
+                if (changed) {
+                    count++;
+                }
+            }
+            persist(message, changes);
+            for (TransferQueue queue : ready) {
+                queue.offerReady(message);
+            }
+            tell(told);
+        }
+        return count;
+    }
+
+    /** The live message with queue id {@code id}, or null. Walks the live list: for operators' calls, not for delivery. */
+    QueuedMessage find(String id) {
+        synchronized (liveLock) {
+            for (QueuedMessage m = oldest; m != null; m = m.newer) {
+                if (m.id().equals(id)) {
+                    return m;
+                }
+            }
+            return null;
+        }
+    }
+
+    /** Applies the operator's intent for recipient {@code i}, in flight and not delivered: FROZEN or DELETED. */
+    private void fulfil(QueuedMessage message, int i, List<RecipientChange> changes, List<Transition> told, long now) {
+        if (message.intent(i) == QueuedMessage.Intent.FREEZE) {
+            changes.add(message.freeze(i));
+            note(told, message, i, RecipientState.IN_FLIGHT, RecipientState.FROZEN, 0, "frozen by an operator", now);
+        } else {
+            changes.add(message.delete(i));
+            deleted.increment();
+            note(told, message, i, RecipientState.IN_FLIGHT, RecipientState.DELETED, 0, "deleted by an operator", now);
+        }
     }
 
     /** Expires every recipient that is due or deferred and past its message's expiry, whatever its queue's state. Returns how many. */
@@ -337,15 +458,21 @@ public final class RecipientLedger {
             if (message.state(i) != overdue.state() || message.due(i) != overdue.time()) {
                 return false; // it moved on by itself meanwhile
             }
-            switch (overdue.state()) {
-                case DEFERRED -> message.merge(i, now);
-                case IN_FLIGHT -> message.requeue(i, now);
-                case QUEUED -> message.resetDue(i, now);
-                default -> throw new IllegalStateException("cannot repair recipient " + i + " of message " + message.id()
-                        + ": it is " + overdue.state());
+            if (overdue.state() == RecipientState.IN_FLIGHT && message.intent(i) != QueuedMessage.Intent.NONE) {
+                List<RecipientChange> changes = new ArrayList<>(1);
+                fulfil(message, i, changes, told, now); // what the operator asked for, now that the attempt is given up
+                persist(message, changes);
+            } else {
+                switch (overdue.state()) {
+                    case DEFERRED -> message.merge(i, now);
+                    case IN_FLIGHT -> message.requeue(i, now);
+                    case QUEUED -> message.resetDue(i, now);
+                    default -> throw new IllegalStateException("cannot repair recipient " + i + " of message " + message.id()
+                            + ": it is " + overdue.state());
+                }
+                overdue.queue().offerReady(message);
+                note(told, message, i, overdue.state(), RecipientState.QUEUED, 0, "repaired by the sweep", now);
             }
-            overdue.queue().offerReady(message);
-            note(told, message, i, overdue.state(), RecipientState.QUEUED, 0, "repaired by the sweep", now);
             tell(told); // under the lock: listeners see each message's transitions in order
         }
         stuckRecovered.increment();
@@ -411,6 +538,10 @@ public final class RecipientLedger {
 
     public long stuckRecovered() {
         return stuckRecovered.sum();
+    }
+
+    public long deletedCount() {
+        return deleted.sum();
     }
 
     /** Store writes that failed since start (each retried by the sweep until it succeeds). */
