@@ -17,6 +17,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -73,6 +74,8 @@ public final class MailQueue {
     private final Wakeups wakeups;
 
     private final Map<String, TransferQueue> queues = new ConcurrentHashMap<>();
+    /** Destinations an operator froze, as saved in the store; a queue made later for one starts frozen. */
+    private final Set<String> frozenDestinations = ConcurrentHashMap.newKeySet();
     private final Set<DeliveryAgent> agents = ConcurrentHashMap.newKeySet();
     private final Object agentsEnded = new Object();
     private final AtomicInteger openConnections = new AtomicInteger();
@@ -112,6 +115,13 @@ public final class MailQueue {
         });
         for (String id : finished) {
             store.remove(id);
+        }
+        frozenDestinations.addAll(store.frozenDestinations());
+        for (String destination : frozenDestinations) {
+            TransferQueue queue = queues.get(destination);
+            if (queue != null) {
+                queue.freeze();
+            }
         }
         accepting = true;
         for (TransferQueue queue : queues.values()) {
@@ -308,6 +318,88 @@ public final class MailQueue {
         return count;
     }
 
+    /**
+     * Holds transfer queue {@code destination}: its connections finish the message they carry
+     * and take no more, none opens, and nothing of it counts as overdue, until unfrozen. Saved
+     * in the store before it returns, so it stays frozen across a restart.
+     *
+     * @throws IllegalArgumentException when there is no such queue
+     */
+    public void freezeQueue(String destination) {
+        hold(destination, true);
+    }
+
+    /** Releases transfer queue {@code destination}; its due mail goes out at once. See {@link #freezeQueue}. */
+    public void unfreezeQueue(String destination) {
+        TransferQueue queue = hold(destination, false);
+        arm(queue);
+        dispatch(queue);
+    }
+
+    /** Freezes or unfreezes a queue, saving the set of frozen destinations first. */
+    private TransferQueue hold(String destination, boolean frozen) {
+        TransferQueue queue = existing(destination);
+        synchronized (frozenDestinations) {
+            Set<String> next = new TreeSet<>(frozenDestinations);
+            if (frozen ? !next.add(destination) : !next.remove(destination)) {
+                return queue; // already so
+            }
+            store.saveFrozenDestinations(next); // a queue's hold changes only once it is durable
+            if (frozen) {
+                frozenDestinations.add(destination);
+                queue.freeze();
+            } else {
+                frozenDestinations.remove(destination);
+                queue.unfreeze(clock.millis());
+            }
+        }
+        LOG.info(() -> "Outbox queue " + destination + (frozen ? " frozen" : " unfrozen") + " by an operator");
+        return queue;
+    }
+
+    /**
+     * Tries transfer queue {@code destination} now: ends its wait for the retry time and makes
+     * its deferred recipients due. A frozen queue is left as it is. Returns how many recipients
+     * became due.
+     */
+    public int retryQueue(String destination) {
+        TransferQueue queue = existing(destination);
+        if (queue.frozen()) {
+            return 0;
+        }
+        queue.retryNow();
+        int count = operateAll(queue, RecipientLedger.Operation.RETRY_NOW);
+        arm(queue);
+        dispatch(queue);
+        return count;
+    }
+
+    /** Deletes every unfinished recipient of transfer queue {@code destination} (see {@link #deleteMessage}); returns how many. */
+    public int deleteQueue(String destination) {
+        return operateAll(existing(destination), RecipientLedger.Operation.DELETE);
+    }
+
+    /** Applies {@code operation} to every recipient of {@code queue}; returns how many it changed or marked. */
+    private int operateAll(TransferQueue queue, RecipientLedger.Operation operation) {
+        int count = 0;
+        long now = clock.millis();
+        for (QueuedMessage message : ledger.messagesIn(queue)) {
+            count += ledger.operate(message, queue, operation, now);
+        }
+        int changed = count;
+        LOG.info(() -> "Outbox operator: " + operation + " queue " + queue.name() + " (" + changed + " recipients)");
+        return count;
+    }
+
+    private TransferQueue existing(String destination) {
+        TransferQueue queue = destination == null ? null : queues.get(destination);
+        if (queue == null) {
+            throw new IllegalArgumentException("there is no transfer queue \"" + ReplyText.oneLine(destination) + "\"; queues: "
+                    + queues.keySet());
+        }
+        return queue;
+    }
+
     /** The transfer queues, one per next hop. */
     public Collection<TransferQueue> queues() {
         return Collections.unmodifiableCollection(queues.values());
@@ -366,7 +458,13 @@ public final class MailQueue {
         TransferQueue[] routed = new TransferQueue[recipients.size()];
         for (int i = 0; i < routed.length; i++) {
             NextHop hop = router.apply(recipients.get(i));
-            routed[i] = queues.computeIfAbsent(hop.toString(), name -> new TransferQueue(hop));
+            routed[i] = queues.computeIfAbsent(hop.toString(), name -> {
+                TransferQueue queue = new TransferQueue(hop);
+                if (frozenDestinations.contains(name)) {
+                    queue.freeze();
+                }
+                return queue;
+            });
         }
         return ledger.admit(stored, routed, now);
     }

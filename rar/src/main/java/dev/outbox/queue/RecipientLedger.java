@@ -367,6 +367,20 @@ public final class RecipientLedger {
         return count;
     }
 
+    /** The live messages with a recipient in {@code queue}, oldest first. Walks the live list: for operators' calls. */
+    List<QueuedMessage> messagesIn(TransferQueue queue) {
+        List<QueuedMessage> found = new ArrayList<>();
+        for (QueuedMessage message : liveMessages()) {
+            for (int i = 0; i < message.recipientCount(); i++) {
+                if (message.queue(i) == queue) {
+                    found.add(message);
+                    break;
+                }
+            }
+        }
+        return found;
+    }
+
     /** The live message with queue id {@code id}, or null. Walks the live list: for operators' calls, not for delivery. */
     QueuedMessage find(String id) {
         synchronized (liveLock) {

@@ -40,6 +40,8 @@ public final class TransferQueue {
     private int consecutiveFailures;
     private long lastAttemptMillis;
     private String lastError = "";
+    /** Held by an operator: no connection opens and no connection takes more mail until unfrozen. */
+    private boolean frozen;
     /** Since when fewer than the most connections are open, or Long.MAX_VALUE while all are. */
     private long freeSinceMillis;
     /** The time of the one wake-up asked for, or Long.MAX_VALUE when none is pending. */
@@ -62,6 +64,9 @@ public final class TransferQueue {
     }
 
     public synchronized QueueState state(long nowMillis) {
+        if (frozen) {
+            return QueueState.FROZEN;
+        }
         if (connections > 0) {
             return QueueState.ACTIVE;
         }
@@ -93,7 +98,7 @@ public final class TransferQueue {
      * that calls {@link #pollReady} with {@code first} set, and {@link #connectionClosed} at the end.
      */
     synchronized boolean openConnection(long nowMillis, int max) {
-        if (ready.size() <= starting || retryAtMillis > nowMillis || connections >= max) {
+        if (frozen || ready.size() <= starting || retryAtMillis > nowMillis || connections >= max) {
             return false;
         }
         connections++;
@@ -125,7 +130,31 @@ public final class TransferQueue {
         if (first) {
             starting--;
         }
-        return retryAtMillis > nowMillis ? null : ready.pollFirst();
+        return frozen || retryAtMillis > nowMillis ? null : ready.pollFirst();
+    }
+
+    /** Holds the queue: connections finish the message they carry and take no more. */
+    synchronized void freeze() {
+        frozen = true;
+    }
+
+    /** Releases the queue; it counts as free from {@code nowMillis} for the invariant check. */
+    synchronized void unfreeze(long nowMillis) {
+        if (frozen) {
+            frozen = false;
+            if (freeSinceMillis != Long.MAX_VALUE) {
+                freeSinceMillis = Math.max(freeSinceMillis, nowMillis);
+            }
+        }
+    }
+
+    /** Ends the wait for the retry time now, for an operator's retry; the failure count stays. */
+    synchronized void retryNow() {
+        retryAtMillis = 0;
+    }
+
+    public synchronized boolean frozen() {
+        return frozen;
     }
 
     /** Removes and returns the scheduled entries due at {@code nowMillis}. */
@@ -168,11 +197,11 @@ public final class TransferQueue {
 
     /**
      * Since when this queue could have taken due mail on a new connection without a break:
-     * not in RETRY and fewer than {@code max} connections open. Long.MAX_VALUE when it cannot
+     * not frozen, not in RETRY and fewer than {@code max} connections open. Long.MAX_VALUE when it cannot
      * now. The sweep counts a due recipient as overdue only when this is more than its grace ago.
      */
     synchronized long freeSince(long nowMillis) {
-        if (retryAtMillis > nowMillis || freeSinceMillis == Long.MAX_VALUE) {
+        if (frozen || retryAtMillis > nowMillis || freeSinceMillis == Long.MAX_VALUE) {
             return Long.MAX_VALUE;
         }
         return Math.max(freeSinceMillis, retryAtMillis);

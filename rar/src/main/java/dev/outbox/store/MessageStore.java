@@ -4,6 +4,7 @@ import dev.outbox.api.QueueFullException;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -50,6 +51,15 @@ public interface MessageStore extends AutoCloseable {
 
     /** Reads back the content of message {@code id} from stable storage. */
     byte[] content(String id) throws IOException;
+
+    /**
+     * The destinations (transfer queue names) an operator froze, as last saved; empty for a new
+     * store. Stores keep them beside the messages, so a frozen queue stays frozen across a restart.
+     */
+    Set<String> frozenDestinations();
+
+    /** Saves {@code destinations} as the frozen ones, replacing the set saved before. Returns once on stable storage. */
+    void saveFrozenDestinations(Set<String> destinations);
 
     /** Messages stored and not removed. */
     int messageCount();

@@ -342,14 +342,14 @@ final class EngineFixture implements AutoCloseable {
         Await.until(WAIT, condition, () -> what.get() + "; " + describe());
     }
 
-    /** True when no connection is open, nothing is in flight, and no ready mail waits for a connection its queue could open. */
+    /** True when no connection is open, nothing is in flight, and no ready mail waits for a connection its queue could open (a frozen queue opens none). */
     boolean idle() {
         if (queue.openConnections() != 0) {
             return false;
         }
         long now = clock.millis();
         for (TransferQueue transfer : queue.queues()) {
-            if (transfer.activeConnections() != 0 || (transfer.readyCount() > 0 && transfer.retryAtMillis() <= now)) {
+            if (transfer.activeConnections() != 0 || (transfer.readyCount() > 0 && transfer.retryAtMillis() <= now && !transfer.frozen())) {
                 return false;
             }
         }

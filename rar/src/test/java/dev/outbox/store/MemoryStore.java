@@ -9,6 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeSet;
+import java.util.Set;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -73,6 +75,7 @@ public final class MemoryStore implements MessageStore {
     private final Object lock = new Object();
     private final Map<String, Entry> messages = new LinkedHashMap<>(); // add order; an update replaces in place
     private final Map<Operation, Integer> plannedFailures = new EnumMap<>(Operation.class);
+    private final Set<String> frozenDestinations = new TreeSet<>();
     private final Map<Operation, Long> calls = new EnumMap<>(Operation.class);
     private final Map<Operation, Long> completed = new EnumMap<>(Operation.class);
     private State state = State.NEW;
@@ -203,6 +206,21 @@ public final class MemoryStore implements MessageStore {
             throw new IOException("message " + id + " is not in the memory store");
         }
         return entry.content().clone(); // the stored copy is never written after add
+    }
+
+    @Override
+    public Set<String> frozenDestinations() {
+        synchronized (lock) {
+            return new TreeSet<>(frozenDestinations);
+        }
+    }
+
+    @Override
+    public void saveFrozenDestinations(Set<String> destinations) {
+        synchronized (lock) {
+            frozenDestinations.clear();
+            frozenDestinations.addAll(destinations);
+        }
     }
 
     @Override

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 import static dev.outbox.store.TestMessages.content;
 import static dev.outbox.store.TestMessages.deferred;
@@ -89,6 +90,23 @@ public interface MessageStoreContract {
                 assertEquals(added, again.recovered(), "id, times, envelope and statuses after reopen");
                 for (StoredMessage m : added) {
                     assertArrayEquals(content(m.id(), 700), again.store().content(m.id()), "content of " + m.id() + " after reopen");
+                }
+            }
+        }
+    }
+
+    @Test
+    default void frozenDestinationsSurviveReopenAndTheLastSaveWins(@TempDir Path directory) {
+        try (Opened opened = open(directory)) {
+            assertEquals(Set.of(), opened.store().frozenDestinations(), "a new store has none frozen");
+            opened.store().saveFrozenDestinations(Set.of("relay.example:25", "[2001:db8::1]:2525"));
+            opened.store().saveFrozenDestinations(Set.of("relay.example:25", "mx.example.org:25"));
+            assertEquals(Set.of("relay.example:25", "mx.example.org:25"), opened.store().frozenDestinations(), "as soon as saved");
+            try (Opened again = reopen(opened.store(), directory)) {
+                assertEquals(Set.of("relay.example:25", "mx.example.org:25"), again.store().frozenDestinations(), "after reopen");
+                again.store().saveFrozenDestinations(Set.of());
+                try (Opened third = reopen(again.store(), directory)) {
+                    assertEquals(Set.of(), third.store().frozenDestinations(), "all unfrozen, after reopen");
                 }
             }
         }

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -65,6 +66,7 @@ public final class JournalStore implements MessageStore {
     /** The last free-space answer and the journal size it was had at; replaced whole. */
     private volatile long[] usable;
     private volatile long undecodable;
+    private final FrozenDestinationsFile frozen;
 
     /**
      * @param directory      where the segment files go; created if missing
@@ -76,6 +78,7 @@ public final class JournalStore implements MessageStore {
         this.directory = directory;
         this.journal = new Journal(directory, segmentBytes, maxRecordBytes);
         this.maxBytes = maxBytes;
+        this.frozen = new FrozenDestinationsFile(directory);
         try {
             this.fileStore = Files.getFileStore(directory);
         } catch (IOException e) {
@@ -264,6 +267,16 @@ public final class JournalStore implements MessageStore {
     @Override
     public long corruptRecords() {
         return journal.corruptRecords() + undecodable;
+    }
+
+    @Override
+    public Set<String> frozenDestinations() {
+        return frozen.read();
+    }
+
+    @Override
+    public void saveFrozenDestinations(Set<String> destinations) {
+        frozen.write(destinations);
     }
 
     @Override
