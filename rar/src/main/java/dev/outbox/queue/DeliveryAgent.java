@@ -138,7 +138,7 @@ final class DeliveryAgent implements Runnable {
         } else if (open.isBroken()) {
             retryAt = mailQueue.enterRetry(queue, reason(outcomes));
         } else {
-            leftRetry = queue.succeeded();
+            leftRetry = queue.succeeded(mailQueue.clock.millis());
         }
         settle(attempt, outcomes, retryAt); // recorded before anything else can block this thread
         if (leftRetry) {

@@ -20,7 +20,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import java.util.logging.Level;
@@ -78,11 +77,17 @@ public final class MailQueue {
     private final Set<String> frozenDestinations = ConcurrentHashMap.newKeySet();
     private final Set<DeliveryAgent> agents = ConcurrentHashMap.newKeySet();
     private final Object agentsEnded = new Object();
-    private final AtomicInteger openConnections = new AtomicInteger();
-    /** Since when the global cap has had room, or Long.MAX_VALUE while it is full. */
-    private volatile long capFreeSinceMillis;
-    /** A queue could not open a connection because the global cap was full: dispatch every queue when one closes. */
-    private volatile boolean capStarved;
+    /** The global connection cap's state, changed together under its own lock. */
+    private final Cap cap = new Cap();
+
+    private static final class Cap {
+        /** Connections open (or reserved) over every queue. */
+        int open;
+        /** Since when the cap has had room, or Long.MAX_VALUE while it is full. */
+        long freeSinceMillis;
+        /** A queue went without a connection because the cap was full: serve every queue when a slot comes back. */
+        boolean starved;
+    }
     private final LongAdder refusedThreads = new LongAdder();
     private volatile boolean accepting;
     volatile boolean stopping;
@@ -367,7 +372,7 @@ public final class MailQueue {
         if (queue.frozen()) {
             return 0;
         }
-        queue.retryNow();
+        queue.retryNow(clock.millis());
         int count = operateAll(queue, RecipientLedger.Operation.RETRY_NOW);
         arm(queue);
         dispatch(queue);
@@ -450,7 +455,9 @@ public final class MailQueue {
 
     /** Connections open now, over every queue. */
     public int openConnections() {
-        return openConnections.get();
+        synchronized (cap) {
+            return cap.open;
+        }
     }
 
     private Set<TransferQueue> admit(StoredMessage stored, long now) {
@@ -473,16 +480,16 @@ public final class MailQueue {
     void dispatch(TransferQueue queue) {
         while (!stopping) {
             long now = clock.millis();
-            if (!reserveConnection(now)) {
-                capStarved = true;
-                if (openConnections.get() >= policy.maxConnections()) {
-                    return; // a connection that closes after the flag was set dispatches this queue
-                }
-                continue; // one closed between the reservation and the flag: try again
-            }
+            // The queue agrees first, so a dispatch with nothing to send never holds a global slot, even briefly.
             if (!queue.openConnection(now, policy.connectionsPerDestination())) {
-                releaseConnection(now);
                 return;
+            }
+            if (!reserveConnection(now)) {
+                queue.connectionClosed(now, true); // given back before the queue is marked starved, so serving it finds room
+                if (markStarvedIfFull()) {
+                    return; // the next connection to give its slot back dispatches this queue
+                }
+                continue; // a slot came back meanwhile
             }
             DeliveryAgent agent = new DeliveryAgent(this, queue);
             agents.add(agent);
@@ -494,6 +501,7 @@ public final class MailQueue {
                 LOG.log(Level.WARNING, "Outbox could not get a delivery thread for " + queue.name()
                         + "; it tries again in " + THREAD_RETRY_MILLIS + " ms", e);
                 armAt(queue, clock.millis() + THREAD_RETRY_MILLIS);
+                serveStarved(queue);
                 return;
             }
         }
@@ -515,47 +523,73 @@ public final class MailQueue {
      * another destination before this one takes it again), then mail that arrived meanwhile.
      */
     void afterConnection(TransferQueue queue) {
-        if (capStarved) {
-            capStarved = false;
+        serveStarved(queue);
+        dispatch(queue);
+    }
+
+    /** Dispatches, other than {@code released}, every queue if one found the global cap full since a slot was last given back. */
+    private void serveStarved(TransferQueue released) {
+        boolean starved;
+        synchronized (cap) {
+            starved = cap.starved;
+            cap.starved = false;
+        }
+        if (starved) {
             for (TransferQueue other : queues.values()) {
-                if (other != queue) {
+                if (other != released) {
                     dispatch(other);
                 }
             }
         }
-        dispatch(queue);
     }
 
-    private boolean reserveConnection(long now) {
-        while (true) {
-            int open = openConnections.get();
-            if (open >= policy.maxConnections()) {
-                return false;
-            }
-            if (openConnections.compareAndSet(open, open + 1)) {
-                if (open + 1 >= policy.maxConnections()) {
-                    capFreeSinceMillis = Long.MAX_VALUE;
-                }
+    /** Notes that a queue went without a slot, if the cap is still full; false when a slot came back meanwhile. */
+    private boolean markStarvedIfFull() {
+        synchronized (cap) {
+            if (cap.open >= policy.maxConnections()) {
+                cap.starved = true;
                 return true;
             }
+            return false;
+        }
+    }
+
+    /** Takes a slot under the global cap; false when it is full. */
+    private boolean reserveConnection(long now) {
+        synchronized (cap) {
+            if (cap.open >= policy.maxConnections()) {
+                return false;
+            }
+            cap.open++;
+            if (cap.open >= policy.maxConnections()) {
+                cap.freeSinceMillis = Long.MAX_VALUE;
+            }
+            return true;
         }
     }
 
     private void releaseConnection(long now) {
-        openConnections.decrementAndGet();
-        if (capFreeSinceMillis == Long.MAX_VALUE) {
-            capFreeSinceMillis = now;
+        synchronized (cap) {
+            cap.open--;
+            if (cap.freeSinceMillis == Long.MAX_VALUE) {
+                cap.freeSinceMillis = now;
+            }
         }
     }
 
     /** Since when {@code queue} could have opened a connection for due mail, for the invariant check. */
     private long freeSince(TransferQueue queue) {
-        return Math.max(queue.freeSince(clock.millis()), capFreeSinceMillis);
+        long capFreeSince;
+        synchronized (cap) {
+            capFreeSince = cap.freeSinceMillis;
+        }
+        return Math.max(queue.freeSince(clock.millis()), capFreeSince);
     }
 
     /**
      * A connection-level failure of {@code queue}: enters RETRY (once for connections failing
-     * together) and arms the timer for the retry time, which it returns.
+     * together) and returns the retry time. It does not arm the timer: the caller does, after
+     * it has settled its attempt.
      */
     long enterRetry(TransferQueue queue, String error) {
         long now = clock.millis();
@@ -563,9 +597,8 @@ public final class MailQueue {
         TransferQueue.Retry retry = queue.failed(now, policy.retrySchedule(), reason);
         if (retry.entered()) {
             LOG.info(() -> "Outbox queue " + queue.name() + " entered RETRY until " + Instant.ofEpochMilli(retry.atMillis()) + ": " + reason);
-            arm(queue);
         }
-        return retry.atMillis();
+        return retry.atMillis(); // the caller settles its attempt, then arms: nothing that can block comes before the outcome
     }
 
     /** Makes sure the queue's one timer fires by its next due time (see {@link TransferQueue#nextWake}). */

@@ -19,13 +19,16 @@ public record QueuePolicy(RetrySchedule retrySchedule, Duration maxAge, int conn
 
     public static final int DEFAULT_MAX_CONNECTIONS = 32;
     public static final Duration DEFAULT_ATTEMPT_TIMEOUT = Duration.ofMinutes(10);
+    /** A minute: shorter would expire mail before a first retry could run. */
+    public static final Duration SHORTEST_MAX_AGE = Duration.ofMinutes(1);
     /** A year: mail older than that is not worth delivering, and the clock arithmetic stays far from overflow. */
     public static final Duration LONGEST_MAX_AGE = Duration.ofDays(365);
 
     public QueuePolicy {
-        if (maxAge.isNegative() || maxAge.isZero() || maxAge.compareTo(LONGEST_MAX_AGE) > 0) {
+        if (maxAge.compareTo(SHORTEST_MAX_AGE) < 0 || maxAge.compareTo(LONGEST_MAX_AGE) > 0) {
             throw new IllegalArgumentException("maximum message age " + RetrySchedule.DurationText.format(maxAge)
-                    + " must be positive and at most " + RetrySchedule.DurationText.format(LONGEST_MAX_AGE));
+                    + " must be at least " + RetrySchedule.DurationText.format(SHORTEST_MAX_AGE)
+                    + " and at most " + RetrySchedule.DurationText.format(LONGEST_MAX_AGE));
         }
         if (connectionsPerDestination < 1 || messagesPerConnection < 1 || maxConnections < 1) {
             throw new IllegalArgumentException("connections per destination, messages per connection and the most connections must be at least 1");

@@ -20,6 +20,9 @@ import java.util.function.LongUnaryOperator;
  */
 public final class RetrySchedule {
 
+    /** The shortest wait a schedule may hold. */
+    public static final Duration SHORTEST_WAIT = Duration.ofSeconds(1);
+
     /** The longest wait a schedule may hold: beyond it a message would expire before its next try anyway. */
     public static final Duration LONGEST_WAIT = Duration.ofDays(30);
 
@@ -46,8 +49,9 @@ public final class RetrySchedule {
         List<Duration> waits = new ArrayList<>();
         for (String part : text.split(",")) {
             Duration wait = DurationText.parse(part);
-            if (wait.isZero() || wait.isNegative()) {
-                throw new IllegalArgumentException("retry wait \"" + part.strip() + "\" must be positive");
+            if (wait.compareTo(SHORTEST_WAIT) < 0) {
+                throw new IllegalArgumentException("retry wait \"" + part.strip() + "\" is shorter than "
+                        + DurationText.format(SHORTEST_WAIT) + " (a typo for minutes would hammer a dead next hop)");
             }
             if (wait.compareTo(LONGEST_WAIT) > 0) {
                 throw new IllegalArgumentException("retry wait \"" + part.strip() + "\" is longer than " + DurationText.format(LONGEST_WAIT));

@@ -36,6 +36,10 @@ public final class TransferQueue {
     private int connections;
     /** Connections reserved that have not yet taken their first message: each will take one. */
     private int starting;
+    /** Since when a reserved connection has waited for its thread, or Long.MAX_VALUE when none waits. */
+    private long startingSinceMillis = Long.MAX_VALUE;
+    /** When the queue last left RETRY: mail that waited through it is due only from then. */
+    private long retryEndedMillis;
     private long retryAtMillis;
     private int consecutiveFailures;
     private long lastAttemptMillis;
@@ -102,11 +106,12 @@ public final class TransferQueue {
             return false;
         }
         connections++;
-        starting++;
+        if (starting++ == 0) {
+            startingSinceMillis = nowMillis;
+        }
         if (connections >= max) {
             freeSinceMillis = Long.MAX_VALUE;
         }
-        lastAttemptMillis = nowMillis;
         return true;
     }
 
@@ -114,7 +119,7 @@ public final class TransferQueue {
     synchronized void connectionClosed(long nowMillis, boolean neverStarted) {
         connections--;
         if (neverStarted) {
-            starting--;
+            started();
         }
         if (freeSinceMillis == Long.MAX_VALUE) {
             freeSinceMillis = nowMillis;
@@ -128,9 +133,16 @@ public final class TransferQueue {
      */
     synchronized QueuedMessage pollReady(long nowMillis, boolean first) {
         if (first) {
-            starting--;
+            started();
+            lastAttemptMillis = nowMillis; // a connection really starts: reservations given back unused do not count
         }
         return frozen || retryAtMillis > nowMillis ? null : ready.pollFirst();
+    }
+
+    private void started() {
+        if (--starting == 0) {
+            startingSinceMillis = Long.MAX_VALUE;
+        }
     }
 
     /** Holds the queue: connections finish the message they carry and take no more. */
@@ -149,7 +161,10 @@ public final class TransferQueue {
     }
 
     /** Ends the wait for the retry time now, for an operator's retry; the failure count stays. */
-    synchronized void retryNow() {
+    synchronized void retryNow(long nowMillis) {
+        if (retryAtMillis != 0) {
+            retryEndedMillis = Math.max(retryEndedMillis, Math.min(retryAtMillis, nowMillis));
+        }
         retryAtMillis = 0;
     }
 
@@ -187,8 +202,11 @@ public final class TransferQueue {
     }
 
     /** A message went through: the queue leaves RETRY; returns true if it was in it (so more connections may open). */
-    synchronized boolean succeeded() {
+    synchronized boolean succeeded(long nowMillis) {
         boolean wasFailing = consecutiveFailures > 0 || retryAtMillis != 0;
+        if (retryAtMillis != 0) {
+            retryEndedMillis = Math.max(retryEndedMillis, Math.min(retryAtMillis, nowMillis));
+        }
         consecutiveFailures = 0;
         retryAtMillis = 0;
         lastError = "";
@@ -204,8 +222,16 @@ public final class TransferQueue {
         if (frozen || retryAtMillis > nowMillis || freeSinceMillis == Long.MAX_VALUE) {
             return Long.MAX_VALUE;
         }
-        return Math.max(freeSinceMillis, retryAtMillis);
+        long since = Math.max(freeSinceMillis, Math.max(retryAtMillis, retryEndedMillis));
+        if (startingSinceMillis != Long.MAX_VALUE) {
+            // A connection is on its way for the ready mail: only one that waits far too long for its thread is a fault.
+            since = Math.max(since, startingSinceMillis + STARTING_GRACE_MILLIS);
+        }
+        return since;
     }
+
+    /** How long a reserved connection may wait for its thread (a busy shared pool) before its mail counts as overdue. */
+    static final long STARTING_GRACE_MILLIS = 10_000;
 
     /**
      * The time the queue's timer must fire: its earliest scheduled recipient, or its retry time

@@ -36,16 +36,22 @@ class AdapterSettingsTest {
 
     @Test
     void queueSettingsAreParsedAndChecked() {
-        AdapterSettings settings = AdapterSettings.of(Map.of("StoreDirectory", "/var/outbox", "RetrySchedule", "500ms, 2s",
+        AdapterSettings settings = AdapterSettings.of(Map.of("StoreDirectory", "/var/outbox", "RetrySchedule", "1500ms, 2s",
                 "MaxMessageAge", "3h", "ConnectionsPerDestination", "2"), NO_ENVIRONMENT::get, null);
         assertEquals(Path.of("/var/outbox"), settings.storeDirectory());
-        assertEquals("500ms,2s", settings.policy().retrySchedule().toString());
+        assertEquals("1500ms,2s", settings.policy().retrySchedule().toString());
         assertEquals(Duration.ofHours(3), settings.policy().maxAge());
         assertEquals(2, settings.policy().connectionsPerDestination());
 
         IllegalArgumentException badSchedule = assertThrows(IllegalArgumentException.class,
                 () -> AdapterSettings.of(Map.of("RetrySchedule", "1m,soon"), NO_ENVIRONMENT::get, "/tmp/outbox-data"));
         assertTrue(badSchedule.getMessage().startsWith("RetrySchedule is \"1m,soon\": duration \"soon\""), badSchedule.getMessage());
+        IllegalArgumentException tooShort = assertThrows(IllegalArgumentException.class,
+                () -> AdapterSettings.of(Map.of("RetrySchedule", "1ms"), NO_ENVIRONMENT::get, "/tmp/outbox-data"));
+        assertTrue(tooShort.getMessage().startsWith("RetrySchedule is \"1ms\": retry wait \"1ms\" is shorter than 1s"), tooShort.getMessage());
+        IllegalArgumentException tooYoung = assertThrows(IllegalArgumentException.class,
+                () -> AdapterSettings.of(Map.of("MaxMessageAge", "1ms"), NO_ENVIRONMENT::get, "/tmp/outbox-data"));
+        assertTrue(tooYoung.getMessage().contains("maximum message age 1ms must be at least 1m"), tooYoung.getMessage());
         IllegalArgumentException noDirectory = assertThrows(IllegalArgumentException.class,
                 () -> AdapterSettings.of(Map.of(), NO_ENVIRONMENT::get, null));
         assertTrue(noDirectory.getMessage().startsWith("StoreDirectory is empty"), noDirectory.getMessage());

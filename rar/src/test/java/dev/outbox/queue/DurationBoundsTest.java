@@ -25,7 +25,7 @@ class DurationBoundsTest {
         Duration maxAge = RetrySchedule.DurationText.parse("3650d");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new QueuePolicy(RetrySchedule.parse("1m"), maxAge, 1, 100, 8, Duration.ofMinutes(10)));
-        assertEquals("maximum message age 3650d must be positive and at most 365d", e.getMessage());
+        assertEquals("maximum message age 3650d must be at least 1m and at most 365d", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> RetrySchedule.parse("1m,31d"));
     }
 

@@ -12,6 +12,7 @@ import dev.outbox.testing.smtp.ScriptedSmtpServer;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -44,9 +45,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  * recipient transition recorded.
  *
  * <p>Operations: configure before {@link #start}: {@link #policy}, {@link #smtp},
- * {@link #wrapDeliverer} (a fault at the {@link Deliverer} seam), and the executor:
+ * {@link #wrapDeliverer} (a fault at the {@link Deliverer} seam), the executor:
  * {@link #refuseFirst}, {@link #hold} or {@link #holdConnection} until {@link #release},
- * {@link #wrapExecutor}. Mail goes to {@link #server()}, or to {@link #server(String)} for the
+ * {@link #wrapExecutor}; {@link #wrapClock} (a hook where the engine reads the time) and
+ * {@link #wrapWakeups} (a fault at the retry clock). Mail goes to {@link #server()}, or to {@link #server(String)} for the
  * recipients of that domain. {@link #submit} mail; {@link #await} a condition or
  * {@link #awaitIdle}; {@link #fire} a destination's pending wake-up (the clock moves to its time
  * first) or {@link #driveUntil} a condition holds; {@link #stop}; {@link #restart} a new engine
@@ -59,7 +61,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  *
  * <p>Threading: the test's thread drives it; the records are safe to read from any thread.
  * Misuse: what is configured after {@link #start} applies from the next start, except the
- * deliverer's wrapper and settings, which apply only before the first.
+ * deliverer's wrapper and settings, which apply only before the first. The test moves the time
+ * with {@link #clock} even when the engine reads it through a wrapper.
  */
 final class EngineFixture implements AutoCloseable {
 
@@ -94,6 +97,8 @@ final class EngineFixture implements AutoCloseable {
     private SmtpSettings smtp = smtpSettings(Duration.ofSeconds(5), Duration.ofSeconds(5));
     private UnaryOperator<Deliverer> deliveryFault = UnaryOperator.identity();
     private Executor executor = this::execute;
+    private Clock engineClock = clock;
+    private Wakeups wakeups = this::wakeAt;
     private SmtpDeliverer realDeliverer;
     private Deliverer deliverer;
     private MessageStore store;
@@ -166,6 +171,24 @@ final class EngineFixture implements AutoCloseable {
         return this;
     }
 
+    /**
+     * The engine reads the time through a wrapper of the test's around {@link #clock} (for a hook
+     * at a read the engine makes); the test still sets the time with {@link #clock}.
+     */
+    EngineFixture wrapClock(UnaryOperator<Clock> reads) {
+        this.engineClock = reads.apply(clock);
+        return this;
+    }
+
+    /**
+     * Wraps the retry clock, whose semantics and record ({@link #pendingWakeup},
+     * {@link #wakeupsAsked}) still apply beneath the wrapper, in a fault of the test's.
+     */
+    EngineFixture wrapWakeups(UnaryOperator<Wakeups> fault) {
+        this.wakeups = fault.apply(this::wakeAt);
+        return this;
+    }
+
     /** The executor refuses the next {@code count} connections with {@link RejectedExecutionException}. */
     EngineFixture refuseFirst(int count) {
         refusalsLeft.set(count);
@@ -217,7 +240,7 @@ final class EngineFixture implements AutoCloseable {
         }
         store = stores.get();
         pending.clear(); // the old engine's timers went with it
-        queue = new MailQueue(clock, store, this::route, deliverer, executor, this::wakeAt, policy);
+        queue = new MailQueue(engineClock, store, this::route, deliverer, executor, wakeups, policy);
         queue.listen(transitions::add);
         queue.start();
         return queue;
