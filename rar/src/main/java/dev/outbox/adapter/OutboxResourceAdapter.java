@@ -3,6 +3,7 @@ package dev.outbox.adapter;
 import dev.outbox.api.OutboxException;
 import dev.outbox.api.timers.RetryTimers;
 import dev.outbox.delivery.SmtpDeliverer;
+import dev.outbox.management.OutboxMBeans;
 import dev.outbox.queue.MailQueue;
 import dev.outbox.queue.NextHop;
 import dev.outbox.store.StoreException;
@@ -17,6 +18,7 @@ import jakarta.resource.spi.ResourceAdapterInternalException;
 import jakarta.resource.spi.endpoint.MessageEndpointFactory;
 
 import javax.transaction.xa.XAResource;
+import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
@@ -24,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -56,7 +59,8 @@ public class OutboxResourceAdapter implements ResourceAdapter {
     private final AtomicBoolean retryTimersVerified = new AtomicBoolean();
 
     /** What a started adapter gives its connections. */
-    record Engine(MailQueue queue, SmtpDeliverer deliverer, SubmitLimits limits, String messageIdDomain, Executor executor) {
+    record Engine(MailQueue queue, SmtpDeliverer deliverer, OutboxMBeans beans, SubmitLimits limits, String messageIdDomain,
+                  Executor executor) {
     }
 
     @Override
@@ -87,7 +91,13 @@ public class OutboxResourceAdapter implements ResourceAdapter {
             deliverer.close();
             throw new ResourceAdapterInternalException("Outbox cannot recover its store in " + settings.storeDirectory() + ": " + e.getMessage(), e);
         }
-        engine = new Engine(queue, deliverer, settings.limits(), settings.smtp().heloName(), tasks);
+        OutboxMBeans beans = null;
+        try {
+            beans = OutboxMBeans.start(ManagementFactory.getPlatformMBeanServer(), queue, settings.policy(), tasks);
+        } catch (IllegalStateException e) {
+            LOG.log(Level.WARNING, e.getMessage() + "; Outbox delivers mail without them", e);
+        }
+        engine = new Engine(queue, deliverer, beans, settings.limits(), settings.smtp().heloName(), tasks);
         LOG.info(() -> "Outbox started: smarthost " + smarthost + " (" + settings.smarthostSource() + "), store "
                 + settings.storeDirectory() + ", retry " + settings.policy().retrySchedule() + ", EHLO " + settings.smtp().heloName()
                 + ", at most " + settings.limits().maxMessageBytes() + " bytes and " + settings.limits().maxRecipients() + " recipients a message"
@@ -101,6 +111,9 @@ public class OutboxResourceAdapter implements ResourceAdapter {
         engine = null;
         retryTimers.set(null);
         if (stopping != null) {
+            if (stopping.beans() != null) {
+                stopping.beans().close();
+            }
             stopping.queue().stop(STOP_GRACE_MILLIS); // every connection ended and its outcome recorded, then the store closed
             stopping.deliverer().close();
             LOG.info("Outbox stopped");
@@ -154,7 +167,11 @@ public class OutboxResourceAdapter implements ResourceAdapter {
     void sweep() {
         Engine current = engine;
         if (current != null) {
-            current.queue().sweep();
+            int repaired = current.queue().sweep();
+            if (current.beans() != null) {
+                current.beans().refresh();
+                current.beans().sweepRepaired(repaired, current.queue().stuckRecovered());
+            }
         }
     }
 

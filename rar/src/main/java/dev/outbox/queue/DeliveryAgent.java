@@ -60,7 +60,8 @@ final class DeliveryAgent implements Runnable {
                 int sent = 0;
                 while (attempt != null) {
                     boolean usable = deliver(open, attempt);
-                    if (!usable || ++sent >= mailQueue.policy.messagesPerConnection() || mailQueue.stopping || abort.fired()) {
+                    if (!usable || ++sent >= mailQueue.policy.messagesPerConnection() || mailQueue.stopping || mailQueue.paused()
+                            || abort.fired()) {
                         break;
                     }
                     attempt = next(false);

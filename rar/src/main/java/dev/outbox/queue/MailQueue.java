@@ -8,6 +8,8 @@ import dev.outbox.store.RecipientStatus;
 import dev.outbox.store.StoreException;
 import dev.outbox.store.StoredMessage;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,6 +17,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -91,6 +94,8 @@ public final class MailQueue {
     private final LongAdder refusedThreads = new LongAdder();
     private volatile boolean accepting;
     volatile boolean stopping;
+    /** Held by an operator: no connection opens anywhere (open ones finish their message); not saved across a restart. */
+    private volatile boolean paused;
 
     /**
      * @param router   maps a recipient address to its next hop
@@ -405,6 +410,136 @@ public final class MailQueue {
         return queue;
     }
 
+    /**
+     * Live messages (not yet finished) whose id, sender or one of whose recipients contains
+     * {@code query} (ignoring case; empty matches all), in {@code destination}'s queue only when
+     * it is not null, oldest first, from {@code offset}, at most {@code limit}. Walks the live
+     * messages in memory: for operators, not for delivery.
+     */
+    public List<MessageSnapshot> findMessages(String destination, String query, int offset, int limit) {
+        if (offset < 0 || limit < 0) {
+            throw new IllegalArgumentException("offset " + offset + " and limit " + limit + " must not be negative");
+        }
+        TransferQueue only = destination == null ? null : existing(destination);
+        String needle = query == null ? "" : query.toLowerCase(Locale.ROOT);
+        List<MessageSnapshot> page = new ArrayList<>();
+        int skipped = 0;
+        for (QueuedMessage message : only == null ? ledger.liveMessages() : ledger.messagesIn(only)) {
+            if (page.size() >= limit) {
+                break;
+            }
+            if (!needle.isEmpty() && !matches(message, needle)) {
+                continue;
+            }
+            if (skipped++ < offset) {
+                continue;
+            }
+            page.add(snapshot(message));
+        }
+        return page;
+    }
+
+    /** Message {@code id} as it stands now, or null when no unfinished message has that id. */
+    public MessageSnapshot findMessage(String id) {
+        QueuedMessage message = ledger.find(id);
+        return message == null ? null : snapshot(message);
+    }
+
+    /**
+     * The header section of message {@code id} as stored (up to the blank line, at most
+     * {@code maxBytes}), or "" when the store no longer has it. Reads the store: for operators.
+     */
+    public String messageHeaders(String id, int maxBytes) {
+        byte[] content;
+        try {
+            content = store.content(id);
+        } catch (IOException | StoreException e) {
+            return "";
+        }
+        int end = Math.min(content.length, maxBytes);
+        for (int i = 0; i + 3 < content.length && i < maxBytes; i++) {
+            if (content[i] == '\r' && content[i + 1] == '\n' && content[i + 2] == '\r' && content[i + 3] == '\n') {
+                end = i + 2;
+                break;
+            }
+        }
+        return new String(content, 0, end, StandardCharsets.ISO_8859_1);
+    }
+
+    /** The figures of one queue for management, from one walk of its messages. */
+    public record QueueFigures(int messages, long sizeBytes, long oldestSubmitMillis) {
+    }
+
+    /** Messages, their size and the oldest submit time of {@code destination}'s queue (walks its messages in memory). */
+    public QueueFigures figures(String destination) {
+        TransferQueue queue = existing(destination);
+        int messages = 0;
+        long bytes = 0;
+        long oldest = 0;
+        for (QueuedMessage message : ledger.messagesIn(queue)) {
+            messages++;
+            bytes += Math.max(0, store.contentLength(message.id()));
+            if (oldest == 0) {
+                oldest = message.submitMillis(); // the live list is oldest first
+            }
+        }
+        return new QueueFigures(messages, bytes, oldest);
+    }
+
+    /** Recipients of live messages in {@code state} now (kept by every transition: reading it costs nothing). */
+    public long recipientsIn(RecipientState state) {
+        return ledger.recipientsIn(state);
+    }
+
+    private MessageSnapshot snapshot(QueuedMessage message) {
+        int size = store.contentLength(message.id());
+        synchronized (message) {
+            return message.snapshot(size);
+        }
+    }
+
+    private static boolean matches(QueuedMessage message, String needle) {
+        if (message.id().toLowerCase(Locale.ROOT).contains(needle)
+                || message.envelope().reversePath().toLowerCase(Locale.ROOT).contains(needle)) {
+            return true;
+        }
+        for (String recipient : message.envelope().recipients()) {
+            if (recipient.toLowerCase(Locale.ROOT).contains(needle)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Stops opening connections to every destination until {@link #resume}; open ones finish the message they carry. */
+    public void pause() {
+        paused = true;
+        LOG.info("Outbox paused by an operator: no connection opens until it is resumed");
+    }
+
+    /** Opens connections again where mail is due. */
+    public void resume() {
+        paused = false;
+        LOG.info("Outbox resumed by an operator");
+        for (TransferQueue queue : queues.values()) {
+            arm(queue);
+            dispatch(queue);
+        }
+    }
+
+    public boolean paused() {
+        return paused;
+    }
+
+    /** {@link #retryQueue} for every queue; returns how many recipients became due. */
+    public int retryAll() {
+        int count = 0;
+        for (TransferQueue queue : queues.values()) {
+            count += retryQueue(queue.name());
+        }
+        return count;
+    }
+
     /** The transfer queues, one per next hop. */
     public Collection<TransferQueue> queues() {
         return Collections.unmodifiableCollection(queues.values());
@@ -422,6 +557,16 @@ public final class MailQueue {
 
     public int messageCount() {
         return store.messageCount(); // the store's index is the one index of messages: no second map
+    }
+
+    /** Bytes the store occupies on disk. */
+    public long storeSizeBytes() {
+        return store.sizeBytes();
+    }
+
+    /** The clock the engine reads, for views that show ages. */
+    public Clock clock() {
+        return clock;
     }
 
     public long deliveredCount() {
@@ -478,7 +623,7 @@ public final class MailQueue {
 
     /** Starts connections for {@code queue}'s ready mail, as far as its limit and the global cap allow. */
     void dispatch(TransferQueue queue) {
-        while (!stopping) {
+        while (!stopping && !paused) {
             long now = clock.millis();
             // The queue agrees first, so a dispatch with nothing to send never holds a global slot, even briefly.
             if (!queue.openConnection(now, policy.connectionsPerDestination())) {
@@ -579,6 +724,9 @@ public final class MailQueue {
 
     /** Since when {@code queue} could have opened a connection for due mail, for the invariant check. */
     private long freeSince(TransferQueue queue) {
+        if (paused) {
+            return Long.MAX_VALUE; // held mail is not overdue
+        }
         long capFreeSince;
         synchronized (cap) {
             capFreeSince = cap.freeSinceMillis;

@@ -45,6 +45,21 @@ public final class QueueIds {
         return new String(id);
     }
 
+    /** The milliseconds a queue id carries: when it was issued. */
+    public static long millisOf(String id) {
+        long millis = 0;
+        for (int i = 0; i < 10; i++) {
+            int digit = DIGITS.indexOf(id.charAt(i));
+            if (digit < 0) {
+                throw new IllegalArgumentException("\"" + id + "\" is not a queue id");
+            }
+            millis = (millis << 5) | digit;
+        }
+        return millis;
+    }
+
+    private static final String DIGITS = new String(ALPHABET);
+
     private static void encode(char[] into, int offset, int chars, long value) {
         for (int i = offset + chars - 1; i >= offset; i--) {
             into[i] = ALPHABET[(int) (value & 31)];

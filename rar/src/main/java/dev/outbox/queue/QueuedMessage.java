@@ -6,6 +6,9 @@ import dev.outbox.store.RecipientChange;
 import dev.outbox.store.RecipientStatus;
 import dev.outbox.store.StoredMessage;
 
+import java.util.ArrayList;
+import java.util.List;
+
 
 /**
  * A message in the queue: its envelope and, per recipient, state, a time, attempts and
@@ -41,6 +44,9 @@ public final class QueuedMessage {
     private final long[] slots;
     /** The transfer queue of every recipient when they share one, else a TransferQueue[]. */
     private final Object queues;
+
+    /** The last reply per recipient, made only once a recipient has one worth showing (most messages never need it). */
+    private String[] lastReplies;
 
     /** Neighbours in the ledger's list of live messages (two references: the sweep's index costs no map). */
     QueuedMessage older;
@@ -106,6 +112,39 @@ public final class QueuedMessage {
 
     int attempts(int recipient) {
         return (int) ((slots[recipient] >>> 6) & MAX_ATTEMPTS);
+    }
+
+    /** The last reply or reason recorded for the recipient, or "". */
+    String lastReply(int recipient) {
+        return lastReplies == null || lastReplies[recipient] == null ? "" : lastReplies[recipient];
+    }
+
+    /** Records {@code reply} as the recipient's last reply, for operators. */
+    void lastReply(int recipient, String reply) {
+        if (reply == null || reply.isEmpty()) {
+            return;
+        }
+        if (lastReplies == null) {
+            lastReplies = new String[slots.length];
+        }
+        lastReplies[recipient] = reply;
+    }
+
+    /** What an operator sees of it now; the caller holds the message's monitor. */
+    MessageSnapshot snapshot(int sizeBytes) {
+        List<MessageSnapshot.Recipient> recipients = new ArrayList<>(slots.length);
+        for (int i = 0; i < slots.length; i++) {
+            RecipientState state = state(i);
+            long time = state == RecipientState.DEFERRED || state == RecipientState.QUEUED ? due(i) : 0;
+            recipients.add(new MessageSnapshot.Recipient(envelope.recipients().get(i), queue(i).name(), state, time, attempts(i),
+                    lastReply(i)));
+        }
+        return new MessageSnapshot(id, submitMillis(), expiryMillis, envelope.reversePath(), sizeBytes, List.copyOf(recipients));
+    }
+
+    /** When the message was submitted: the time in its queue id. */
+    public long submitMillis() {
+        return QueueIds.millisOf(id);
     }
 
     /** The operator's intent for a recipient in flight; NONE for any other state. */

@@ -58,6 +58,14 @@ public final class RecipientLedger {
     private final LongAdder expired = new LongAdder();
     private final LongAdder deferred = new LongAdder();
     private final LongAdder deleted = new LongAdder();
+    /** Recipients of live messages in each state now, kept by every transition so reading it costs nothing. */
+    private final LongAdder[] inState = new LongAdder[RecipientState.values().length];
+
+    {
+        for (int i = 0; i < inState.length; i++) {
+            inState[i] = new LongAdder();
+        }
+    }
     private final LongAdder stuckRecovered = new LongAdder();
     private final LongAdder unrecordedWrites = new LongAdder();
 
@@ -111,6 +119,9 @@ public final class RecipientLedger {
                 } else if (state == RecipientState.DEFERRED) {
                     routed[i].schedule(message, i, message.due(i));
                 }
+            }
+            for (int i = 0; i < routed.length; i++) {
+                inState[message.state(i).ordinal()].increment(); // before any connection can take it: under its lock
             }
             for (TransferQueue queue : ready) {
                 queue.offerReady(message);
@@ -169,6 +180,7 @@ public final class RecipientLedger {
                         // The sweep gave this attempt up, but its final answer came before anyone tried again:
                         // keep it, or the recipient would be sent a second time.
                         message.takeInFlight(i, attempt.deadlineMillis());
+                        note(told, message, i, RecipientState.QUEUED, RecipientState.IN_FLIGHT, 0, "", now);
                     } else {
                         LOG.warning(() -> "outcome " + outcome.status() + " for " + outcome.recipient() + " of message " + message.id()
                                 + " arrived after its attempt was repaired; the recipient stays " + message.state(i));
@@ -558,6 +570,11 @@ public final class RecipientLedger {
         return deleted.sum();
     }
 
+    /** Recipients of live messages in {@code state} now. */
+    public long recipientsIn(RecipientState state) {
+        return inState[state.ordinal()].sum();
+    }
+
     /** Store writes that failed since start (each retried by the sweep until it succeeds). */
     public long unrecordedWrites() {
         return unrecordedWrites.sum();
@@ -615,6 +632,9 @@ public final class RecipientLedger {
             if (!message.live) {
                 return;
             }
+            for (int i = 0; i < message.recipientCount(); i++) {
+                inState[message.state(i).ordinal()].decrement(); // a finished message leaves the live counts
+            }
             if (message.older != null) {
                 message.older.newer = message.newer;
             } else {
@@ -634,6 +654,9 @@ public final class RecipientLedger {
 
     private void note(List<Transition> told, QueuedMessage message, int i, RecipientState from, RecipientState to,
                       int replyCode, String reply, long now) {
+        inState[from.ordinal()].decrement();
+        inState[to.ordinal()].increment();
+        message.lastReply(i, reply); // a server's reply starts with its code already
         if (!listeners.isEmpty()) {
             told.add(new Transition(message.id(), message.envelope().recipients().get(i), message.queue(i).name(), from, to,
                     replyCode, reply, now));

@@ -237,7 +237,7 @@ public final class TransferQueue {
      * The time the queue's timer must fire: its earliest scheduled recipient, or its retry time
      * when ready mail waits for it; Long.MAX_VALUE when nothing waits for a time.
      */
-    synchronized long nextWake(long nowMillis) {
+    public synchronized long nextWake(long nowMillis) {
         long next = scheduled.isEmpty() ? Long.MAX_VALUE : scheduled.peek().dueMillis;
         if (retryAtMillis > nowMillis && !ready.isEmpty()) {
             next = Math.min(next, retryAtMillis);

@@ -49,6 +49,9 @@ public interface MessageStore extends AutoCloseable {
     /** Forgets message {@code id}, every recipient of which is final. Returns once on stable storage; the space is reclaimed later. */
     void remove(String id);
 
+    /** The length in bytes of message {@code id}'s content, from the store's index (no disk read); -1 for an unknown id. */
+    int contentLength(String id);
+
     /** Reads back the content of message {@code id} from stable storage. */
     byte[] content(String id) throws IOException;
 

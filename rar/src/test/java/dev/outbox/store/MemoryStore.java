@@ -209,6 +209,14 @@ public final class MemoryStore implements MessageStore {
     }
 
     @Override
+    public int contentLength(String id) {
+        synchronized (lock) {
+            Entry entry = messages.get(id);
+            return entry == null ? -1 : entry.content.length;
+        }
+    }
+
+    @Override
     public Set<String> frozenDestinations() {
         synchronized (lock) {
             return new TreeSet<>(frozenDestinations);

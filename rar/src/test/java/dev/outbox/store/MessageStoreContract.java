@@ -85,7 +85,9 @@ public interface MessageStoreContract {
             }
             for (StoredMessage m : added) {
                 assertArrayEquals(content(m.id(), 700), opened.store().content(m.id()), "content of " + m.id() + " as soon as add returned");
+                assertEquals(content(m.id(), 700).length, opened.store().contentLength(m.id()), "content length of " + m.id());
             }
+            assertEquals(-1, opened.store().contentLength("no-such-id"));
             try (Opened again = reopen(opened.store(), directory)) {
                 assertEquals(added, again.recovered(), "id, times, envelope and statuses after reopen");
                 for (StoredMessage m : added) {

@@ -270,6 +270,12 @@ public final class JournalStore implements MessageStore {
     }
 
     @Override
+    public int contentLength(String id) {
+        Entry entry = index.get(id);
+        return entry == null ? -1 : entry.contentLength;
+    }
+
+    @Override
     public Set<String> frozenDestinations() {
         return frozen.read();
     }
