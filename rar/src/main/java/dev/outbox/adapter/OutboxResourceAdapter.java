@@ -37,6 +37,11 @@ import java.util.logging.Logger;
  * ({@code outbox.smarthost} and the rest, see README.md); an empty one takes its default.
  * {@link AdapterSettings} holds the defaults and ranges and checks them at start.
  *
+ * <p>Metrics: when the EJB module hands over the server's Micrometer registry (only servers with
+ * the micrometer subsystem have one), the running engine's meters are published in it
+ * ({@link OutboxMeters}), refreshed after each sweep, and removed when the registry is detached
+ * or the adapter stops. Without one, no Micrometer class is ever loaded.
+ *
  * <p>Threading: start and stop are called by the server, once each. {@link #engine()} may be
  * called from any thread; it fails with {@link OutboxException} when the adapter is not
  * started.
@@ -57,6 +62,12 @@ public class OutboxResourceAdapter implements ResourceAdapter {
     private volatile Engine engine;
     private final AtomicReference<RetryTimers> retryTimers = new AtomicReference<>();
     private final AtomicBoolean retryTimersVerified = new AtomicBoolean();
+    /** Guards {@link #meterRegistry} and the binding of {@link #meters}. */
+    private final Object metersLock = new Object();
+    /** The registry the EJB module attached (a Micrometer MeterRegistry), or null. */
+    private Object meterRegistry;
+    /** The meters published in it for the running engine, or null. */
+    private volatile OutboxMeters meters;
 
     /** What a started adapter gives its connections. */
     record Engine(MailQueue queue, SmtpDeliverer deliverer, OutboxMBeans beans, SubmitLimits limits, String messageIdDomain,
@@ -98,6 +109,11 @@ public class OutboxResourceAdapter implements ResourceAdapter {
             LOG.log(Level.WARNING, e.getMessage() + "; Outbox delivers mail without them", e);
         }
         engine = new Engine(queue, deliverer, beans, settings.limits(), settings.smtp().heloName(), tasks);
+        synchronized (metersLock) {
+            if (meterRegistry != null) {
+                bindMeters(queue);
+            }
+        }
         LOG.info(() -> "Outbox started: smarthost " + smarthost + " (" + settings.smarthostSource() + "), store "
                 + settings.storeDirectory() + ", retry " + settings.policy().retrySchedule() + ", EHLO " + settings.smtp().heloName()
                 + ", at most " + settings.limits().maxMessageBytes() + " bytes and " + settings.limits().maxRecipients() + " recipients a message"
@@ -110,6 +126,10 @@ public class OutboxResourceAdapter implements ResourceAdapter {
         Engine stopping = engine;
         engine = null;
         retryTimers.set(null);
+        synchronized (metersLock) {
+            unbindMeters();
+            meterRegistry = null;
+        }
         if (stopping != null) {
             if (stopping.beans() != null) {
                 stopping.beans().close();
@@ -172,6 +192,57 @@ public class OutboxResourceAdapter implements ResourceAdapter {
                 current.beans().refresh();
                 current.beans().sweepRepaired(repaired, current.queue().stuckRecovered());
             }
+            OutboxMeters published = meters;
+            if (published != null) {
+                published.refresh();
+            }
+        }
+    }
+
+    /**
+     * Takes {@code registry} as the one Outbox's meters go to, removing them from any registry
+     * attached before, and publishes them now if the engine runs (else when it starts). A registry
+     * the adapter cannot use is logged and ignored.
+     */
+    void attachMeterRegistry(Object registry) {
+        synchronized (metersLock) {
+            unbindMeters();
+            meterRegistry = registry;
+            Engine current = engine;
+            if (current != null) {
+                bindMeters(current.queue());
+            }
+        }
+    }
+
+    void detachMeterRegistry(Object registry) {
+        synchronized (metersLock) {
+            if (registry == null || registry != meterRegistry) {
+                return;
+            }
+            unbindMeters();
+            meterRegistry = null;
+        }
+    }
+
+    /** Holding metersLock, with a registry attached. */
+    private void bindMeters(MailQueue queue) {
+        try {
+            meters = OutboxMeters.bind(queue, meterRegistry);
+            LOG.info(() -> "Outbox publishes its metrics (outbox.*) in the server's registry " + meterRegistry.getClass().getName());
+        } catch (RuntimeException | LinkageError e) { // e.g. the rar does not see the Micrometer classes the registry was made of
+            LOG.log(Level.WARNING, "Outbox cannot publish its metrics in " + meterRegistry.getClass().getName() + ": " + e
+                    + "; it delivers mail without them", e);
+        }
+    }
+
+    /** Holding metersLock. */
+    private void unbindMeters() {
+        OutboxMeters published = meters;
+        if (published != null) {
+            meters = null;
+            published.close();
+            LOG.info("Outbox removed its metrics from the server's registry");
         }
     }
 

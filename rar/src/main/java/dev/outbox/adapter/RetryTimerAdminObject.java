@@ -11,8 +11,9 @@ import javax.naming.Reference;
 import java.io.Serializable;
 
 /**
- * The admin object at {@link RetryTimerHost#JNDI_NAME}: how the EJB module's timer bean reaches
- * the adapter. Every call is passed to the {@link OutboxResourceAdapter} it is associated with.
+ * The admin object at {@link RetryTimerHost#JNDI_NAME}: how the EJB module's beans (the retry
+ * clock, and the bridge that hands over the metrics registry) reach the adapter. Every call is
+ * passed to the {@link OutboxResourceAdapter} it is associated with.
  */
 public class RetryTimerAdminObject implements RetryTimerHost, ResourceAdapterAssociation, Referenceable, Serializable {
 
@@ -59,6 +60,19 @@ public class RetryTimerAdminObject implements RetryTimerHost, ResourceAdapterAss
     @Override
     public boolean isRoundTripVerified() {
         return adapter().retryTimersVerified();
+    }
+
+    @Override
+    public void attachMeterRegistry(Object registry) {
+        if (registry == null) {
+            throw new IllegalArgumentException("meter registry is null");
+        }
+        adapter().attachMeterRegistry(registry);
+    }
+
+    @Override
+    public void detachMeterRegistry(Object registry) {
+        adapter().detachMeterRegistry(registry);
     }
 
     private OutboxResourceAdapter adapter() {

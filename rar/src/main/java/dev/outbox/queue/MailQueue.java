@@ -92,6 +92,8 @@ public final class MailQueue {
         boolean starved;
     }
     private final LongAdder refusedThreads = new LongAdder();
+    /** Messages {@link #submit} accepted (on stable storage) since this engine was made. */
+    private final LongAdder submitted = new LongAdder();
     private volatile boolean accepting;
     volatile boolean stopping;
     /** Held by an operator: no connection opens anywhere (open ones finish their message); not saved across a restart. */
@@ -160,6 +162,7 @@ public final class MailQueue {
         } catch (StoreException e) {
             throw new OutboxException("message " + id + " not queued: " + e.getMessage(), e);
         }
+        submitted.increment();
         for (TransferQueue queue : admit(stored, now)) {
             dispatch(queue);
         }
@@ -567,6 +570,11 @@ public final class MailQueue {
     /** The clock the engine reads, for views that show ages. */
     public Clock clock() {
         return clock;
+    }
+
+    /** Messages accepted by {@link #submit} since this engine was made (recovered ones are not counted again). */
+    public long submittedCount() {
+        return submitted.sum();
     }
 
     public long deliveredCount() {

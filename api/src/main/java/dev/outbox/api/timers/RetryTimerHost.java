@@ -3,7 +3,9 @@ package dev.outbox.api.timers;
 /**
  * The adapter's side of the retry clock: a JCA admin object bound at
  * {@code java:/eis/OutboxRetryTimers} through which Outbox's EJB module attaches the
- * {@link RetryTimers} it implements and delivers their expiries.
+ * {@link RetryTimers} it implements and delivers their expiries. The EJB module also hands the
+ * adapter, through it, the server's metrics registry when the server has one (a CDI-only
+ * service the adapter cannot reach by itself).
  *
  * <p>Not for applications. Threading: every method may be called from any thread.
  */
@@ -35,4 +37,18 @@ public interface RetryTimerHost {
 
     /** True once the attached clock has delivered a wake-up back to the adapter. */
     boolean isRoundTripVerified();
+
+    /**
+     * Publishes Outbox's meters in {@code registry}, a Micrometer {@code MeterRegistry} (typed
+     * Object so that this API needs no Micrometer), replacing any registry attached before, until
+     * {@link #detachMeterRegistry} or the adapter stops, which remove them. One the adapter cannot
+     * use (not a {@code MeterRegistry} of the class the adapter sees) is logged and ignored: metrics
+     * never keep mail from flowing.
+     *
+     * @throws IllegalArgumentException when {@code registry} is null
+     */
+    void attachMeterRegistry(Object registry);
+
+    /** Removes Outbox's meters from {@code registry} if it is the attached one; otherwise does nothing. */
+    void detachMeterRegistry(Object registry);
 }
