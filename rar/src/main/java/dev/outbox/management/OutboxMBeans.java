@@ -66,6 +66,10 @@ public final class OutboxMBeans implements AutoCloseable {
             new OpenType<?>[] {SimpleType.STRING, SimpleType.STRING, SimpleType.STRING, SimpleType.STRING, SimpleType.INTEGER,
                     SimpleType.STRING, SimpleType.STRING});
 
+    private static final String[] SWEEP_EVENT_ITEMS = {"repaired", "stuckRecovered"};
+    private static final CompositeType SWEEP_EVENT = compositeType("SweepEvent", SWEEP_EVENT_ITEMS,
+            new OpenType<?>[] {SimpleType.INTEGER, SimpleType.LONG});
+
     private final MBeanServer server;
     private final MailQueue engine;
     private final ObjectName managerName;
@@ -162,7 +166,7 @@ public final class OutboxMBeans implements AutoCloseable {
         if (count > 0 && !closed) {
             Notification notification = new Notification(SWEEP_REPAIRED, managerName, sequence.incrementAndGet(),
                     engine.clock().millis(), "the sweep found " + count + " recipients overdue and repaired them");
-            notification.setUserData(Map.of("repaired", count, "stuckRecovered", stuckRecoveredTotal).toString());
+            notification.setUserData(composite(SWEEP_EVENT, SWEEP_EVENT_ITEMS, new Object[] {count, stuckRecoveredTotal}));
             notifications.sendNotification(notification);
         }
     }
@@ -227,12 +231,16 @@ public final class OutboxMBeans implements AutoCloseable {
     }
 
     private static CompositeData recipientEvent(Transition transition) {
+        return composite(RECIPIENT_EVENT, RECIPIENT_EVENT_ITEMS, new Object[] {
+                transition.messageId(), transition.recipient(), transition.destination(), transition.to().name(),
+                transition.replyCode(), transition.reply(), Views.time(transition.atMillis())});
+    }
+
+    private static CompositeData composite(CompositeType type, String[] items, Object[] values) {
         try {
-            return new CompositeDataSupport(RECIPIENT_EVENT, RECIPIENT_EVENT_ITEMS, new Object[] {
-                    transition.messageId(), transition.recipient(), transition.destination(), transition.to().name(),
-                    transition.replyCode(), transition.reply(), Views.time(transition.atMillis())});
+            return new CompositeDataSupport(type, items, values);
         } catch (OpenDataException e) {
-            throw new IllegalStateException("the recipient event's open type does not fit its values", e);
+            throw new IllegalStateException("the values do not fit the open type " + type.getTypeName(), e);
         }
     }
 
@@ -251,7 +259,7 @@ public final class OutboxMBeans implements AutoCloseable {
                         "a transfer queue's State changed (the source is the queue's ObjectName)"),
                 new MBeanNotificationInfo(new String[] {BOUNCED, EXPIRED, SWEEP_REPAIRED}, Notification.class.getName(),
                         "a recipient bounced or expired (user data: messageId, recipient, destination, state, replyCode, reply, time),"
-                                + " or the sweep repaired overdue recipients"),
+                                + " or the sweep repaired overdue recipients (user data: repaired, stuckRecovered)"),
         };
     }
 

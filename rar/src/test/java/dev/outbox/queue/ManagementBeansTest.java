@@ -93,6 +93,11 @@ class ManagementBeansTest {
         assertEquals(MBeanOperationInfo.ACTION, impacts.get("freeze"));
         assertEquals(MBeanOperationInfo.ACTION, impacts.get("deleteMessage"));
 
+        beans.sweepRepaired(2, 7);
+        Notification sweep = heard.stream().filter(n -> n.getType().equals(OutboxMBeans.SWEEP_REPAIRED)).findFirst().orElseThrow();
+        assertEquals(2, ((CompositeData) sweep.getUserData()).get("repaired"));
+        assertEquals(7L, ((CompositeData) sweep.getUserData()).get("stuckRecovered"));
+
         UnsupportedOperationException ndr = assertThrows(UnsupportedOperationException.class, () -> manager.deleteMessage(greylisted, true));
         assertTrue(ndr.getMessage().contains("nothing was deleted"), ndr.getMessage());
         assertEquals(1, manager.getDeferred());
