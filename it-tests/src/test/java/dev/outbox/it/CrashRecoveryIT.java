@@ -2,6 +2,8 @@ package dev.outbox.it;
 
 import com.icegreen.greenmail.util.GreenMail;
 import dev.outbox.testing.Await;
+import dev.outbox.testing.smtp.Received;
+import dev.outbox.testing.smtp.ScriptedSmtpServer;
 import jakarta.mail.internet.MimeMessage;
 import org.jboss.arquillian.container.test.api.ContainerController;
 import org.jboss.arquillian.container.test.api.Deployer;
@@ -17,16 +19,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
 import java.net.URL;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,7 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Proves that nothing accepted is lost to kill -9: messages submitted while the SMTP peer is
  * down (some of them while the server is being killed) are all delivered, once each, after
- * the server starts again and the peer comes back, with no operator action.
+ * the server starts again and the peer comes back, with no operator action; and that an
+ * operator's freeze of a queue holds across kill -9.
  */
 @ExtendWith(ArquillianExtension.class)
 @RunAsClient
@@ -64,7 +64,7 @@ class CrashRecoveryIT {
     @Test
     void everyAcknowledgedMessageIsDeliveredAfterKillDashNine() throws Exception {
         Path jbossHome = Path.of(System.getProperty("jboss.home"));
-        deleteTree(jbossHome.resolve("standalone/data/outbox")); // a store of this test's own
+        ServerProcess.deleteStore(jbossHome); // a store of this test's own
         controller.start(CONTAINER);
         deployer.deploy("outbox");
         deployer.deploy("submitter");
@@ -98,7 +98,7 @@ class CrashRecoveryIT {
                 return acknowledgedDuringKill.size() >= 20;
             }
         }, "20 submits during the kill");
-        killServer(jbossHome);
+        ServerProcess.kill(jbossHome);
         killed.set(true);
         submitting.join(30_000);
         controller.kill(CONTAINER); // tells Arquillian the process is gone
@@ -117,6 +117,68 @@ class CrashRecoveryIT {
             assertTrue(all.size() >= acknowledged.size());
         } finally {
             peer.stop();
+            deployer.undeploy("submitter");
+            deployer.undeploy("outbox");
+            controller.stop(CONTAINER);
+        }
+    }
+
+    /**
+     * An operator's freeze survives kill -9: a queue frozen over remote JMX, with mail waiting in
+     * it, is still FROZEN after the restart and sends nothing while its peer is up, and every
+     * message goes out once when it is unfrozen.
+     */
+    @Test
+    void aFrozenQueueIsStillFrozenAfterKillDashNine() throws Exception {
+        Path jbossHome = Path.of(System.getProperty("jboss.home"));
+        ServerProcess.deleteStore(jbossHome);
+        controller.start(CONTAINER);
+        deployer.deploy("outbox");
+        deployer.deploy("submitter");
+        URL submitter = new URL("http://127.0.0.1:" + (8080 + Integer.getInteger("it.port.offset", 100)) + "/submitter/");
+        String destination = "127.0.0.1:" + TestSmtp.setup().getPort();
+        ScriptedSmtpServer peer = null;
+        try {
+            // The peer is down: the first message makes the queue, which the operator freezes.
+            assertEquals(200, submit(submitter, 0).status());
+            try (RemoteJmx jmx = RemoteJmx.connect()) {
+                Await.until(DEADLINE, () -> jmx.isRegistered(RemoteJmx.queueName(destination)), "the queue's MBean");
+                jmx.queue(destination).freeze();
+                assertEquals("FROZEN", jmx.queue(destination).getState());
+            }
+            for (int n = 1; n < 6; n++) {
+                assertEquals(200, submit(submitter, n).status());
+            }
+            ServerProcess.kill(jbossHome);
+            controller.kill(CONTAINER);
+
+            controller.start(CONTAINER);
+            peer = ScriptedSmtpServer.start("127.0.0.1", TestSmtp.setup().getPort());
+            try (RemoteJmx jmx = RemoteJmx.connect()) {
+                Await.until(DEADLINE, () -> jmx.isRegistered(RemoteJmx.queueName(destination)), "the queue's MBean after the restart");
+                assertEquals("FROZEN", jmx.queue(destination).getState(), "still frozen after kill -9");
+                assertEquals(6, jmx.queue(destination).getMessageCount());
+                ScriptedSmtpServer up = peer;
+                // Longer than the 2 s retry schedule and a sweep: a queue that was not frozen would have sent by now.
+                long quietUntil = System.nanoTime() + Duration.ofSeconds(12).toNanos();
+                Await.until(Duration.ofSeconds(20), () -> {
+                    assertEquals(0, up.received().size(), "nothing sent from a frozen queue");
+                    return System.nanoTime() >= quietUntil;
+                }, "a quiet frozen queue");
+
+                jmx.queue(destination).unfreeze();
+                Await.until(DEADLINE, () -> up.received().size() >= 6, () -> "six messages after unfreeze; got " + up.received().size());
+            }
+            List<String> subjects = new ArrayList<>();
+            for (Received message : peer.received()) {
+                subjects.add(message.header("Subject").orElse("?"));
+            }
+            assertEquals(6, new HashSet<>(subjects).size(), "each message once: " + subjects);
+            assertEquals(6, subjects.size(), "each message once: " + subjects);
+        } finally {
+            if (peer != null) {
+                peer.close();
+            }
             deployer.undeploy("submitter");
             deployer.undeploy("outbox");
             controller.stop(CONTAINER);
@@ -142,28 +204,5 @@ class CrashRecoveryIT {
             }
         }
         return numbers;
-    }
-
-    /** kill -9 of the WildFly process that runs from {@code jbossHome}. */
-    private static void killServer(Path jbossHome) {
-        String home = "-Djboss.home.dir=" + jbossHome;
-        List<ProcessHandle> servers = ProcessHandle.allProcesses()
-                .filter(p -> p.info().arguments().map(args -> List.of(args).contains(home)).orElse(false))
-                .toList();
-        assertEquals(1, servers.size(), "exactly one WildFly runs from " + jbossHome);
-        ProcessHandle server = servers.get(0);
-        assertTrue(server.destroyForcibly(), "SIGKILL sent");
-        server.onExit().join();
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
     }
 }

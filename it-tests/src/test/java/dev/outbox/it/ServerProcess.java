@@ -1,0 +1,43 @@
+package dev.outbox.it;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What the crash tests do to the WildFly they start themselves: kill -9 it, and give it a store of its own. */
+final class ServerProcess {
+
+    private ServerProcess() {
+    }
+
+    /** kill -9 of the WildFly process that runs from {@code jbossHome}. */
+    static void kill(Path jbossHome) {
+        String home = "-Djboss.home.dir=" + jbossHome;
+        List<ProcessHandle> servers = ProcessHandle.allProcesses()
+                .filter(p -> p.info().arguments().map(args -> List.of(args).contains(home)).orElse(false))
+                .toList();
+        assertEquals(1, servers.size(), "exactly one WildFly runs from " + jbossHome);
+        ProcessHandle server = servers.get(0);
+        assertTrue(server.destroyForcibly(), "SIGKILL sent");
+        server.onExit().join();
+    }
+
+    /** Deletes Outbox's store of the server at {@code jbossHome}, so a test starts from an empty queue. */
+    static void deleteStore(Path jbossHome) throws IOException {
+        Path root = jbossHome.resolve("standalone/data/outbox");
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+}
