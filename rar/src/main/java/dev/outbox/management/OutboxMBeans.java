@@ -27,6 +27,7 @@ import javax.management.openmbean.OpenType;
 import javax.management.openmbean.SimpleType;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
@@ -77,6 +78,8 @@ public final class OutboxMBeans implements AutoCloseable {
     private final Executor notifier;
     private final AtomicLong sequence = new AtomicLong();
     private final Map<String, Published> queues = new ConcurrentHashMap<>();
+    /** Queues whose bean went for being idle: registered again only once something waits in them. */
+    private final Set<String> retired = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     /** A queue's bean as registered, with what the last refresh saw of it. */
@@ -139,6 +142,12 @@ public final class OutboxMBeans implements AutoCloseable {
             QueueState state = queue.state(now);
             Published published = queues.get(queue.name());
             if (published == null) {
+                if (retired.contains(queue.name())) {
+                    if (idle(queue, state)) {
+                        continue; // unregistered for being idle, and still is
+                    }
+                    retired.remove(queue.name());
+                }
                 published = register(queue, state);
                 if (published == null) {
                     continue;
@@ -150,15 +159,21 @@ public final class OutboxMBeans implements AutoCloseable {
                         "queue " + queue.name() + " is " + state, "State", "java.lang.String", before.name(), state.name());
                 notifications.sendNotification(change);
             }
-            boolean idle = state == QueueState.EMPTY && queue.readyCount() == 0 && queue.scheduledCount() == 0;
-            if (!idle) {
+            if (!idle(queue, state)) {
                 published.idleSinceMillis = 0;
             } else if (published.idleSinceMillis == 0) {
                 published.idleSinceMillis = now;
             } else if (now - published.idleSinceMillis >= IDLE_MILLIS) {
                 unregister(queue.name(), published);
+                retired.add(queue.name());
             }
         }
+    }
+
+    /** Empty and idle: nothing waits in it, frozen mail included (the engine keeps the queue object for ever). */
+    private boolean idle(TransferQueue queue, QueueState state) {
+        return state == QueueState.EMPTY && queue.readyCount() == 0 && queue.scheduledCount() == 0 && queue.activeConnections() == 0
+                && engine.figures(queue.name()).messages() == 0;
     }
 
     /** Tells that a sweep repaired {@code count} recipients (nothing when 0). */
@@ -173,7 +188,7 @@ public final class OutboxMBeans implements AutoCloseable {
 
     /** Unregisters every bean; the engine's listener stays but does nothing more. */
     @Override
-    public void close() {
+    public synchronized void close() { // after any refresh in progress, so no bean is registered behind it
         closed = true;
         for (Map.Entry<String, Published> entry : queues.entrySet()) {
             unregister(entry.getKey(), entry.getValue());
@@ -203,7 +218,8 @@ public final class OutboxMBeans implements AutoCloseable {
                 "message " + transition.messageId() + " " + transition.to().name().toLowerCase(Locale.ROOT) + " for "
                         + transition.recipient() + " at " + transition.destination());
         notification.setUserData(recipientEvent(transition));
-        notifications.sendNotification(notification); // handed to the notifier executor
+        // Filters run where sendNotification is called: not on this thread, which holds the message's lock.
+        notifier.execute(() -> notifications.sendNotification(notification));
     }
 
     private Published register(TransferQueue queue, QueueState state) {

@@ -130,9 +130,12 @@ public final class MailQueue {
         }
         frozenDestinations.addAll(store.frozenDestinations());
         for (String destination : frozenDestinations) {
-            TransferQueue queue = queues.get(destination);
-            if (queue != null) {
-                queue.freeze();
+            try {
+                NextHop hop = NextHop.parse(destination, 25);
+                // A frozen destination keeps its queue (and its MBean), mail or not, so it can be unfrozen.
+                queues.computeIfAbsent(destination, name -> new TransferQueue(hop)).freeze();
+            } catch (IllegalArgumentException e) {
+                LOG.severe(() -> "Outbox ignores the saved frozen destination \"" + ReplyText.oneLine(destination) + "\": " + e.getMessage());
             }
         }
         accepting = true;
@@ -325,6 +328,9 @@ public final class MailQueue {
             touched.add(message.queue(i));
         }
         for (TransferQueue queue : touched) {
+            if (operation == RecipientLedger.Operation.RETRY_NOW && count > 0 && !queue.frozen()) {
+                queue.retryNow(clock.millis()); // "now" means now, also for a queue waiting for its retry time
+            }
             arm(queue);
             dispatch(queue);
         }

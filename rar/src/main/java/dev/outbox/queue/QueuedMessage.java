@@ -181,6 +181,19 @@ public final class QueuedMessage {
         slots[recipient] = slot(RecipientState.IN_FLIGHT, deadlineMillis, attempts(recipient));
     }
 
+    /**
+     * QUEUED or FROZEN back to IN_FLIGHT in the attempt with {@code deadlineMillis}: that
+     * attempt's final answer came after the sweep had given it up, and before anyone tried the
+     * recipient again, so the answer is kept (an operator's freeze meanwhile included).
+     */
+    void reclaim(int recipient, long deadlineMillis) {
+        RecipientState state = state(recipient);
+        if (state != RecipientState.QUEUED && state != RecipientState.FROZEN) {
+            throw illegal(recipient, "reclaim");
+        }
+        slots[recipient] = slot(RecipientState.IN_FLIGHT, deadlineMillis, attempts(recipient));
+    }
+
     /** True when the recipient is in flight in the attempt with {@code deadlineMillis}, not in a later one or repaired. */
     boolean inFlightUntil(int recipient, long deadlineMillis) {
         return state(recipient) == RecipientState.IN_FLIGHT && due(recipient) == deadlineMillis;
@@ -269,7 +282,12 @@ public final class QueuedMessage {
     RecipientStatus status(int recipient) {
         RecipientState state = state(recipient);
         return switch (state) {
-            case IN_FLIGHT, QUEUED -> new RecipientStatus(RecipientState.QUEUED, 0, attempts(recipient));
+            case IN_FLIGHT -> new RecipientStatus(switch (intent(recipient)) {
+                case FREEZE -> RecipientState.FROZEN;
+                case DELETE -> RecipientState.DELETED;
+                case NONE -> RecipientState.QUEUED;
+            }, 0, attempts(recipient));
+            case QUEUED -> new RecipientStatus(RecipientState.QUEUED, 0, attempts(recipient));
             case DEFERRED -> new RecipientStatus(state, due(recipient), attempts(recipient));
             default -> new RecipientStatus(state, 0, attempts(recipient));
         };

@@ -3,6 +3,7 @@ package dev.outbox.queue;
 import dev.outbox.api.RecipientState;
 import dev.outbox.store.MessageStore;
 import dev.outbox.store.RecipientChange;
+import dev.outbox.store.RecipientStatus;
 import dev.outbox.store.StoreException;
 import dev.outbox.store.StoredMessage;
 
@@ -176,11 +177,13 @@ public final class RecipientLedger {
                 int i = attempt.recipients()[k];
                 RecipientOutcome outcome = outcomes.get(k);
                 if (!message.inFlightUntil(i, attempt.deadlineMillis())) {
-                    if (message.state(i) == RecipientState.QUEUED && outcome.status() != RecipientOutcome.Status.DEFERRED) {
-                        // The sweep gave this attempt up, but its final answer came before anyone tried again:
-                        // keep it, or the recipient would be sent a second time.
-                        message.takeInFlight(i, attempt.deadlineMillis());
-                        note(told, message, i, RecipientState.QUEUED, RecipientState.IN_FLIGHT, 0, "", now);
+                    RecipientState current = message.state(i);
+                    if ((current == RecipientState.QUEUED || current == RecipientState.FROZEN)
+                            && outcome.status() != RecipientOutcome.Status.DEFERRED) {
+                        // The sweep gave this attempt up, but its final answer came before anyone tried again
+                        // (an operator may have frozen it meanwhile): keep it, or the recipient would be sent twice.
+                        message.reclaim(i, attempt.deadlineMillis());
+                        note(told, message, i, current, RecipientState.IN_FLIGHT, 0, "", now);
                     } else {
                         LOG.warning(() -> "outcome " + outcome.status() + " for " + outcome.recipient() + " of message " + message.id()
                                 + " arrived after its attempt was repaired; the recipient stays " + message.state(i));
@@ -329,6 +332,7 @@ public final class RecipientLedger {
                     case FREEZE -> {
                         if (state == RecipientState.IN_FLIGHT) {
                             message.intend(i, QueuedMessage.Intent.FREEZE);
+                            changes.add(stored(message, i, RecipientState.FROZEN)); // holds across a crash mid-attempt
                         } else if (state == RecipientState.FROZEN) {
                             changed = false;
                         } else {
@@ -339,6 +343,7 @@ public final class RecipientLedger {
                     case UNFREEZE -> {
                         if (state == RecipientState.IN_FLIGHT && message.intent(i) == QueuedMessage.Intent.FREEZE) {
                             message.intend(i, QueuedMessage.Intent.NONE);
+                            changes.add(stored(message, i, RecipientState.QUEUED));
                         } else if (state == RecipientState.FROZEN) {
                             changes.add(message.unfreeze(i, now));
                             ready.add(queue);
@@ -350,6 +355,7 @@ public final class RecipientLedger {
                     case DELETE -> {
                         if (state == RecipientState.IN_FLIGHT) {
                             message.intend(i, QueuedMessage.Intent.DELETE);
+                            changes.add(stored(message, i, RecipientState.DELETED)); // a crash mid-attempt does not send it again
                         } else {
                             changes.add(message.delete(i));
                             deleted.increment();
@@ -391,6 +397,11 @@ public final class RecipientLedger {
             }
         }
         return found;
+    }
+
+    /** What the store keeps for a recipient in flight that an operator marked: the state its intent leads to. */
+    private static RecipientChange stored(QueuedMessage message, int i, RecipientState state) {
+        return new RecipientChange(i, new RecipientStatus(state, 0, message.attempts(i)));
     }
 
     /** The live message with queue id {@code id}, or null. Walks the live list: for operators' calls, not for delivery. */

@@ -36,7 +36,9 @@ final class FrozenDestinationsFile {
     Set<String> read() {
         try {
             Set<String> destinations = new TreeSet<>();
-            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            // Lenient: a damaged byte must not keep the whole queue from starting; a bad name is dropped where it is used.
+            String text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+            for (String line : text.split("\n")) {
                 if (!line.isBlank()) {
                     destinations.add(line.strip());
                 }
