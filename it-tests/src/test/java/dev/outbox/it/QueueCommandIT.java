@@ -49,7 +49,7 @@ class QueueCommandIT extends SubmitterTestBase {
     private static final Duration HOLD = Duration.ofSeconds(3);
     /** How long one run of the command may take (a JVM start and a few JMX calls: about a second). */
     private static final Duration RUN_LIMIT = Duration.ofSeconds(60);
-    private static final String SENDER = "app@example.com";
+    private static final String SENDER = MarkedMail.SENDER;
 
     /** The transfer queue every recipient goes to: the smarthost the build gives WildFly. */
     private final String destination = "127.0.0.1:" + TestSmtp.setup().getPort();
@@ -57,16 +57,18 @@ class QueueCommandIT extends SubmitterTestBase {
     private final String run = "c" + Long.toString(System.nanoTime(), 36);
 
     private ScriptedSmtpServer relay;
+    private MarkedMail mail;
 
     @BeforeEach
     void startRelayAndOpenTheQueue() throws Exception {
         relay = ScriptedSmtpServer.start("127.0.0.1", TestSmtp.setup().getPort());
+        mail = new MarkedMail(submitter, relay, run, DEADLINE);
         // The queue (and its MBean) appears with its first message; a killed run may have left it frozen: it stays so across restarts.
-        submit("warm-up", recipient("warm-up"));
+        mail.submit("warm-up", mail.recipient("warm-up"));
         Await.until(DEADLINE, () -> queueState() != null, () -> "queue " + destination + " listed by the queues command: "
                 + command("queues"));
         unfreezeQueueIfFrozen();
-        awaitSubjects(List.of(subject("warm-up")));
+        mail.awaitSubjects(List.of(mail.subject("warm-up")));
     }
 
     @AfterEach
@@ -105,8 +107,8 @@ class QueueCommandIT extends SubmitterTestBase {
         Run queueFrozen = command("freeze-queue", destination);
         assertEquals(0, queueFrozen.status(), queueFrozen.toString());
         assertEquals("queue " + destination + " is FROZEN\n", queueFrozen.stdout());
-        String to = recipient("held");
-        String id = submit("held", to);
+        String to = mail.recipient("held");
+        String id = mail.submit("held", to);
 
         assertEquals(List.of(id), ids(command("find", to, "--json")), "find by the recipient");
         Run frozen = command("freeze", id);
@@ -115,7 +117,7 @@ class QueueCommandIT extends SubmitterTestBase {
         Run queueOpen = command("unfreeze-queue", destination);
         assertEquals(0, queueOpen.status(), queueOpen.toString());
 
-        holdFor(HOLD, () -> !subjectsReceived().contains(subject("held")), () -> "the frozen message went out: " + relay.received());
+        holdFor(HOLD, () -> !mail.subjectsReceived().contains(mail.subject("held")), () -> "the frozen message went out: " + relay.received());
 
         Run shown = command("show", id);
         assertEquals(0, shown.status(), shown.toString());
@@ -123,7 +125,7 @@ class QueueCommandIT extends SubmitterTestBase {
         assertTrue(shown.stdout().contains("Sender     " + SENDER + "\n"), shown.toString());
         assertTrue(shown.stdout().lines().anyMatch(line -> line.startsWith(to + "  " + destination + "  FROZEN ")),
                 "the recipient, its queue and FROZEN: " + shown);
-        assertTrue(shown.stdout().contains("\n  Subject: " + subject("held") + "\n"), "the headers: " + shown);
+        assertTrue(shown.stdout().contains("\n  Subject: " + mail.subject("held") + "\n"), "the headers: " + shown);
         JsonObject detail = parse(command("show", id, "--json"));
         assertEquals(id, detail.getString("id"));
         JsonObject recipient = detail.getJsonArray("recipients").getJsonObject(0);
@@ -133,9 +135,9 @@ class QueueCommandIT extends SubmitterTestBase {
         Run unfrozen = command("unfreeze", id);
         assertEquals(0, unfrozen.status(), unfrozen.toString());
         assertEquals("unfroze 1 recipient of message " + id + "\n", unfrozen.stdout());
-        awaitSubjects(List.of(subject("held")));
+        mail.awaitSubjects(List.of(mail.subject("held")));
         Await.until(DEADLINE, () -> ids(command("find", to, "--json")).isEmpty(), "the delivered message no longer live");
-        assertEquals(1, subjectsReceived().stream().filter(subject("held")::equals).count(), "copies: " + relay.received());
+        assertEquals(1, mail.subjectsReceived().stream().filter(mail.subject("held")::equals).count(), "copies: " + relay.received());
     }
 
     @Test
@@ -278,33 +280,6 @@ class QueueCommandIT extends SubmitterTestBase {
         }
     }
 
-    /** Submits a short message from {@link #SENDER} to {@code to}, subject {@code label} and this test's mark; returns its id. */
-    private String submit(String label, String to) throws Exception {
-        String subject = subject(label);
-        String content = "From: " + SENDER + "\r\nTo: " + to + "\r\nSubject: " + subject + "\r\n\r\n" + subject + "\r\n";
-        Http.Answer answer = Http.submitRaw(submitter, SENDER, content, to);
-        assertEquals(200, answer.status(), answer.body());
-        assertTrue(answer.body().matches("id=\\S+\n"), answer.body());
-        return answer.body().substring("id=".length()).strip();
-    }
-
-    private String subject(String label) {
-        return label + " " + run;
-    }
-
-    private String recipient(String label) {
-        return label + "-" + run + "@q.example";
-    }
-
-    private void awaitSubjects(List<String> subjects) {
-        Await.until(DEADLINE, () -> subjectsReceived().containsAll(subjects),
-                () -> "delivered " + subjects + "; received " + relay.received());
-    }
-
-    /** The subjects of the messages the relay acknowledged, one per copy. */
-    private List<String> subjectsReceived() {
-        return relay.received().stream().filter(Received::acknowledged).map(message -> message.header("Subject").orElse("?")).toList();
-    }
 
     /**
      * Waits {@code window} while {@code stillTrue} keeps holding; fails at once, with what

@@ -57,7 +57,7 @@ class QueueManagementIT extends SubmitterTestBase {
     private static final Duration HOLD = Duration.ofSeconds(3);
     /** The test server's retry schedule (arquillian.xml), before jitter. */
     private static final Duration RETRY = Duration.ofSeconds(2);
-    private static final String SENDER = "app@example.com";
+    private static final String SENDER = MarkedMail.SENDER;
 
     /** The transfer queue every recipient goes to: the smarthost the build gives WildFly. */
     private final String destination = "127.0.0.1:" + TestSmtp.setup().getPort();
@@ -65,6 +65,7 @@ class QueueManagementIT extends SubmitterTestBase {
     private final String run = "t" + Long.toString(System.nanoTime(), 36);
 
     private ScriptedSmtpServer relay;
+    private MarkedMail mail;
     private RemoteJmx jmx;
     private QueueManagerMXBean manager;
     private QueueMXBean queue;
@@ -72,6 +73,7 @@ class QueueManagementIT extends SubmitterTestBase {
     @BeforeEach
     void connect() throws Exception {
         relay = ScriptedSmtpServer.start("127.0.0.1", TestSmtp.setup().getPort());
+        mail = new MarkedMail(submitter, relay, run, DEADLINE);
         jmx = RemoteJmx.connect();
         manager = jmx.queueManager();
         queue = jmx.queue(destination);
@@ -99,9 +101,9 @@ class QueueManagementIT extends SubmitterTestBase {
         long deliveredBefore = manager.getDelivered();
         Instant before = Instant.now();
 
-        submit("visible", recipient("visible"));
+        mail.submit("visible", mail.recipient("visible"));
 
-        awaitSubjects(List.of(subject("visible")));
+        mail.awaitSubjects(List.of(mail.subject("visible")));
         Await.until(DEADLINE, () -> manager.getDelivered() == deliveredBefore + 1,
                 () -> "Delivered " + deliveredBefore + " + 1; is " + manager.getDelivered());
         awaitQueueEmpty();
@@ -163,11 +165,11 @@ class QueueManagementIT extends SubmitterTestBase {
         List<String> ids = new ArrayList<>();
         List<String> subjects = new ArrayList<>();
         for (int n = 1; n <= 3; n++) {
-            ids.add(submit("frozen-" + n, recipient("frozen-" + n)));
-            subjects.add(subject("frozen-" + n));
+            ids.add(mail.submit("frozen-" + n, mail.recipient("frozen-" + n)));
+            subjects.add(mail.subject("frozen-" + n));
         }
 
-        holdFor(HOLD, () -> subjectsReceived().stream().noneMatch(subjects::contains),
+        holdFor(HOLD, () -> mail.subjectsReceived().stream().noneMatch(subjects::contains),
                 () -> "the frozen queue let mail out: " + relay.received());
         assertEquals("FROZEN", queue.getState(), "State after " + HOLD + " with 3 messages");
         assertEquals(3, queue.getMessageCount(), "MessageCount of the frozen queue");
@@ -190,10 +192,10 @@ class QueueManagementIT extends SubmitterTestBase {
 
         queue.unfreeze();
 
-        awaitSubjects(subjects);
+        mail.awaitSubjects(subjects);
         awaitQueueEmpty();
         for (String subject : subjects) {
-            assertEquals(1, subjectsReceived().stream().filter(subject::equals).count(), "copies of '" + subject + "': " + relay.received());
+            assertEquals(1, mail.subjectsReceived().stream().filter(subject::equals).count(), "copies of '" + subject + "': " + relay.received());
         }
     }
 
@@ -201,9 +203,9 @@ class QueueManagementIT extends SubmitterTestBase {
     void getMessageShowsTheLastReplyOfADeferredRecipientThatGoesOutAtTheNextRetry() throws Exception {
         relay.script(Rules.on(Command.RCPT).times(1).reply("451 4.7.1 greylisted"));
         long deferralsBefore = manager.getDeferrals();
-        String to = recipient("greylisted");
+        String to = mail.recipient("greylisted");
 
-        String id = submit("greylisted", to);
+        String id = mail.submit("greylisted", to);
 
         AtomicReference<MessageDetail> seen = new AtomicReference<>();
         Await.until(DEADLINE, () -> {
@@ -214,7 +216,7 @@ class QueueManagementIT extends SubmitterTestBase {
         MessageDetail detail = seen.get();
         assertEquals(id, detail.getId());
         assertEquals(SENDER, detail.getSender());
-        assertTrue(detail.getHeaders().contains("Subject: " + subject("greylisted") + "\r\n"), detail.getHeaders());
+        assertTrue(detail.getHeaders().contains("Subject: " + mail.subject("greylisted") + "\r\n"), detail.getHeaders());
         assertTrue(detail.getSizeBytes() > 0, "SizeBytes " + detail.getSizeBytes());
         assertTrue(Instant.parse(detail.getExpiryTime()).isAfter(Instant.parse(detail.getSubmitTime())), describe(detail));
         RecipientDetail recipient = detail.getRecipients()[0];
@@ -226,7 +228,7 @@ class QueueManagementIT extends SubmitterTestBase {
         assertTrue(dueAfterSubmit.compareTo(RETRY) >= 0 && dueAfterSubmit.compareTo(RETRY.plusSeconds(3)) <= 0,
                 "due again one retry (" + RETRY + " and jitter) after the attempt: " + describe(detail));
 
-        Await.until(RETRY.plusSeconds(5), () -> subjectsReceived().contains(subject("greylisted")),
+        Await.until(RETRY.plusSeconds(5), () -> mail.subjectsReceived().contains(mail.subject("greylisted")),
                 () -> "delivered at the next retry; received " + relay.received());
         List<String> rcpts = relay.transcript().stream().filter(line -> line.endsWith("C: RCPT TO:<" + to + ">")).toList();
         assertEquals(2, rcpts.size(), "one RCPT refused, one accepted at the retry: " + relay.transcript());
@@ -238,8 +240,8 @@ class QueueManagementIT extends SubmitterTestBase {
     @Test
     void deleteMessageRemovesOnlyThatMessageAndRefusesANonDeliveryReportForNow() throws Exception {
         queue.freeze();
-        String keptId = submit("kept", recipient("kept"));
-        String deletedId = submit("deleted", recipient("deleted"));
+        String keptId = mail.submit("kept", mail.recipient("kept"));
+        String deletedId = mail.submit("deleted", mail.recipient("deleted"));
         Await.until(DEADLINE, () -> queue.getMessageCount() == 2, () -> "MessageCount 2 in the frozen queue; is " + queue.getMessageCount());
         long deletedBefore = manager.getDeleted();
         String statesBefore = states(manager.getMessage(deletedId));
@@ -261,18 +263,18 @@ class QueueManagementIT extends SubmitterTestBase {
         assertEquals(deletedBefore + 1, manager.getDeleted(), "Deleted");
         assertEquals(List.of(keptId), ids(queue.listMessages(0, 10)), "what the frozen queue holds after the delete");
         queue.unfreeze();
-        awaitSubjects(List.of(subject("kept")));
+        mail.awaitSubjects(List.of(mail.subject("kept")));
         awaitQueueEmpty();
-        assertEquals(1, subjectsReceived().stream().filter(subject("kept")::equals).count(), "copies of the kept message: " + relay.received());
-        assertFalse(subjectsReceived().contains(subject("deleted")), "the deleted message went out: " + relay.received());
+        assertEquals(1, mail.subjectsReceived().stream().filter(mail.subject("kept")::equals).count(), "copies of the kept message: " + relay.received());
+        assertFalse(mail.subjectsReceived().contains(mail.subject("deleted")), "the deleted message went out: " + relay.received());
     }
 
     /** Makes sure the smarthost's queue (and so its MBean) exists: it appears with its first message. */
     private void openQueue() throws Exception {
         Await.until(DEADLINE, () -> jmx.isRegistered(RemoteJmx.QUEUE_MANAGER), "outbox:type=QueueManager registered");
         if (!jmx.isRegistered(RemoteJmx.queueName(destination))) {
-            submit("warm-up", recipient("warm-up"));
-            Await.until(DEADLINE, () -> subjectsReceived().contains(subject("warm-up")) && jmx.isRegistered(RemoteJmx.queueName(destination)),
+            mail.submit("warm-up", mail.recipient("warm-up"));
+            Await.until(DEADLINE, () -> mail.subjectsReceived().contains(mail.subject("warm-up")) && jmx.isRegistered(RemoteJmx.queueName(destination)),
                     () -> "the warm-up message delivered and " + RemoteJmx.queueName(destination) + " registered; received "
                             + relay.received() + ", registered " + jmx.isRegistered(RemoteJmx.queueName(destination)));
         }
@@ -312,33 +314,6 @@ class QueueManagementIT extends SubmitterTestBase {
         }, "the end of a " + window + " window");
     }
 
-    /** Submits a short message from {@link #SENDER} to {@code to}, subject {@code label} and this test's mark; returns its id. */
-    private String submit(String label, String to) throws Exception {
-        String subject = subject(label);
-        String content = "From: " + SENDER + "\r\nTo: " + to + "\r\nSubject: " + subject + "\r\n\r\n" + subject + "\r\n";
-        Http.Answer answer = Http.submitRaw(submitter, SENDER, content, to);
-        assertEquals(200, answer.status(), answer.body());
-        assertTrue(answer.body().matches("id=\\S+\n"), answer.body());
-        return answer.body().substring("id=".length()).strip();
-    }
-
-    private String subject(String label) {
-        return label + " " + run;
-    }
-
-    private String recipient(String label) {
-        return label + "-" + run + "@q.example";
-    }
-
-    private void awaitSubjects(List<String> subjects) {
-        Await.until(DEADLINE, () -> subjectsReceived().containsAll(subjects),
-                () -> "delivered " + subjects + "; received " + relay.received());
-    }
-
-    /** The subjects of the messages the relay acknowledged, one per copy. */
-    private List<String> subjectsReceived() {
-        return relay.received().stream().filter(Received::acknowledged).map(message -> message.header("Subject").orElse("?")).toList();
-    }
 
     private static List<String> attributeNames(MBeanInfo info) {
         return Arrays.stream(info.getAttributes()).map(MBeanAttributeInfo::getName).sorted().toList();
