@@ -551,12 +551,6 @@ public final class RecipientLedger {
         }
     }
 
-    public int liveCount() {
-        synchronized (liveLock) {
-            return liveCount;
-        }
-    }
-
     public long deliveredCount() {
         return delivered.sum();
     }
