@@ -12,24 +12,47 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Mail one test run submits through the submitter application and reads back from its relay,
- * told apart from other runs' mail by a mark in every subject and recipient, so leftovers of an
- * earlier test never count.
+ * Mail one test run submits through the submitter application and reads back from its relay
+ * (a scripted SMTP server on the smarthost port the build gives WildFly), told apart from other
+ * runs' mail by a mark in every subject and recipient, so leftovers of an earlier test never
+ * count. {@link #close} stops the relay.
  */
-final class MarkedMail {
+final class MarkedMail implements AutoCloseable {
 
     static final String SENDER = "app@example.com";
+    /** The transfer queue every recipient goes to: the smarthost the build gives WildFly. */
+    static final String DESTINATION = "127.0.0.1:" + TestSmtp.setup().getPort();
 
     private final URL submitter;
     private final ScriptedSmtpServer relay;
     private final String mark;
     private final Duration deadline;
 
-    MarkedMail(URL submitter, ScriptedSmtpServer relay, String mark, Duration deadline) {
+    private MarkedMail(URL submitter, ScriptedSmtpServer relay, String mark, Duration deadline) {
         this.submitter = submitter;
         this.relay = relay;
         this.mark = mark;
         this.deadline = deadline;
+    }
+
+    /** Starts the relay and marks this run's mail with {@code prefix} and a unique suffix. */
+    static MarkedMail start(URL submitter, String prefix, Duration deadline) {
+        ScriptedSmtpServer relay = ScriptedSmtpServer.start("127.0.0.1", TestSmtp.setup().getPort());
+        return new MarkedMail(submitter, relay, prefix + Long.toString(System.nanoTime(), 36), deadline);
+    }
+
+    ScriptedSmtpServer relay() {
+        return relay;
+    }
+
+    /** What every subject and recipient of this run contains. */
+    String mark() {
+        return mark;
+    }
+
+    @Override
+    public void close() {
+        relay.close();
     }
 
     /** Submits a short message from {@link #SENDER} to {@code to}, subject {@code label} and the mark; returns its id. */

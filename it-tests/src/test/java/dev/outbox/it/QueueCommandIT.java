@@ -51,18 +51,18 @@ class QueueCommandIT extends SubmitterTestBase {
     private static final Duration RUN_LIMIT = Duration.ofSeconds(60);
     private static final String SENDER = MarkedMail.SENDER;
 
-    /** The transfer queue every recipient goes to: the smarthost the build gives WildFly. */
-    private final String destination = "127.0.0.1:" + TestSmtp.setup().getPort();
+    private final String destination = MarkedMail.DESTINATION;
     /** Marks this test's messages (subjects and recipients), so they can be picked out. */
-    private final String run = "c" + Long.toString(System.nanoTime(), 36);
+    private String run;
 
     private ScriptedSmtpServer relay;
     private MarkedMail mail;
 
     @BeforeEach
     void startRelayAndOpenTheQueue() throws Exception {
-        relay = ScriptedSmtpServer.start("127.0.0.1", TestSmtp.setup().getPort());
-        mail = new MarkedMail(submitter, relay, run, DEADLINE);
+        mail = MarkedMail.start(submitter, "c", DEADLINE);
+        relay = mail.relay();
+        run = mail.mark();
         // The queue (and its MBean) appears with its first message; a killed run may have left it frozen: it stays so across restarts.
         mail.submit("warm-up", mail.recipient("warm-up"));
         Await.until(DEADLINE, () -> queueState() != null, () -> "queue " + destination + " listed by the queues command: "
@@ -80,7 +80,7 @@ class QueueCommandIT extends SubmitterTestBase {
                 command("delete", id); // a test that failed half-way may have left its message frozen: the store outlives the server
             }
         } finally {
-            relay.close();
+            mail.close();
         }
     }
 

@@ -59,10 +59,9 @@ class QueueManagementIT extends SubmitterTestBase {
     private static final Duration RETRY = Duration.ofSeconds(2);
     private static final String SENDER = MarkedMail.SENDER;
 
-    /** The transfer queue every recipient goes to: the smarthost the build gives WildFly. */
-    private final String destination = "127.0.0.1:" + TestSmtp.setup().getPort();
+    private final String destination = MarkedMail.DESTINATION;
     /** Marks this test's messages (subjects and recipients), so findMessages can pick them out. */
-    private final String run = "t" + Long.toString(System.nanoTime(), 36);
+    private String run;
 
     private ScriptedSmtpServer relay;
     private MarkedMail mail;
@@ -72,8 +71,9 @@ class QueueManagementIT extends SubmitterTestBase {
 
     @BeforeEach
     void connect() throws Exception {
-        relay = ScriptedSmtpServer.start("127.0.0.1", TestSmtp.setup().getPort());
-        mail = new MarkedMail(submitter, relay, run, DEADLINE);
+        mail = MarkedMail.start(submitter, "t", DEADLINE);
+        relay = mail.relay();
+        run = mail.mark();
         jmx = RemoteJmx.connect();
         manager = jmx.queueManager();
         queue = jmx.queue(destination);
@@ -87,7 +87,7 @@ class QueueManagementIT extends SubmitterTestBase {
             emptyQueue();
         } finally {
             try {
-                relay.close();
+                mail.close();
             } finally {
                 jmx.close();
             }
