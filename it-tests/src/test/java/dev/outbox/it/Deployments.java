@@ -40,7 +40,8 @@ final class Deployments {
                 .setManifest(new StringAsset("Manifest-Version: 1.0\nDependencies: " + OUTBOX_API_DEPENDENCY + "\n"));
     }
 
-    private static File deployable(String name) {
+    /** A file the build copied into {@code it.deployables}: outbox.ear, outbox-demo.war, hawtio.war. */
+    static File deployable(String name) {
         File file = new File(System.getProperty("it.deployables", "target/deployables"), name);
         if (!file.isFile()) {
             throw new IllegalStateException(file + " is missing: run the build through Maven (mvn verify), which copies it there");

@@ -26,24 +26,15 @@ import javax.management.ObjectName;
 import javax.management.remote.JMXConnector;
 import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
-import java.io.File;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.URISyntaxException;
 import java.net.URL;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -104,17 +95,13 @@ class JmxSecurityIT {
 
     @Test
     void onlyTheRightCredentialsGetInAndEachRoleDoesItsPart() throws Exception {
-        Path jbossHome = Path.of(System.getProperty("jboss.home"));
-        Path base = Path.of(System.getProperty("it.jmx-security.base"));
-        prepareBaseDirectory(jbossHome, base);
-        addUser(jbossHome, base, CONTAINER_USER, CONTAINER_PASSWORD, "outbox-admins");
-        addUser(jbossHome, base, OPERATOR, OPERATOR_PASSWORD, "outbox-operators");
-        addUser(jbossHome, base, MONITOR, MONITOR_PASSWORD, "outbox-monitors");
-        addUser(jbossHome, base, NOBODY, NOBODY_PASSWORD, null);
+        OwnServer server = new OwnServer(Path.of(System.getProperty("it.jmx-security.base")));
+        server.prepare();
+        server.addManagementUser(CONTAINER_USER, CONTAINER_PASSWORD, "outbox-admins");
+        server.addManagementUser(OPERATOR, OPERATOR_PASSWORD, "outbox-operators");
+        server.addManagementUser(MONITOR, MONITOR_PASSWORD, "outbox-monitors");
+        server.addManagementUser(NOBODY, NOBODY_PASSWORD, null);
 
-        int httpPort = 8080 + Integer.getInteger("it.port.offset", 100);
-        assertPortFree(managementPort);
-        assertPortFree(httpPort);
         controller.start(CONTAINER);
         try {
             deployer.deploy("outbox");
@@ -124,7 +111,7 @@ class JmxSecurityIT {
                         "before the CLI lines, a client on this machine gets in without credentials ($local)");
             }
 
-            runCli(jbossHome, "jmx-security.cli");
+            server.runCliScript("jmx-security.cli", CONTAINER_USER, CONTAINER_PASSWORD);
 
             assertRefused(null, null);
             assertRefused(CONTAINER_USER, "wrong-password");
@@ -252,71 +239,11 @@ class JmxSecurityIT {
         return JMXConnectorFactory.connect(new JMXServiceURL("service:jmx:remote+http://127.0.0.1:" + managementPort), environment);
     }
 
-    /** Another server on our ports would answer in our server's place (Arquillian would deploy to it): fail plainly instead. */
-    private static void assertPortFree(int port) {
-        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
-            socket.getLocalPort();
-        } catch (IOException e) {
-            throw new AssertionError("port " + port + " is taken (another server runs on the test ports?): " + e.getMessage(), e);
-        }
-    }
-
     private static boolean isRegistered(MBeanServerConnection connection, ObjectName name) {
         try {
             return connection.isRegistered(name);
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    /** A fresh base directory: the unpacked server's configuration (without its history) and an empty deployments folder. */
-    private static void prepareBaseDirectory(Path jbossHome, Path base) throws IOException {
-        deleteTree(base);
-        Path from = jbossHome.resolve("standalone/configuration");
-        Path to = base.resolve("configuration");
-        Files.createDirectories(base);
-        try (Stream<Path> paths = Files.walk(from)) {
-            for (Path path : paths.filter(p -> !from.relativize(p).startsWith("standalone_xml_history")).toList()) {
-                Files.copy(path, to.resolve(from.relativize(path).toString()));
-            }
-        }
-        Files.createDirectories(base.resolve("deployments"));
-    }
-
-    private static void addUser(Path jbossHome, Path base, String user, String password, String group) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(jbossHome.resolve("bin/add-user.sh").toString(), "-sc",
-                base.resolve("configuration").toString(), "-s", "-u", user, "-p", password));
-        if (group != null) {
-            command.addAll(List.of("-g", group));
-        }
-        run(command, "add-user.sh " + user);
-    }
-
-    /** Runs the CLI script {@code resource} (from the test class path) as the container's Administrator. */
-    private void runCli(Path jbossHome, String resource) throws IOException, InterruptedException, URISyntaxException {
-        Path script = Path.of(JmxSecurityIT.class.getResource("/" + resource).toURI());
-        String output = run(List.of(jbossHome.resolve("bin/jboss-cli.sh").toString(), "--connect",
-                "--controller=remote+http://127.0.0.1:" + managementPort, "--user=" + CONTAINER_USER, "--password=" + CONTAINER_PASSWORD,
-                "--file=" + script), "jboss-cli.sh --file=" + resource);
-        assertTrue(!output.contains("\"outcome\" => \"failed\""), "every CLI line succeeded:\n" + output);
-    }
-
-    private static String run(List<String> command, String what) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(process.waitFor(120, TimeUnit.SECONDS), what + " finished");
-        assertEquals(0, process.exitValue(), what + " failed:\n" + output);
-        return output;
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
         }
     }
 }
