@@ -173,7 +173,7 @@ public final class OutboxMBeans implements AutoCloseable {
     /** Empty and idle: nothing waits in it, frozen mail included (the engine keeps the queue object for ever). */
     private boolean idle(TransferQueue queue, QueueState state) {
         return state == QueueState.EMPTY && queue.readyCount() == 0 && queue.scheduledCount() == 0 && queue.activeConnections() == 0
-                && engine.figures(queue.name()).messages() == 0;
+                && queue.messageCount() == 0;
     }
 
     /** Tells that a sweep repaired {@code count} recipients (nothing when 0). */

@@ -6,8 +6,9 @@ import dev.outbox.queue.TransferQueue;
 import java.time.Clock;
 
 /**
- * {@link QueueMXBean} over one {@link TransferQueue}: state and times read from the queue, the
- * message figures from one walk of its messages in memory, each operation one engine call.
+ * {@link QueueMXBean} over one {@link TransferQueue}: state, times and message figures read from
+ * the queue (kept by every transition), the oldest message's age from a walk that stops at the
+ * first of this queue's messages, each operation one engine call.
  * Thread-safe, as the engine is.
  */
 final class QueueBean implements QueueMXBean {
@@ -34,12 +35,12 @@ final class QueueBean implements QueueMXBean {
 
     @Override
     public int getMessageCount() {
-        return engine.figures(queue.name()).messages();
+        return queue.messageCount();
     }
 
     @Override
     public long getSizeBytes() {
-        return engine.figures(queue.name()).sizeBytes();
+        return queue.sizeBytes();
     }
 
     @Override

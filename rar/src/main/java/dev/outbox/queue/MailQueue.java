@@ -475,24 +475,18 @@ public final class MailQueue {
         return new String(content, 0, end, StandardCharsets.ISO_8859_1);
     }
 
-    /** The figures of one queue for management, from one walk of its messages. */
+    /** The figures of one queue for management. */
     public record QueueFigures(int messages, long sizeBytes, long oldestSubmitMillis) {
     }
 
-    /** Messages, their size and the oldest submit time of {@code destination}'s queue (walks its messages in memory). */
+    /**
+     * Messages with an unfinished recipient in {@code destination}'s queue, their size (both kept
+     * by every transition) and the oldest one's submit time (a walk from the oldest live message
+     * that stops at the first in this queue).
+     */
     public QueueFigures figures(String destination) {
         TransferQueue queue = existing(destination);
-        int messages = 0;
-        long bytes = 0;
-        long oldest = 0;
-        for (QueuedMessage message : ledger.messagesIn(queue)) {
-            messages++;
-            bytes += Math.max(0, store.contentLength(message.id()));
-            if (oldest == 0) {
-                oldest = message.submitMillis(); // the live list is oldest first
-            }
-        }
-        return new QueueFigures(messages, bytes, oldest);
+        return new QueueFigures(queue.messageCount(), queue.sizeBytes(), ledger.oldestSubmitMillisIn(queue));
     }
 
     /** Recipients of live messages in {@code state} now (kept by every transition: reading it costs nothing). */

@@ -107,8 +107,14 @@ public final class RecipientLedger {
             return null;
         }
         link(message); // before a connection can see it, so that finishing it always unlinks it
+        long size = Math.max(0, store.contentLength(message.id()));
         Set<TransferQueue> ready = new LinkedHashSet<>();
         synchronized (message) {
+            for (int i = 0; i < routed.length; i++) {
+                if (firstUnfinishedIn(message, routed[i]) == i) {
+                    routed[i].holds(size); // once a queue; the last of them to finish releases it (note)
+                }
+            }
             for (int i = 0; i < routed.length; i++) {
                 RecipientState state = message.state(i);
                 if (state == RecipientState.DEFERRED && message.due(i) <= now) {
@@ -385,18 +391,44 @@ public final class RecipientLedger {
         return count;
     }
 
-    /** The live messages with a recipient in {@code queue}, oldest first. Walks the live list: for operators' calls. */
+    /** The live messages with an unfinished recipient in {@code queue}, oldest first. Walks the live list: for operators' calls. */
     List<QueuedMessage> messagesIn(TransferQueue queue) {
         List<QueuedMessage> found = new ArrayList<>();
         for (QueuedMessage message : liveMessages()) {
-            for (int i = 0; i < message.recipientCount(); i++) {
-                if (message.queue(i) == queue) {
+            synchronized (message) {
+                if (firstUnfinishedIn(message, queue) >= 0) {
                     found.add(message);
-                    break;
                 }
             }
         }
         return found;
+    }
+
+    /**
+     * The submit time of the oldest live message with an unfinished recipient in {@code queue},
+     * or 0: walks from the oldest and stops at the first. Reads states without the messages'
+     * locks (taking one under the live list's lock would invert their order), which is close
+     * enough for a figure.
+     */
+    long oldestSubmitMillisIn(TransferQueue queue) {
+        synchronized (liveLock) {
+            for (QueuedMessage m = oldest; m != null; m = m.newer) {
+                if (firstUnfinishedIn(m, queue) >= 0) {
+                    return m.submitMillis();
+                }
+            }
+            return 0;
+        }
+    }
+
+    /** The index of {@code message}'s first recipient in {@code queue} that is not in a terminal state, or -1. */
+    private static int firstUnfinishedIn(QueuedMessage message, TransferQueue queue) {
+        for (int i = 0; i < message.recipientCount(); i++) {
+            if (message.queue(i) == queue && !message.state(i).isTerminal()) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** What the store keeps for a recipient in flight that an operator marked: the state its intent leads to. */
@@ -661,6 +693,10 @@ public final class RecipientLedger {
                       int replyCode, String reply, long now) {
         inState[from.ordinal()].decrement();
         inState[to.ordinal()].increment();
+        if (to.isTerminal() && !from.isTerminal() && firstUnfinishedIn(message, message.queue(i)) < 0) {
+            // Before the message leaves the store (persist comes after): its length is still there.
+            message.queue(i).releases(Math.max(0, store.contentLength(message.id())));
+        }
         message.lastReply(i, reply); // a server's reply starts with its code already
         if (!listeners.isEmpty()) {
             told.add(new Transition(message.id(), message.envelope().recipients().get(i), message.queue(i).name(), from, to,

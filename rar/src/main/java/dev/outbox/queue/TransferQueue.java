@@ -4,6 +4,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One next hop's queue: the ready queue (messages with due recipients, waiting for a
@@ -52,6 +54,9 @@ public final class TransferQueue {
     private long armedAtMillis = Long.MAX_VALUE;
     /** Held while a wake-up is decided and asked for, so that the clock hears the requests in the order they were decided. */
     final Object armLock = new Object();
+    /** Live messages with an unfinished recipient here, and their content bytes: kept by the ledger, so reading them costs nothing. */
+    private final AtomicInteger messages = new AtomicInteger();
+    private final AtomicLong bytes = new AtomicLong();
 
     TransferQueue(NextHop nextHop) {
         this.nextHop = nextHop;
@@ -81,6 +86,28 @@ public final class TransferQueue {
             return QueueState.READY;
         }
         return scheduled.isEmpty() ? QueueState.EMPTY : QueueState.RETRY;
+    }
+
+    /** A message with an unfinished recipient here came in. */
+    void holds(long sizeBytes) {
+        messages.incrementAndGet();
+        bytes.addAndGet(sizeBytes);
+    }
+
+    /** The last unfinished recipient here of a message finished. */
+    void releases(long sizeBytes) {
+        messages.decrementAndGet();
+        bytes.addAndGet(-sizeBytes);
+    }
+
+    /** Live messages with an unfinished recipient in this queue. */
+    public int messageCount() {
+        return messages.get();
+    }
+
+    /** The content bytes of {@link #messageCount()} messages. */
+    public long sizeBytes() {
+        return bytes.get();
     }
 
     synchronized void offerReady(QueuedMessage message) {
