@@ -1,5 +1,6 @@
 package dev.outbox.testing.dns;
 
+import dev.outbox.testing.ServerThreads;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.Address;
@@ -26,13 +27,9 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.net.UnknownHostException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -84,15 +81,15 @@ public final class TestDns implements AutoCloseable {
     private final ServerSocket tcp;
     private final Zone zone = new Zone();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final List<Thread> threads = new CopyOnWriteArrayList<>();
+    private final ServerThreads threads;
     private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
     private final AtomicInteger connectionNumbers = new AtomicInteger();
-    private final List<Throwable> problems = new CopyOnWriteArrayList<>();
 
     private TestDns(String host, DatagramSocket udp, ServerSocket tcp) {
         this.host = host;
         this.udp = udp;
         this.tcp = tcp;
+        this.threads = new ServerThreads("the DNS server " + server());
         startThread(this::serveUdp, "udp");
         startThread(this::acceptTcp, "tcp-accept");
     }
@@ -247,30 +244,10 @@ public final class TestDns implements AutoCloseable {
         try {
             tcp.close();
         } catch (IOException e) {
-            problems.add(e);
+            threads.problem(new AssertionError("closing the TCP listener of " + server(), e));
         }
         connections.forEach(TestDns::closeQuietly);
-        long end = System.nanoTime() + JOIN_BOUND.toNanos();
-        List<String> alive = new ArrayList<>();
-        for (Thread thread : threads) {
-            try {
-                thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime())));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            if (thread.isAlive()) {
-                alive.add(thread.getName());
-            }
-        }
-        if (!alive.isEmpty()) {
-            throw new IllegalStateException("threads of the DNS server " + server() + " still running " + JOIN_BOUND + " after close: " + alive);
-        }
-        if (!problems.isEmpty()) {
-            AssertionError failure = new AssertionError("the DNS server " + server() + " failed " + problems.size()
-                    + " time(s); first: " + problems.get(0), problems.get(0));
-            problems.stream().skip(1).forEach(failure::addSuppressed);
-            throw failure;
-        }
+        threads.join(JOIN_BOUND);
     }
 
     @Override
@@ -291,10 +268,7 @@ public final class TestDns implements AutoCloseable {
     }
 
     private void startThread(Runnable body, String role) {
-        Thread thread = new Thread(body, "test-dns-" + port() + "-" + role);
-        thread.setDaemon(true);
-        threads.add(thread);
-        thread.start();
+        threads.start("test-dns-" + port() + "-" + role, body);
     }
 
     private void serveUdp() {
@@ -305,7 +279,7 @@ public final class TestDns implements AutoCloseable {
                 udp.receive(packet);
             } catch (IOException e) {
                 if (!closed.get()) {
-                    problems.add(new AssertionError("receiving on UDP " + server(), e));
+                    threads.problem(new AssertionError("receiving on UDP " + server(), e));
                 }
                 return;
             }
@@ -320,7 +294,7 @@ public final class TestDns implements AutoCloseable {
                 udp.send(new DatagramPacket(wire, wire.length, packet.getSocketAddress()));
             } catch (IOException e) {
                 if (!closed.get()) {
-                    problems.add(new AssertionError("answering over UDP to " + packet.getSocketAddress(), e));
+                    threads.problem(new AssertionError("answering over UDP to " + packet.getSocketAddress(), e));
                 }
             }
         }
@@ -333,7 +307,7 @@ public final class TestDns implements AutoCloseable {
                 socket = tcp.accept();
             } catch (IOException e) {
                 if (!closed.get()) {
-                    problems.add(new AssertionError("accepting on TCP " + server(), e));
+                    threads.problem(new AssertionError("accepting on TCP " + server(), e));
                 }
                 return;
             }
@@ -369,7 +343,7 @@ public final class TestDns implements AutoCloseable {
             // The client closed its end, or close() closed the socket: the connection is over.
         } catch (IOException e) {
             if (!closed.get()) {
-                problems.add(new AssertionError("serving TCP connection from " + socket.getRemoteSocketAddress(), e));
+                threads.problem(new AssertionError("serving TCP connection from " + socket.getRemoteSocketAddress(), e));
             }
         } finally {
             connections.remove(socket);
