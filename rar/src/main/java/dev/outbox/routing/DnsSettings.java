@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * How an {@code MxResolver} asks DNS: which servers, how long it waits, whether IPv6 addresses
+ * How an {@link MxResolver} asks DNS: which servers, how long it waits, whether IPv6 addresses
  * are usable, and how much it remembers. {@link #defaults()} is what the adapter starts from;
  * the {@code with...} methods return a copy with one aspect changed.
  *
@@ -15,7 +15,7 @@ import java.util.List;
  *                        setting); empty means the system's resolvers, as dnsjava's
  *                        {@code ResolverConfig} finds them (/etc/resolv.conf on Linux)
  * @param queryTimeout    how long to wait for one server's answer to one question, 1 ms to 10 min
- * @param lookupTimeout   how long one {@code MxResolver.resolve} may spend on DNS in all (MX,
+ * @param lookupTimeout   how long one {@link MxResolver#resolve} may spend on DNS in all (MX,
  *                        then the hosts' addresses, every server and retry), at least the
  *                        query timeout and at most 10 min
  * @param preferIPv4Stack true when the JVM cannot reach IPv6 addresses

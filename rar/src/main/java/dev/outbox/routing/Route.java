@@ -3,7 +3,7 @@ package dev.outbox.routing;
 import java.util.List;
 
 /**
- * Where mail for one recipient domain goes, as DNS said when {@code MxResolver.resolve} asked:
+ * Where mail for one recipient domain goes, as DNS said when {@link MxResolver#resolve} asked:
  * to {@link Hosts} in the order delivery must try them; nowhere, for good ({@link Bounce}); or
  * not yet known ({@link Defer}). A caller switches over the three.
  *

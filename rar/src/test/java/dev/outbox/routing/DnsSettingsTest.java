@@ -67,6 +67,22 @@ class DnsSettingsTest {
         assertRefusedSetting(() -> defaults.withServers(null), "DNS servers: null");
     }
 
+    @Test
+    void anIpv6ServerIsRefusedWhileTheJvmIsIpv4Only() {
+        DnsSettings settings = DnsSettings.defaults().withServers(DnsServer.parseList("[::1]:5353")).withPreferIPv4Stack(true);
+
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> new MxResolver(settings));
+
+        assertTrue(refused.getMessage().contains("DNS server [0:0:0:0:0:0:0:1]:5353 has an IPv6 address"), refused.getMessage());
+    }
+
+    @Test
+    void withoutServersTheSystemsResolversAreAsked() {
+        try (MxResolver resolver = new MxResolver(DnsSettings.defaults().withPreferIPv4Stack(false))) {
+            assertFalse(resolver.servers().isEmpty(), "dnsjava's ResolverConfig always names one, at least 127.0.0.1:53");
+        }
+    }
+
     private static void assertRefused(String text, String expected) {
         IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> DnsServer.parseList(text));
         assertTrue(refused.getMessage().contains(expected), "expected \"" + expected + "\" in: " + refused.getMessage());
