@@ -55,8 +55,9 @@ import java.util.logging.Logger;
  *   name, which is converted with IDNA, or an address literal), and deliver to port 25 (or
  *   {@code outbox.smtp-port}) of the addresses in the order given.</li>
  * <li>{@link #servers()}: the DNS servers it asks, for the adapter's start-up log line.</li>
- * <li>{@link #close()}: ends lookups in flight (they return a Defer) and refuses new ones. Call
- *     it when the adapter stops.</li>
+ * <li>{@link #close()}: ends lookups in flight (they return a Defer), refuses new ones, and stops
+ *     dnsjava's NIO selector thread if anything in this class loader started it (see
+ *     {@link DnsjavaSelector}). Call it when the adapter stops.</li>
  * </ul>
  *
  * <p>Answers are cached per name and type for their TTL as the given {@link Clock} tells time,
@@ -139,13 +140,14 @@ public final class MxResolver implements AutoCloseable {
         return route;
     }
 
-    /** Ends lookups in flight and refuses new ones. A second call does nothing. */
+    /** Ends lookups in flight, refuses new ones, and stops dnsjava's NIO selector if it runs. A second call does nothing. */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
         nameServers.close();
+        DnsjavaSelector.stop();
     }
 
     private Route resolveName(String text) {
