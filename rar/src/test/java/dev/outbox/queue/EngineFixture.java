@@ -7,6 +7,7 @@ import dev.outbox.delivery.SmtpSettings;
 import dev.outbox.store.MemoryStore;
 import dev.outbox.store.MessageStore;
 import dev.outbox.testing.Await;
+import dev.outbox.testing.TestClock;
 import dev.outbox.testing.smtp.Received;
 import dev.outbox.testing.smtp.ScriptedSmtpServer;
 

@@ -9,6 +9,7 @@ import dev.outbox.delivery.SmtpSettings;
 import dev.outbox.store.StoredMessage;
 import dev.outbox.store.journal.JournalStore;
 import dev.outbox.testing.Await;
+import dev.outbox.testing.TestClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package dev.outbox.queue;
 
+import dev.outbox.testing.TestClock;
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;

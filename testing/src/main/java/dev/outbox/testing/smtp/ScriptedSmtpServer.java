@@ -1,6 +1,7 @@
 package dev.outbox.testing.smtp;
 
 import dev.outbox.testing.Await;
+import dev.outbox.testing.ServerThreads;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -71,7 +72,6 @@ public final class ScriptedSmtpServer implements AutoCloseable {
 
     private final String host;
     private final ServerSocket listener;
-    private final Thread acceptor;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch closing = new CountDownLatch(1);
 
@@ -80,21 +80,18 @@ public final class ScriptedSmtpServer implements AutoCloseable {
 
     /** Open connections and their threads; guarded by itself, with the check of {@link #closed}. */
     private final Map<Connection, Thread> connections = new LinkedHashMap<>();
-    private final List<Thread> threads = new CopyOnWriteArrayList<>();
+    private final ServerThreads threads;
     private final AtomicInteger accepted = new AtomicInteger();
     private final AtomicInteger queueIds = new AtomicInteger();
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final List<String> transcript = new CopyOnWriteArrayList<>();
     private final AtomicIntegerArray counts = new AtomicIntegerArray(Command.values().length);
-    private final List<Throwable> problems = new CopyOnWriteArrayList<>();
 
     private ScriptedSmtpServer(String host, ServerSocket listener) {
         this.host = host;
         this.listener = listener;
-        this.acceptor = new Thread(this::acceptLoop, "scripted-smtp-" + listener.getLocalPort() + "-accept");
-        acceptor.setDaemon(true);
-        threads.add(acceptor);
-        acceptor.start();
+        this.threads = new ServerThreads("the SMTP server on port " + listener.getLocalPort());
+        threads.start("scripted-smtp-" + listener.getLocalPort() + "-accept", this::acceptLoop);
     }
 
     /** A server on 127.0.0.1 and a port the system picks. */
@@ -208,27 +205,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
             open = new ArrayList<>(connections.keySet());
         }
         open.forEach(Connection::abort);
-        long end = System.nanoTime() + JOIN_BOUND.toNanos();
-        List<String> alive = new ArrayList<>();
-        for (Thread thread : threads) {
-            try {
-                thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime())));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            if (thread.isAlive()) {
-                alive.add(thread.getName());
-            }
-        }
-        if (!alive.isEmpty()) {
-            throw new IllegalStateException("threads of the SMTP server on port " + port() + " still running " + JOIN_BOUND + " after close: " + alive);
-        }
-        if (!problems.isEmpty()) {
-            AssertionError failure = new AssertionError("the script of the SMTP server on port " + port() + " failed " + problems.size()
-                    + " time(s); first: " + problems.get(0).getMessage(), problems.get(0));
-            problems.stream().skip(1).forEach(failure::addSuppressed);
-            throw failure;
-        }
+        threads.join(JOIN_BOUND);
     }
 
     @Override
@@ -248,16 +225,12 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                 return;
             }
             Connection connection = new Connection(this, socket, accepted.incrementAndGet());
-            Thread thread = new Thread(connection, "scripted-smtp-" + port() + "-connection-" + connection.number());
-            thread.setDaemon(true);
             synchronized (connections) {
                 if (closed.get()) {
                     connection.abort(); // close() has already taken its list of connections
                     return;
                 }
-                connections.put(connection, thread);
-                threads.add(thread);
-                thread.start();
+                connections.put(connection, threads.start("scripted-smtp-" + port() + "-connection-" + connection.number(), connection));
             }
         }
     }
@@ -304,7 +277,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     }
 
     void problem(Throwable problem) {
-        problems.add(problem);
+        threads.problem(problem);
     }
 
     /** Waits until the server closes, at most {@code bound} (null: no bound); true when it has closed. */
@@ -330,6 +303,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     private String describeRun() {
         List<String> lines = transcript();
         String tail = String.join("\n  ", lines.subList(Math.max(0, lines.size() - TRANSCRIPT_TAIL), lines.size()));
+        List<Throwable> problems = threads.problems();
         return (problems.isEmpty() ? "" : "; script failures: " + problems)
                 + "; last lines of the transcript:\n  " + tail;
     }

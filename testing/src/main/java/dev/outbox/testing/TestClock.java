@@ -1,4 +1,4 @@
-package dev.outbox.queue;
+package dev.outbox.testing;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -7,16 +7,16 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 
 /** A clock that moves only when the test moves it: due times pass without waiting, and the test decides when a millisecond passes. */
-final class TestClock extends Clock {
+public final class TestClock extends Clock {
 
     private volatile long millis;
 
-    TestClock(Instant start) {
+    public TestClock(Instant start) {
         this.millis = start.toEpochMilli();
     }
 
     /** Moves the clock by {@code duration}, backwards when it is negative. */
-    void advance(Duration duration) {
+    public void advance(Duration duration) {
         millis += duration.toMillis();
     }
 
