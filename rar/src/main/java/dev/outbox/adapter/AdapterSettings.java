@@ -2,14 +2,17 @@ package dev.outbox.adapter;
 
 import dev.outbox.delivery.SmtpSettings;
 import dev.outbox.queue.NextHop;
+import dev.outbox.queue.PerDestination;
 import dev.outbox.queue.QueuePolicy;
 import dev.outbox.queue.RetrySchedule;
 import dev.outbox.queue.SubmitLimits;
+import dev.outbox.routing.DnsServer;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -22,20 +25,22 @@ import java.util.function.Function;
  * {@link IllegalArgumentException} naming the property, the value and the range, so the
  * adapter refuses to start instead of running with a surprise.
  *
- * @param smarthost       where every message goes
+ * @param smarthost       where every message goes, or null to route each recipient domain by MX
  * @param smarthostSource which setting named it, for the start-up log line
+ * @param dnsServers      the DNS servers that resolve MX hosts, or empty for the system's resolvers
+ * @param smtpPort        the port of MX hosts (25; tests use another)
  * @param smtp            EHLO name and timeouts
  * @param limits          per-message limits
  * @param storeDirectory  where the journal lives
  * @param maxStoreBytes   the journal's size at which submits are refused
  * @param policy          retry schedule, expiry and connection limits
  */
-record AdapterSettings(NextHop smarthost, String smarthostSource, SmtpSettings smtp, SubmitLimits limits,
-                       Path storeDirectory, long maxStoreBytes, QueuePolicy policy) {
+record AdapterSettings(NextHop smarthost, String smarthostSource, List<DnsServer> dnsServers, int smtpPort, SmtpSettings smtp,
+                       SubmitLimits limits, Path storeDirectory, long maxStoreBytes, QueuePolicy policy) {
 
     /** Read when {@code Smarthost} is empty: part of Outbox's public contract. */
     static final String SMARTHOST_VARIABLE = "OUTBOX_SMARTHOST";
-    static final String DEFAULT_SMARTHOST = "localhost:25";
+    static final int DEFAULT_SMTP_PORT = 25;
 
     static final long DEFAULT_CONNECT_TIMEOUT_SECONDS = 30;
     static final long DEFAULT_READ_TIMEOUT_SECONDS = 300;
@@ -58,14 +63,18 @@ record AdapterSettings(NextHop smarthost, String smarthostSource, SmtpSettings s
     static AdapterSettings of(Map<String, String> properties, Function<String, String> environment, String dataDirectory) {
         String configured = text(properties.get("Smarthost"));
         String fromEnvironment = text(environment.apply(SMARTHOST_VARIABLE));
-        String source = configured != null ? "Smarthost" : fromEnvironment != null ? SMARTHOST_VARIABLE : "default";
-        String smarthost = configured != null ? configured : fromEnvironment != null ? fromEnvironment : DEFAULT_SMARTHOST;
-        NextHop nextHop;
-        try {
-            nextHop = NextHop.parse(smarthost, 25);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("smarthost (" + source + "): " + e.getMessage(), e);
+        String source = configured != null ? "Smarthost" : fromEnvironment != null ? SMARTHOST_VARIABLE : null;
+        String smarthost = configured != null ? configured : fromEnvironment;
+        NextHop nextHop = null;
+        if (smarthost != null) {
+            try {
+                nextHop = NextHop.parse(smarthost, DEFAULT_SMTP_PORT);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("smarthost (" + source + "): " + e.getMessage(), e);
+            }
         }
+        List<DnsServer> dnsServers = parsed(properties, "DnsServers", "", DnsServer::parseList);
+        int smtpPort = (int) number(properties, "SmtpPort", DEFAULT_SMTP_PORT, 1, 65535);
         String helo = text(properties.get("HeloName"));
         SmtpSettings smtp = new SmtpSettings(helo != null ? helo : localHostName(),
                 Duration.ofSeconds(number(properties, "ConnectTimeoutSeconds", DEFAULT_CONNECT_TIMEOUT_SECONDS, 1, 3600)),
@@ -83,11 +92,13 @@ record AdapterSettings(NextHop smarthost, String smarthostSource, SmtpSettings s
         QueuePolicy policy = new QueuePolicy(
                 parsed(properties, "RetrySchedule", DEFAULT_RETRY_SCHEDULE, RetrySchedule::parse),
                 parsed(properties, "MaxMessageAge", DEFAULT_MAX_MESSAGE_AGE, RetrySchedule.DurationText::parse),
-                (int) number(properties, "ConnectionsPerDestination", DEFAULT_CONNECTIONS_PER_DESTINATION, 1, 100),
-                (int) number(properties, "MessagesPerConnection", DEFAULT_MESSAGES_PER_CONNECTION, 1, 100_000),
+                parsed(properties, "ConnectionsPerDestination", Long.toString(DEFAULT_CONNECTIONS_PER_DESTINATION),
+                        text -> PerDestination.parse(text, (int) DEFAULT_CONNECTIONS_PER_DESTINATION, 1, 100)),
+                parsed(properties, "MessagesPerConnection", Long.toString(DEFAULT_MESSAGES_PER_CONNECTION),
+                        text -> PerDestination.parse(text, (int) DEFAULT_MESSAGES_PER_CONNECTION, 1, 100_000)),
                 (int) number(properties, "MaxConnections", DEFAULT_MAX_CONNECTIONS, 1, 1000),
                 Duration.ofSeconds(number(properties, "AttemptTimeoutSeconds", DEFAULT_ATTEMPT_TIMEOUT_SECONDS, 10, 86_400)));
-        return new AdapterSettings(nextHop, source, smtp, limits, store, maxStoreBytes, policy);
+        return new AdapterSettings(nextHop, source, dnsServers, smtpPort, smtp, limits, store, maxStoreBytes, policy);
     }
 
     private static <T> T parsed(Map<String, String> properties, String name, String defaultValue, Function<String, T> parser) {

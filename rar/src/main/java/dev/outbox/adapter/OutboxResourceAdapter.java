@@ -5,7 +5,10 @@ import dev.outbox.api.timers.RetryTimers;
 import dev.outbox.delivery.SmtpDeliverer;
 import dev.outbox.management.OutboxMBeans;
 import dev.outbox.queue.MailQueue;
+import dev.outbox.queue.Destination;
 import dev.outbox.queue.NextHop;
+import dev.outbox.routing.DnsSettings;
+import dev.outbox.routing.MxResolver;
 import dev.outbox.store.StoreException;
 import dev.outbox.store.journal.JournalStore;
 import dev.outbox.queue.SubmitLimits;
@@ -26,6 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -92,8 +96,17 @@ public class OutboxResourceAdapter implements ResourceAdapter {
             throw new ResourceAdapterInternalException("Outbox cannot start: " + e.getMessage(), e);
         }
         NextHop smarthost = settings.smarthost();
-        SmtpDeliverer deliverer = new SmtpDeliverer(settings.smtp());
-        MailQueue queue = new MailQueue(Clock.systemUTC(), store, recipient -> smarthost, deliverer,
+        Destination relay = smarthost == null ? null : Destination.smarthost(smarthost);
+        Function<String, Destination> router = relay != null ? recipient -> relay : Destination::ofRecipient;
+        SmtpDeliverer deliverer;
+        try {
+            deliverer = relay != null ? new SmtpDeliverer(settings.smtp())
+                    : new SmtpDeliverer(settings.smtp(), new MxResolver(DnsSettings.defaults().withServers(settings.dnsServers())), settings.smtpPort());
+        } catch (IllegalArgumentException e) {
+            store.close();
+            throw new ResourceAdapterInternalException("Outbox cannot start: DnsServers: " + e.getMessage(), e);
+        }
+        MailQueue queue = new MailQueue(Clock.systemUTC(), store, router, deliverer,
                 connections, this::wakeAt, settings.policy());
         try {
             queue.start(); // recovery: finished before the engine accepts a submit
@@ -114,10 +127,13 @@ public class OutboxResourceAdapter implements ResourceAdapter {
                 bindMeters(queue);
             }
         }
-        LOG.info(() -> "Outbox started: smarthost " + smarthost + " (" + settings.smarthostSource() + "), store "
+        LOG.info(() -> "Outbox started: " + (smarthost != null ? "smarthost " + smarthost + " (" + settings.smarthostSource() + ")"
+                : "routing by MX (no smarthost set), DNS " + (settings.dnsServers().isEmpty() ? "the system's resolvers" : settings.dnsServers())
+                        + ", SMTP port " + settings.smtpPort()) + ", store "
                 + settings.storeDirectory() + ", retry " + settings.policy().retrySchedule() + ", EHLO " + settings.smtp().heloName()
                 + ", at most " + settings.limits().maxMessageBytes() + " bytes and " + settings.limits().maxRecipients() + " recipients a message"
-                + ", at most " + settings.policy().connectionsPerDestination() + " connections per destination and "
+                + ", at most " + settings.policy().connectionsPerDestination() + " connections per destination, "
+                + settings.policy().messagesPerConnection() + " messages per connection and "
                 + settings.policy().maxConnections() + " in all");
     }
 
@@ -396,6 +412,22 @@ public class OutboxResourceAdapter implements ResourceAdapter {
 
     public void setAttemptTimeoutSeconds(String value) {
         setProperty("AttemptTimeoutSeconds", value);
+    }
+
+    public String getDnsServers() {
+        return property("DnsServers");
+    }
+
+    public void setDnsServers(String value) {
+        setProperty("DnsServers", value);
+    }
+
+    public String getSmtpPort() {
+        return property("SmtpPort");
+    }
+
+    public void setSmtpPort(String value) {
+        setProperty("SmtpPort", value);
     }
 
     private String property(String name) {

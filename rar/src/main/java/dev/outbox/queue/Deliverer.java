@@ -6,8 +6,9 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Opens connections to next hops: the queue's only view of the network. Implemented in
- * {@code dev.outbox.delivery} with Angus SMTP.
+ * Opens connections to destinations: the queue's only view of the network. Implemented in
+ * {@code dev.outbox.delivery} with Angus SMTP: a smarthost directly, a domain through its MX
+ * hosts (resolved at each connect, the next host or address tried when one cannot be reached).
  *
  * <p>Every call is bounded: connecting within its budget, sending within its budget, closing
  * without waiting for the server. Threading: {@link #connect} is called from many delivery
@@ -17,21 +18,24 @@ import java.util.List;
 public interface Deliverer {
 
     /**
-     * Connects and greets, giving up (and closing the socket) once {@code budget} has passed.
+     * Connects to {@code destination} and greets, giving up (and closing the socket) once
+     * {@code budget} has passed; firing {@code abort} closes the connection from then on, while
+     * it is being made as well as after.
      *
-     * @throws ConnectFailedException when no connection could be had, with the reason
+     * @throws ConnectFailedException when no connection could be had, with the reason; a
+     *         {@link ConnectFailedException#isPermanent() permanent} one when the destination
+     *         can never take mail (its domain does not exist, or has a null MX)
      */
-    Connection connect(NextHop nextHop, Duration budget) throws ConnectFailedException;
+    Connection connect(Destination destination, Duration budget, Abort abort) throws ConnectFailedException;
 
-    /**
-     * As {@link #connect(NextHop, Duration)}, and firing {@code abort} closes the connection
-     * from then on, while it is being made as well as after. A deliverer that cannot be
-     * interrupted while connecting may leave that to its budget (this default does).
-     */
-    default Connection connect(NextHop nextHop, Duration budget, Abort abort) throws ConnectFailedException {
-        Connection connection = connect(nextHop, budget);
-        abort.onFire(connection::abort);
-        return connection;
+    /** As {@link #connect(Destination, Duration, Abort)}, with an abort nobody fires. */
+    default Connection connect(Destination destination, Duration budget) throws ConnectFailedException {
+        return connect(destination, budget, new Abort());
+    }
+
+    /** Connects to the smarthost {@code nextHop}. */
+    default Connection connect(NextHop nextHop, Duration budget) throws ConnectFailedException {
+        return connect(Destination.smarthost(nextHop), budget, new Abort());
     }
 
     /** One open connection, carrying messages one after another. */
@@ -57,12 +61,40 @@ public interface Deliverer {
         void close();
     }
 
-    /** No connection to the next hop could be had. */
+    /** No connection to the destination could be had. */
     final class ConnectFailedException extends Exception {
         private static final long serialVersionUID = 1L;
 
+        /** The reply code its recipients bounce with when permanent (RFC 7505's 556 for a null MX, else 550), or 0. */
+        private final int bounceCode;
+
+        /** A temporary failure: the destination's queue waits for its retry time. */
         public ConnectFailedException(String reason, Throwable cause) {
             super(reason, cause);
+            this.bounceCode = 0;
+        }
+
+        private ConnectFailedException(String reason, int bounceCode) {
+            super(reason);
+            this.bounceCode = bounceCode;
+        }
+
+        /** A permanent failure: every recipient for the destination bounces with {@code replyCode} and the reason. */
+        public static ConnectFailedException permanent(int replyCode, String reason) {
+            if (replyCode < 500 || replyCode > 599) {
+                throw new IllegalArgumentException("a permanent failure needs a 5xx reply code, not " + replyCode);
+            }
+            return new ConnectFailedException(reason, replyCode);
+        }
+
+        /** True when no attempt can ever succeed: the recipients bounce instead of waiting. */
+        public boolean isPermanent() {
+            return bounceCode != 0;
+        }
+
+        /** The 5xx code a permanent failure bounces with; 0 for a temporary one. */
+        public int bounceCode() {
+            return bounceCode;
         }
     }
 }

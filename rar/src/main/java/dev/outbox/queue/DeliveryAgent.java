@@ -60,7 +60,7 @@ final class DeliveryAgent implements Runnable {
                 int sent = 0;
                 while (attempt != null) {
                     boolean usable = deliver(open, attempt);
-                    if (!usable || ++sent >= mailQueue.policy.messagesPerConnection() || mailQueue.stopping || mailQueue.paused()
+                    if (!usable || ++sent >= mailQueue.policy.messagesPerConnectionFor(queue) || mailQueue.stopping || mailQueue.paused()
                             || abort.fired()) {
                         break;
                     }
@@ -108,16 +108,36 @@ final class DeliveryAgent implements Runnable {
             return null;
         }
         try {
-            return mailQueue.deliverer.connect(queue.nextHop(), budget(attempt), abort);
+            return mailQueue.deliverer.connect(queue.destination(), budget(attempt), abort);
         } catch (Deliverer.ConnectFailedException e) {
-            // Nothing reached the next hop: the message waits at the head of the ready queue for the queue's retry time.
             current = null;
+            if (e.isPermanent() && !abort.fired()) {
+                bounceReady(attempt, e);
+                return null;
+            }
+            // Nothing reached the next hop: the message waits at the head of the ready queue for the queue's retry time.
             if (!abort.fired()) { // closed by stop or the sweep, not by the next hop
                 mailQueue.enterRetry(queue, e.getMessage());
             }
             ledger.requeue(attempt, mailQueue.clock.millis());
             mailQueue.arm(queue);
             return null;
+        }
+    }
+
+    /**
+     * The destination can never take mail (its domain does not exist, or says by a null MX that
+     * it takes none): {@code first}'s recipients bounce with the reason, and so do those of every
+     * message ready here now, without waiting for a retry that cannot succeed.
+     */
+    private void bounceReady(Attempt first, Deliverer.ConnectFailedException e) {
+        Attempt attempt = first;
+        while (attempt != null) {
+            settle(attempt, RecipientOutcome.all(attempt.addresses(), RecipientOutcome.Status.FAILED, e.bounceCode(), e.getMessage()), 0);
+            if (mailQueue.stopping || abort.fired()) {
+                return;
+            }
+            attempt = next(false);
         }
     }
 

@@ -48,7 +48,7 @@ import java.util.logging.Logger;
  * flight are deferred to that time; a 4xx for one recipient defers that recipient alone by
  * its own attempts; a 5xx bounces it. Past its expiry time, a recipient expires instead.
  *
- * <p>Connections: at most {@link QueuePolicy#connectionsPerDestination()} per queue and
+ * <p>Connections: at most {@link QueuePolicy#connectionsPerDestination()} per queue (by its destination) and
  * {@link QueuePolicy#maxConnections()} in all, each on its own thread from the executor (the
  * server's long-running pool), opened only for ready mail that no open connection will take.
  *
@@ -71,7 +71,7 @@ public final class MailQueue {
     final QueuePolicy policy;
     final RecipientLedger ledger;
     private final QueueIds ids;
-    private final Function<String, NextHop> router;
+    private final Function<String, Destination> router;
     private final Executor executor;
     private final Wakeups wakeups;
 
@@ -100,10 +100,10 @@ public final class MailQueue {
     private volatile boolean paused;
 
     /**
-     * @param router   maps a recipient address to its next hop
+     * @param router   maps a recipient address to its destination (the smarthost, or its domain)
      * @param executor runs each connection; the adapter's runs them on the long-running pool
      */
-    public MailQueue(Clock clock, MessageStore store, Function<String, NextHop> router, Deliverer deliverer,
+    public MailQueue(Clock clock, MessageStore store, Function<String, Destination> router, Deliverer deliverer,
                      Executor executor, Wakeups wakeups, QueuePolicy policy) {
         this.clock = clock;
         this.ids = new QueueIds(clock);
@@ -131,9 +131,9 @@ public final class MailQueue {
         frozenDestinations.addAll(store.frozenDestinations());
         for (String destination : frozenDestinations) {
             try {
-                NextHop hop = NextHop.parse(destination, 25);
+                Destination saved = Destination.parse(destination);
                 // A frozen destination keeps its queue (and its MBean), mail or not, so it can be unfrozen.
-                queues.computeIfAbsent(destination, name -> new TransferQueue(hop)).freeze();
+                queues.computeIfAbsent(saved.name(), name -> new TransferQueue(saved)).freeze();
             } catch (IllegalArgumentException e) {
                 LOG.severe(() -> "Outbox ignores the saved frozen destination \"" + ReplyText.oneLine(destination) + "\": " + e.getMessage());
             }
@@ -617,9 +617,9 @@ public final class MailQueue {
         List<String> recipients = stored.envelope().recipients();
         TransferQueue[] routed = new TransferQueue[recipients.size()];
         for (int i = 0; i < routed.length; i++) {
-            NextHop hop = router.apply(recipients.get(i));
-            routed[i] = queues.computeIfAbsent(hop.toString(), name -> {
-                TransferQueue queue = new TransferQueue(hop);
+            Destination destination = router.apply(recipients.get(i));
+            routed[i] = queues.computeIfAbsent(destination.name(), name -> {
+                TransferQueue queue = new TransferQueue(destination);
                 if (frozenDestinations.contains(name)) {
                     queue.freeze();
                 }
@@ -634,7 +634,7 @@ public final class MailQueue {
         while (!stopping && !paused) {
             long now = clock.millis();
             // The queue agrees first, so a dispatch with nothing to send never holds a global slot, even briefly.
-            if (!queue.openConnection(now, policy.connectionsPerDestination())) {
+            if (!queue.openConnection(now, policy.connectionsFor(queue))) {
                 return;
             }
             if (!reserveConnection(now)) {

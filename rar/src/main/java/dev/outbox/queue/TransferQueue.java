@@ -31,7 +31,7 @@ public final class TransferQueue {
     record Scheduled(long dueMillis, QueuedMessage message, int recipient) {
     }
 
-    private final NextHop nextHop;
+    private final Destination destination;
     private final String name;
     private final ArrayDeque<QueuedMessage> ready = new ArrayDeque<>();
     private final PriorityQueue<Scheduled> scheduled = new PriorityQueue<>((a, b) -> Long.compare(a.dueMillis, b.dueMillis));
@@ -58,16 +58,16 @@ public final class TransferQueue {
     private final AtomicInteger messages = new AtomicInteger();
     private final AtomicLong bytes = new AtomicLong();
 
-    TransferQueue(NextHop nextHop) {
-        this.nextHop = nextHop;
-        this.name = nextHop.toString();
+    TransferQueue(Destination destination) {
+        this.destination = destination;
+        this.name = destination.name();
     }
 
-    public NextHop nextHop() {
-        return nextHop;
+    public Destination destination() {
+        return destination;
     }
 
-    /** The queue's name in logs, timers and management: {@code host:port}. */
+    /** The queue's name in logs, timers and management: the domain, or the smarthost's {@code host:port}. */
     public String name() {
         return name;
     }

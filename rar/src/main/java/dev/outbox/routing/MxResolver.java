@@ -180,7 +180,7 @@ public final class MxResolver implements AutoCloseable {
             boolean regular = records.size() == 1 && records.get(0).getPriority() == 0;
             return new Route.Bounce(domain + " accepts no mail: " + (regular
                     ? "it publishes a null MX (RFC 7505: one MX record, preference 0, to \".\")"
-                    : "its only MX records point to \".\" (a null MX, RFC 7505, written irregularly)") + ", from " + found.server());
+                    : "its only MX records point to \".\" (a null MX, RFC 7505, written irregularly)") + ", from " + found.server(), true);
         }
         List<MailHost> hosts = new ArrayList<>();
         List<String> unusable = new ArrayList<>();

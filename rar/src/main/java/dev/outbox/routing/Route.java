@@ -38,9 +38,24 @@ public sealed interface Route permits Route.Hosts, Route.Bounce, Route.Defer {
      * A permanent answer: the domain does not exist (NXDOMAIN), publishes a null MX (RFC 7505),
      * has neither MX nor address, or is not a domain at all. Retrying cannot help.
      */
-    record Bounce(String reason) implements Route {
+    record Bounce(String reason, boolean nullMx) implements Route {
         public Bounce {
             reason = oneLine(reason);
+        }
+
+        /** Any permanent answer but a null MX. */
+        public Bounce(String reason) {
+            this(reason, false);
+        }
+
+        /** The reply code a recipient bounces with: 556 for a null MX (RFC 7505 section 3.2), else 550. */
+        public int replyCode() {
+            return nullMx ? 556 : 550;
+        }
+
+        /** The reply text, with its code and enhanced status: 5.1.10 for a null MX (RFC 7505), else 5.1.2 (RFC 3463: bad destination system). */
+        public String reply() {
+            return (nullMx ? "556 5.1.10 " : "550 5.1.2 ") + reason;
         }
     }
 

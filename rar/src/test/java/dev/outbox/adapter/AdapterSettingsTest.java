@@ -1,17 +1,21 @@
 package dev.outbox.adapter;
 
 import dev.outbox.queue.NextHop;
+import dev.outbox.queue.PerDestination;
+import dev.outbox.routing.DnsServer;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Proves the adapter's defaults, the smarthost's order of precedence and the range checks. */
+/** Proves the adapter's defaults, the smarthost's order of precedence, the routing settings and the range checks. */
 class AdapterSettingsTest {
 
     private static final Map<String, String> NO_ENVIRONMENT = Map.of();
@@ -20,8 +24,10 @@ class AdapterSettingsTest {
     void emptyPropertiesTakeTheDefaults() {
         AdapterSettings settings = AdapterSettings.of(Map.of("Smarthost", "", "MaxRecipients", "  "), NO_ENVIRONMENT::get, "/tmp/outbox-data");
 
-        assertEquals(new NextHop("localhost", 25), settings.smarthost());
-        assertEquals("default", settings.smarthostSource());
+        assertNull(settings.smarthost(), "no smarthost: route by MX");
+        assertNull(settings.smarthostSource());
+        assertEquals(List.of(), settings.dnsServers(), "the system's resolvers");
+        assertEquals(25, settings.smtpPort());
         assertEquals(Duration.ofSeconds(30), settings.smtp().connectTimeout());
         assertEquals(Duration.ofSeconds(300), settings.smtp().readTimeout());
         assertEquals(10L * 1024 * 1024, settings.limits().maxMessageBytes());
@@ -30,8 +36,39 @@ class AdapterSettingsTest {
         assertEquals(4L * 1024 * 1024 * 1024, settings.maxStoreBytes());
         assertEquals("1m,5m,15m,30m,1h,2h,4h", settings.policy().retrySchedule().toString());
         assertEquals(Duration.ofDays(2), settings.policy().maxAge());
-        assertEquals(4, settings.policy().connectionsPerDestination());
-        assertEquals(100, settings.policy().messagesPerConnection());
+        assertEquals(PerDestination.of(4), settings.policy().connectionsPerDestination());
+        assertEquals(PerDestination.of(100), settings.policy().messagesPerConnection());
+    }
+
+    @Test
+    void routingSettingsAreParsedAndChecked() {
+        AdapterSettings settings = AdapterSettings.of(Map.of("DnsServers", "127.0.0.1:5353, [::1], dns.example.net", "SmtpPort", "2525",
+                "ConnectionsPerDestination", "3, Example.COM=10, relay.example.net:587=1", "MessagesPerConnection", "example.org=5"),
+                NO_ENVIRONMENT::get, "/tmp/outbox-data");
+        assertEquals(List.of(new DnsServer("127.0.0.1", 5353), new DnsServer("::1", 53), new DnsServer("dns.example.net", 53)), settings.dnsServers());
+        assertEquals(2525, settings.smtpPort());
+        PerDestination connections = settings.policy().connectionsPerDestination();
+        assertEquals(3, connections.of("elsewhere.example"));
+        assertEquals(10, connections.of("example.com"), "domains compared without case");
+        assertEquals(1, connections.of("relay.example.net:587"));
+        assertEquals(100, settings.policy().messagesPerConnection().of("elsewhere.example"), "the built-in default when none is given");
+        assertEquals(5, settings.policy().messagesPerConnection().of("example.org"));
+        assertEquals("3, example.com=10, relay.example.net:587=1", connections.toString());
+
+        assertRefused("SmtpPort", "0", "SmtpPort is 0, outside 1..65535");
+        assertRefused("DnsServers", "127.0.0.1:99999", "DnsServers is \"127.0.0.1:99999\": DNS servers \"127.0.0.1:99999\": entry 1:");
+        assertRefused("ConnectionsPerDestination", "4, 5", "only the first item may be a bare default");
+        assertRefused("ConnectionsPerDestination", "example.com=0", "0 is outside 1..100");
+        assertRefused("ConnectionsPerDestination", "bad_domain=2", "is not a domain name");
+        assertRefused("ConnectionsPerDestination", "a.example=2, A.example=3", "\"a.example\" is given twice");
+        assertRefused("MessagesPerConnection", "many", "\"many\" is not a whole number in 1..100000");
+    }
+
+    private static void assertRefused(String property, String value, String expected) {
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> AdapterSettings.of(Map.of(property, value), NO_ENVIRONMENT::get, "/tmp/outbox-data"));
+        assertTrue(refused.getMessage().contains(expected), refused.getMessage());
+        assertTrue(refused.getMessage().startsWith(property), refused.getMessage());
     }
 
     @Test
@@ -41,7 +78,7 @@ class AdapterSettingsTest {
         assertEquals(Path.of("/var/outbox"), settings.storeDirectory());
         assertEquals("1500ms,2s", settings.policy().retrySchedule().toString());
         assertEquals(Duration.ofHours(3), settings.policy().maxAge());
-        assertEquals(2, settings.policy().connectionsPerDestination());
+        assertEquals(PerDestination.of(2), settings.policy().connectionsPerDestination());
 
         IllegalArgumentException badSchedule = assertThrows(IllegalArgumentException.class,
                 () -> AdapterSettings.of(Map.of("RetrySchedule", "1m,soon"), NO_ENVIRONMENT::get, "/tmp/outbox-data"));

@@ -3,6 +3,7 @@ package dev.outbox.delivery;
 import dev.outbox.api.Envelope;
 import dev.outbox.api.RecipientState;
 import dev.outbox.queue.Deliverer;
+import dev.outbox.queue.Destination;
 import dev.outbox.queue.MailQueue;
 import dev.outbox.queue.NextHop;
 import dev.outbox.queue.QueuePolicy;
@@ -96,7 +97,7 @@ class EightBitMimeTest {
         MemoryStore store = new MemoryStore();
         List<Transition> transitions = new CopyOnWriteArrayList<>();
         ExecutorService threads = Executors.newCachedThreadPool();
-        NextHop hop = hop(notOffering);
+        Destination hop = Destination.smarthost(hop(notOffering));
         MailQueue queue = new MailQueue(Clock.systemUTC(), store, recipient -> hop, deliverer, threads, (destination, due) -> true,
                 new QueuePolicy(RetrySchedule.parse("1m"), Duration.ofDays(2), 2, 100));
         try {

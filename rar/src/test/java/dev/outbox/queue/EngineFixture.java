@@ -6,8 +6,12 @@ import dev.outbox.delivery.SmtpDeliverer;
 import dev.outbox.delivery.SmtpSettings;
 import dev.outbox.store.MemoryStore;
 import dev.outbox.store.MessageStore;
+import dev.outbox.routing.DnsServer;
+import dev.outbox.routing.DnsSettings;
+import dev.outbox.routing.MxResolver;
 import dev.outbox.testing.Await;
 import dev.outbox.testing.TestClock;
+import dev.outbox.testing.dns.TestDns;
 import dev.outbox.testing.smtp.Received;
 import dev.outbox.testing.smtp.ScriptedSmtpServer;
 
@@ -101,6 +105,9 @@ final class EngineFixture implements AutoCloseable {
     private Clock engineClock = clock;
     private Wakeups wakeups = this::wakeAt;
     private SmtpDeliverer realDeliverer;
+    /** Set by {@link #routeByMx}: each recipient's domain is its destination, resolved through this DNS server. */
+    private TestDns dns;
+    private int mxPort;
     private Deliverer deliverer;
     private MessageStore store;
     private MailQueue queue;
@@ -157,6 +164,17 @@ final class EngineFixture implements AutoCloseable {
     /** The SMTP settings; by default 5 s to read and to write. */
     EngineFixture smtp(SmtpSettings smtp) {
         this.smtp = smtp;
+        return this;
+    }
+
+    /**
+     * Routes as Outbox does with no smarthost: each recipient's domain is its destination, its MX
+     * hosts resolved through {@code dns} (nothing cached, so a test may change the records), and
+     * MX hosts reached on {@code mxPort}.
+     */
+    EngineFixture routeByMx(TestDns dns, int mxPort) {
+        this.dns = dns;
+        this.mxPort = mxPort;
         return this;
     }
 
@@ -236,12 +254,15 @@ final class EngineFixture implements AutoCloseable {
     /** Builds the engine over the store and starts it (recovery included). */
     MailQueue start() {
         if (deliverer == null) {
-            realDeliverer = new SmtpDeliverer(smtp);
+            realDeliverer = dns == null ? new SmtpDeliverer(smtp)
+                    : new SmtpDeliverer(smtp, new MxResolver(DnsSettings.defaults().withServers(List.of(DnsServer.parse(dns.server())))
+                            .withTimeouts(Duration.ofMillis(500), Duration.ofSeconds(2))
+                            .withCache(100, Duration.ZERO, Duration.ZERO)), mxPort);
             deliverer = deliveryFault.apply(realDeliverer);
         }
         store = stores.get();
         pending.clear(); // the old engine's timers went with it
-        queue = new MailQueue(engineClock, store, this::route, deliverer, executor, wakeups, policy);
+        queue = new MailQueue(engineClock, store, dns == null ? this::route : Destination::ofRecipient, deliverer, executor, wakeups, policy);
         queue.listen(transitions::add);
         queue.start();
         return queue;
@@ -424,7 +445,11 @@ final class EngineFixture implements AutoCloseable {
 
     /** Moves the clock to the pending wake-up of {@code server}'s queue (never backwards) and wakes it, as the EJB timer would; returns that time. */
     Instant fire(ScriptedSmtpServer server) {
-        String destination = destination(server);
+        return fire(destination(server));
+    }
+
+    /** {@link #fire(ScriptedSmtpServer)} for the queue named {@code destination}. */
+    Instant fire(String destination) {
         Instant due = pending.remove(destination); // an EJB timer fires once; the engine asks again for the next
         assertNotNull(due, () -> "no wake-up pending for " + destination + ": " + describe());
         long ahead = due.toEpochMilli() - clock.millis();
@@ -619,9 +644,10 @@ final class EngineFixture implements AutoCloseable {
         return all;
     }
 
-    private NextHop route(String recipient) {
+    /** Each test domain relayed to its own server, as if that server were the domain's smarthost; other domains to the default one. */
+    private Destination route(String recipient) {
         ScriptedSmtpServer server = domainServers.get(recipient.substring(recipient.lastIndexOf('@') + 1));
-        return hop(server != null ? server : server());
+        return Destination.smarthost(hop(server != null ? server : server()));
     }
 
     private void execute(Runnable task) {

@@ -25,8 +25,8 @@ final class FirstSendFault implements Deliverer {
     }
 
     @Override
-    public Connection connect(NextHop nextHop, Duration budget) throws ConnectFailedException {
-        Connection connection = real.connect(nextHop, budget);
+    public Connection connect(Destination destination, Duration budget, Abort abort) throws ConnectFailedException {
+        Connection connection = real.connect(destination, budget, abort);
         return new Connection() {
             @Override
             public List<RecipientOutcome> send(Envelope envelope, byte[] content, Duration sendBudget) {

@@ -35,8 +35,8 @@ class LateOutcomeIntentTest {
     /** The first send really happens (250), then its thread stalls before returning the outcome. */
     private Deliverer slowAfter250(Deliverer real) {
         AtomicBoolean first = new AtomicBoolean(true);
-        return (hop, budget) -> {
-            Deliverer.Connection c = real.connect(hop, budget);
+        return (destination, budget, abort) -> {
+            Deliverer.Connection c = real.connect(destination, budget, abort);
             return new Deliverer.Connection() {
                 @Override
                 public List<RecipientOutcome> send(Envelope envelope, byte[] content, Duration b) {

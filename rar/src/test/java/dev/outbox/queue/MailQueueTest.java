@@ -172,7 +172,7 @@ class MailQueueTest {
     private void open(QueuePolicy policy) {
         store = new JournalStore(directory, 1 << 20, Long.MAX_VALUE, 4 << 20);
         SmtpDeliverer deliverer = new SmtpDeliverer(new SmtpSettings("outbox.test", Duration.ofSeconds(2), Duration.ofSeconds(5)));
-        NextHop hop = new NextHop("127.0.0.1", port);
+        Destination hop = Destination.smarthost(new NextHop("127.0.0.1", port));
         queue = new MailQueue(clock, store, recipient -> hop, deliverer, executor,
                 (destination, due) -> {
                     synchronized (wakeupsAsked) {

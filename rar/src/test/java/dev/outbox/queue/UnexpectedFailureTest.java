@@ -43,12 +43,12 @@ class UnexpectedFailureTest {
             private boolean thrown;
 
             @Override
-            public Connection connect(NextHop nextHop, Duration budget) throws ConnectFailedException {
+            public Connection connect(Destination destination, Duration budget, Abort abort) throws ConnectFailedException {
                 if (!thrown) {
                     thrown = true;
                     throw new IllegalStateException("boom");
                 }
-                return real.connect(nextHop, budget);
+                return real.connect(destination, budget, abort);
             }
         });
     }
