@@ -106,10 +106,11 @@ public final class RecipientLedger {
         if (message.isFinished()) {
             return null;
         }
-        link(message); // before a connection can see it, so that finishing it always unlinks it
         long size = Math.max(0, store.contentLength(message.id()));
         Set<TransferQueue> ready = new LinkedHashSet<>();
         synchronized (message) {
+            // Linked under its lock (message, then live list, as unlink): an operator who finds it waits until it is counted.
+            link(message); // before a connection can see it, so that finishing it always unlinks it
             for (int i = 0; i < routed.length; i++) {
                 if (firstUnfinishedIn(message, routed[i]) == i) {
                     routed[i].holds(size); // once a queue; the last of them to finish releases it (note)
