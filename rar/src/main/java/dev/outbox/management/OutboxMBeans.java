@@ -8,8 +8,10 @@ import dev.outbox.queue.Transition;
 import dev.outbox.queue.TransferQueue;
 
 import javax.management.AttributeChangeNotification;
+import javax.management.AttributeNotFoundException;
 import javax.management.InstanceNotFoundException;
 import javax.management.JMException;
+import javax.management.MBeanException;
 import javax.management.MBeanNotificationInfo;
 import javax.management.MBeanOperationInfo;
 import javax.management.MBeanServer;
@@ -18,6 +20,7 @@ import javax.management.Notification;
 import javax.management.NotificationBroadcasterSupport;
 import javax.management.NotificationEmitter;
 import javax.management.ObjectName;
+import javax.management.ReflectionException;
 import javax.management.StandardEmitterMBean;
 import javax.management.openmbean.CompositeData;
 import javax.management.openmbean.CompositeDataSupport;
@@ -287,10 +290,50 @@ public final class OutboxMBeans implements AutoCloseable {
         }
     }
 
-    /** An MXBean whose read-only operations report impact INFO and the rest ACTION, so RBAC can tell them apart. */
+    /**
+     * An MXBean whose read-only operations report impact INFO and the rest ACTION, so RBAC can tell
+     * them apart, and whose failures a console without Outbox's classes can read: an exception
+     * with a class of Outbox's in its chain (a StoreException from a failing disk) leaves as an
+     * IllegalStateException with the chain's messages and no cause; the original is logged.
+     */
     private static final class OpenBean<T> extends StandardEmitterMBean {
         OpenBean(T implementation, Class<T> type, NotificationEmitter emitter) {
             super(implementation, type, true, emitter != null ? emitter : new NotificationBroadcasterSupport());
+        }
+
+        @Override
+        public Object invoke(String operation, Object[] parameters, String[] signature) throws MBeanException, ReflectionException {
+            try {
+                return super.invoke(operation, parameters, signature);
+            } catch (RuntimeException e) {
+                throw readable(operation, e);
+            }
+        }
+
+        @Override
+        public Object getAttribute(String attribute) throws AttributeNotFoundException, MBeanException, ReflectionException {
+            try {
+                return super.getAttribute(attribute);
+            } catch (RuntimeException e) {
+                throw readable(attribute, e);
+            }
+        }
+
+        private static RuntimeException readable(String what, RuntimeException failure) {
+            StringBuilder reason = new StringBuilder();
+            boolean portable = true;
+            for (Throwable t = failure; t != null; t = t.getCause()) {
+                String type = t.getClass().getName();
+                portable &= (type.startsWith("java.") || type.startsWith("javax.")) && t.getSuppressed().length == 0;
+                if (t.getMessage() != null && reason.indexOf(t.getMessage()) < 0) {
+                    reason.append(reason.length() == 0 ? "" : ": ").append(t.getMessage());
+                }
+            }
+            if (portable) {
+                return failure;
+            }
+            LOG.log(Level.WARNING, "Outbox: " + what + " failed", failure);
+            return new IllegalStateException(what + " failed: " + (reason.length() == 0 ? failure.getClass().getSimpleName() : reason));
         }
 
         @Override

@@ -53,7 +53,7 @@ final class QueueBean implements QueueMXBean {
     public String getNextRetryTime() {
         long now = clock.millis();
         long retryAt = queue.retryAtMillis();
-        return Views.time(retryAt > now ? retryAt : queue.nextWake(now));
+        return Views.time(retryAt > now ? retryAt : queue.deferredCount() == 0 ? 0 : queue.nextWake(now));
     }
 
     @Override

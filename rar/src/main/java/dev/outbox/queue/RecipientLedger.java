@@ -106,10 +106,11 @@ public final class RecipientLedger {
         if (message.isFinished()) {
             return null;
         }
-        link(message); // before a connection can see it, so that finishing it always unlinks it
         long size = Math.max(0, store.contentLength(message.id()));
         Set<TransferQueue> ready = new LinkedHashSet<>();
         synchronized (message) {
+            // Linked under its lock (message, then live list, as unlink): an operator who finds it waits until it is counted.
+            link(message); // before a connection can see it, so that finishing it always unlinks it
             for (int i = 0; i < routed.length; i++) {
                 if (firstUnfinishedIn(message, routed[i]) == i) {
                     routed[i].holds(size); // once a queue; the last of them to finish releases it (note)
@@ -129,6 +130,9 @@ public final class RecipientLedger {
             }
             for (int i = 0; i < routed.length; i++) {
                 inState[message.state(i).ordinal()].increment(); // before any connection can take it: under its lock
+                if (message.state(i) == RecipientState.DEFERRED) {
+                    routed[i].deferred(1);
+                }
             }
             for (TransferQueue queue : ready) {
                 queue.offerReady(message);
@@ -693,6 +697,9 @@ public final class RecipientLedger {
                       int replyCode, String reply, long now) {
         inState[from.ordinal()].decrement();
         inState[to.ordinal()].increment();
+        if ((from == RecipientState.DEFERRED) != (to == RecipientState.DEFERRED)) {
+            message.queue(i).deferred(to == RecipientState.DEFERRED ? 1 : -1);
+        }
         if (to.isTerminal() && !from.isTerminal() && firstUnfinishedIn(message, message.queue(i)) < 0) {
             // Before the message leaves the store (persist comes after): its length is still there.
             message.queue(i).releases(Math.max(0, store.contentLength(message.id())));

@@ -57,6 +57,11 @@ public final class TransferQueue {
     /** Live messages with an unfinished recipient here, and their content bytes: kept by the ledger, so reading them costs nothing. */
     private final AtomicInteger messages = new AtomicInteger();
     private final AtomicLong bytes = new AtomicLong();
+    /**
+     * Recipients here that are DEFERRED now, kept by the ledger: the scheduled queue also holds
+     * entries of recipients frozen, deleted or merged since, until their old time comes.
+     */
+    private final AtomicInteger deferred = new AtomicInteger();
 
     TransferQueue(Destination destination) {
         this.destination = destination;
@@ -85,7 +90,17 @@ public final class TransferQueue {
         if (!ready.isEmpty()) {
             return QueueState.READY;
         }
-        return scheduled.isEmpty() ? QueueState.EMPTY : QueueState.RETRY;
+        return deferred.get() == 0 ? QueueState.EMPTY : QueueState.RETRY;
+    }
+
+    /** A recipient here entered ({@code +1}) or left ({@code -1}) DEFERRED. */
+    void deferred(int change) {
+        deferred.addAndGet(change);
+    }
+
+    /** Recipients here that are DEFERRED now (the scheduled queue may hold stale entries besides). */
+    public int deferredCount() {
+        return deferred.get();
     }
 
     /** A message with an unfinished recipient here came in. */
