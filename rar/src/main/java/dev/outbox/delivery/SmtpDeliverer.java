@@ -14,7 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Opens {@link SmtpSession}s: Angus SMTP connections with Outbox's settings, and owns the one
  * thread every session shares for its timeouts: Angus's write timeout
  * ({@code mail.smtp.executor.writetimeout}) and each attempt's deadline. {@link #close} stops
- * that thread; the adapter calls it when it stops, after the queue.
+ * that thread; the adapter calls it when it stops, after the queue. A next hop equal to the
+ * smarthost it was given is opened as {@link Peer#SMARTHOST} (verified TLS under required TLS,
+ * AUTH), any other as {@link Peer#MX_HOST}.
  *
  * <p>Thread-safe: holds no state between calls but the shared timer thread.
  */
@@ -23,10 +25,18 @@ public final class SmtpDeliverer implements Deliverer, AutoCloseable {
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     private final SmtpSettings settings;
+    private final NextHop smarthost;
     private final ScheduledThreadPoolExecutor timeouts;
 
+    /** A deliverer with no smarthost: every next hop is an MX host. */
     public SmtpDeliverer(SmtpSettings settings) {
+        this(settings, null);
+    }
+
+    /** A deliverer whose next hop {@code smarthost} (or null for none) is the smarthost. */
+    public SmtpDeliverer(SmtpSettings settings, NextHop smarthost) {
         this.settings = settings;
+        this.smarthost = smarthost;
         String name = "outbox-smtp-timeouts-" + INSTANCES.incrementAndGet();
         this.timeouts = new ScheduledThreadPoolExecutor(1, task -> {
             Thread thread = new Thread(task, name);
@@ -46,7 +56,7 @@ public final class SmtpDeliverer implements Deliverer, AutoCloseable {
     @Override
     public Connection connect(NextHop nextHop, Duration budget, Abort abort) throws ConnectFailedException {
         try {
-            return SmtpSession.open(nextHop, settings, timeouts, budget, abort);
+            return SmtpSession.open(nextHop, nextHop.equals(smarthost) ? Peer.SMARTHOST : Peer.MX_HOST, settings, timeouts, budget, abort);
         } catch (MessagingException e) {
             throw new ConnectFailedException("cannot connect to " + nextHop + ": " + SmtpSession.describe(e), e);
         }
