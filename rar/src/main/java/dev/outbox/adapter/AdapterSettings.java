@@ -1,6 +1,10 @@
 package dev.outbox.adapter;
 
+import dev.outbox.delivery.Secret;
+import dev.outbox.delivery.SmarthostLogin;
 import dev.outbox.delivery.SmtpSettings;
+import dev.outbox.delivery.TlsPolicy;
+import dev.outbox.delivery.TrustStore;
 import dev.outbox.queue.NextHop;
 import dev.outbox.queue.QueuePolicy;
 import dev.outbox.queue.RetrySchedule;
@@ -10,6 +14,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -18,13 +23,19 @@ import java.util.function.Function;
  * ironjacamar.xml, where an unset system property leaves it empty), and an empty one takes its
  * default. The defaults and ranges live here and nowhere else.
  *
+ * <p>The smarthost's password never arrives as a property: {@link SmarthostPassword} reads it
+ * from the environment or a file, and it is held as a {@link Secret}, so this record's
+ * {@code toString()} shows the username and a mask.
+ *
  * <p>Misuse: a value that is not a number or is out of range throws
  * {@link IllegalArgumentException} naming the property, the value and the range, so the
- * adapter refuses to start instead of running with a surprise.
+ * adapter refuses to start instead of running with a surprise; so does a username without a
+ * password or a password without a username, a trust store that cannot be read, and a
+ * password in the system property {@code outbox.smarthost-password}.
  *
  * @param smarthost       where every message goes
  * @param smarthostSource which setting named it, for the start-up log line
- * @param smtp            EHLO name and timeouts
+ * @param smtp            EHLO name, timeouts, TLS level, trust store and the smarthost login
  * @param limits          per-message limits
  * @param storeDirectory  where the journal lives
  * @param maxStoreBytes   the journal's size at which submits are refused
@@ -49,13 +60,22 @@ record AdapterSettings(NextHop smarthost, String smarthostSource, SmtpSettings s
     static final long DEFAULT_WRITE_TIMEOUT_SECONDS = 300;
     static final long DEFAULT_MAX_CONNECTIONS = QueuePolicy.DEFAULT_MAX_CONNECTIONS;
     static final long DEFAULT_ATTEMPT_TIMEOUT_SECONDS = QueuePolicy.DEFAULT_ATTEMPT_TIMEOUT.toSeconds();
+    static final TlsPolicy DEFAULT_TLS = TlsPolicy.OPPORTUNISTIC;
+    static final TrustStore.Type DEFAULT_TRUST_STORE_TYPE = TrustStore.Type.PEM;
+
+    /** As {@link #of(Map, Function, Function, String)} with no system property set. */
+    static AdapterSettings of(Map<String, String> properties, Function<String, String> environment, String dataDirectory) {
+        return of(properties, environment, name -> null, dataDirectory);
+    }
 
     /**
-     * @param properties  the bean properties by name (see ra.xml); absent or blank means the default
-     * @param environment the process environment, for {@code OUTBOX_SMARTHOST}
-     * @param dataDirectory the server's data directory ({@code jboss.server.data.dir}), or null
+     * @param properties       the bean properties by name (see ra.xml); absent or blank means the default
+     * @param environment      the process environment, for {@code OUTBOX_SMARTHOST} and {@code OUTBOX_SMARTHOST_PASSWORD}
+     * @param systemProperties the JVM's system properties, to refuse {@code outbox.smarthost-password}
+     * @param dataDirectory    the server's data directory ({@code jboss.server.data.dir}), or null
      */
-    static AdapterSettings of(Map<String, String> properties, Function<String, String> environment, String dataDirectory) {
+    static AdapterSettings of(Map<String, String> properties, Function<String, String> environment,
+                              Function<String, String> systemProperties, String dataDirectory) {
         String configured = text(properties.get("Smarthost"));
         String fromEnvironment = text(environment.apply(SMARTHOST_VARIABLE));
         String source = configured != null ? "Smarthost" : fromEnvironment != null ? SMARTHOST_VARIABLE : "default";
@@ -70,7 +90,10 @@ record AdapterSettings(NextHop smarthost, String smarthostSource, SmtpSettings s
         SmtpSettings smtp = new SmtpSettings(helo != null ? helo : localHostName(),
                 Duration.ofSeconds(number(properties, "ConnectTimeoutSeconds", DEFAULT_CONNECT_TIMEOUT_SECONDS, 1, 3600)),
                 Duration.ofSeconds(number(properties, "ReadTimeoutSeconds", DEFAULT_READ_TIMEOUT_SECONDS, 1, 3600)),
-                Duration.ofSeconds(number(properties, "WriteTimeoutSeconds", DEFAULT_WRITE_TIMEOUT_SECONDS, 1, 3600)));
+                Duration.ofSeconds(number(properties, "WriteTimeoutSeconds", DEFAULT_WRITE_TIMEOUT_SECONDS, 1, 3600)),
+                choice(properties, "Tls", "outbox.tls", DEFAULT_TLS, TlsPolicy::parse),
+                trustStore(properties),
+                login(properties, environment, systemProperties));
         SubmitLimits limits = new SubmitLimits(
                 number(properties, "MaxMessageSizeBytes", DEFAULT_MAX_MESSAGE_SIZE_BYTES, 1024, Integer.MAX_VALUE),
                 (int) number(properties, "MaxRecipients", DEFAULT_MAX_RECIPIENTS, 1, 100_000));
@@ -88,6 +111,67 @@ record AdapterSettings(NextHop smarthost, String smarthostSource, SmtpSettings s
                 (int) number(properties, "MaxConnections", DEFAULT_MAX_CONNECTIONS, 1, 1000),
                 Duration.ofSeconds(number(properties, "AttemptTimeoutSeconds", DEFAULT_ATTEMPT_TIMEOUT_SECONDS, 10, 86_400)));
         return new AdapterSettings(nextHop, source, smtp, limits, store, maxStoreBytes, policy);
+    }
+
+    private static TrustStore trustStore(Map<String, String> properties) {
+        String path = text(properties.get("SmarthostTrustStore"));
+        TrustStore.Type type = choice(properties, "SmarthostTrustStoreType", "outbox.smarthost-trust-store-type",
+                DEFAULT_TRUST_STORE_TYPE, TrustStore.Type::parse);
+        if (path == null) {
+            if (text(properties.get("SmarthostTrustStoreType")) != null) {
+                throw new IllegalArgumentException("SmarthostTrustStoreType (outbox.smarthost-trust-store-type) is set, but"
+                        + " SmarthostTrustStore (outbox.smarthost-trust-store) names no file");
+            }
+            return null;
+        }
+        try {
+            return TrustStore.read(Path.of(path), type);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("SmarthostTrustStore (outbox.smarthost-trust-store): " + e.getMessage(), e);
+        }
+    }
+
+    private static SmarthostLogin login(Map<String, String> properties, Function<String, String> environment,
+                                        Function<String, String> systemProperties) {
+        String username = text(properties.get("SmarthostUsername"));
+        Secret password = SmarthostPassword.read(text(properties.get("SmarthostPasswordFile")), environment, systemProperties);
+        boolean withoutTls = choice(properties, "SmarthostAuthWithoutTls", "outbox.smarthost-auth-without-tls", false,
+                AdapterSettings::bool);
+        if (username == null && password == null) {
+            return null;
+        }
+        if (username == null) {
+            throw new IllegalArgumentException("a smarthost password is given (" + SmarthostPassword.VARIABLE + " or "
+                    + SmarthostPassword.FILE_SETTING + "), but SmarthostUsername (outbox.smarthost-username) is not set");
+        }
+        if (password == null) {
+            throw new IllegalArgumentException("SmarthostUsername (outbox.smarthost-username) is \"" + username
+                    + "\", but no password is given: set the environment variable " + SmarthostPassword.VARIABLE
+                    + " or name a file in " + SmarthostPassword.FILE_SETTING);
+        }
+        return new SmarthostLogin(username, password, withoutTls);
+    }
+
+    private static boolean bool(String text) {
+        return switch (text.strip().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("\"" + text.replaceAll("\\p{Cntrl}", "?") + "\" is neither true nor false");
+        };
+    }
+
+    /** A value read by {@code parser}, whose message names the value; the error names the property and its system property. */
+    private static <T> T choice(Map<String, String> properties, String name, String systemProperty, T defaultValue,
+                                Function<String, T> parser) {
+        String value = text(properties.get(name));
+        if (value == null) {
+            return defaultValue;
+        }
+        try {
+            return parser.apply(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(name + " (" + systemProperty + "): " + e.getMessage(), e);
+        }
     }
 
     private static <T> T parsed(Map<String, String> properties, String name, String defaultValue, Function<String, T> parser) {

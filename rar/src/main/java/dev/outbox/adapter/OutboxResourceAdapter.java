@@ -78,7 +78,7 @@ public class OutboxResourceAdapter implements ResourceAdapter {
     public void start(BootstrapContext context) throws ResourceAdapterInternalException {
         AdapterSettings settings;
         try {
-            settings = AdapterSettings.of(properties, System::getenv, System.getProperty("jboss.server.data.dir"));
+            settings = AdapterSettings.of(properties, System::getenv, System::getProperty, System.getProperty("jboss.server.data.dir"));
         } catch (IllegalArgumentException e) {
             throw new ResourceAdapterInternalException("Outbox cannot start: " + e.getMessage(), e);
         }
@@ -92,7 +92,7 @@ public class OutboxResourceAdapter implements ResourceAdapter {
             throw new ResourceAdapterInternalException("Outbox cannot start: " + e.getMessage(), e);
         }
         NextHop smarthost = settings.smarthost();
-        SmtpDeliverer deliverer = new SmtpDeliverer(settings.smtp());
+        SmtpDeliverer deliverer = new SmtpDeliverer(settings.smtp(), smarthost);
         MailQueue queue = new MailQueue(Clock.systemUTC(), store, recipient -> smarthost, deliverer,
                 connections, this::wakeAt, settings.policy());
         try {
@@ -116,6 +116,10 @@ public class OutboxResourceAdapter implements ResourceAdapter {
         }
         LOG.info(() -> "Outbox started: smarthost " + smarthost + " (" + settings.smarthostSource() + "), store "
                 + settings.storeDirectory() + ", retry " + settings.policy().retrySchedule() + ", EHLO " + settings.smtp().heloName()
+                + ", TLS " + settings.smtp().tls()
+                + (settings.smtp().trustStore() != null ? " (smarthost verified against the " + settings.smtp().trustStore() + ")" : "")
+                + (settings.smtp().login() != null ? ", AUTH as \"" + settings.smtp().login().username() + "\""
+                        + (settings.smtp().login().withoutTls() ? " (allowed without TLS)" : "") : "")
                 + ", at most " + settings.limits().maxMessageBytes() + " bytes and " + settings.limits().maxRecipients() + " recipients a message"
                 + ", at most " + settings.policy().connectionsPerDestination() + " connections per destination and "
                 + settings.policy().maxConnections() + " in all");
@@ -284,6 +288,55 @@ public class OutboxResourceAdapter implements ResourceAdapter {
 
     public void setSmarthost(String value) {
         setProperty("Smarthost", value);
+    }
+
+    public String getTls() {
+        return property("Tls");
+    }
+
+    public void setTls(String value) {
+        setProperty("Tls", value);
+    }
+
+    public String getSmarthostTrustStore() {
+        return property("SmarthostTrustStore");
+    }
+
+    public void setSmarthostTrustStore(String value) {
+        setProperty("SmarthostTrustStore", value);
+    }
+
+    public String getSmarthostTrustStoreType() {
+        return property("SmarthostTrustStoreType");
+    }
+
+    public void setSmarthostTrustStoreType(String value) {
+        setProperty("SmarthostTrustStoreType", value);
+    }
+
+    public String getSmarthostUsername() {
+        return property("SmarthostUsername");
+    }
+
+    public void setSmarthostUsername(String value) {
+        setProperty("SmarthostUsername", value);
+    }
+
+    /** The path of the file that holds the password; the password itself is never a property of the adapter. */
+    public String getSmarthostPasswordFile() {
+        return property("SmarthostPasswordFile");
+    }
+
+    public void setSmarthostPasswordFile(String value) {
+        setProperty("SmarthostPasswordFile", value);
+    }
+
+    public String getSmarthostAuthWithoutTls() {
+        return property("SmarthostAuthWithoutTls");
+    }
+
+    public void setSmarthostAuthWithoutTls(String value) {
+        setProperty("SmarthostAuthWithoutTls", value);
     }
 
     public String getHeloName() {

@@ -44,7 +44,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * destination, a new request replaces it, none fires unless the test fires it) and every
  * recipient transition recorded.
  *
- * <p>Operations: configure before {@link #start}: {@link #policy}, {@link #smtp},
+ * <p>Operations: configure before {@link #start}: {@link #policy}, {@link #smtp}, {@link #smarthost},
  * {@link #wrapDeliverer} (a fault at the {@link Deliverer} seam), the executor:
  * {@link #refuseFirst}, {@link #hold} or {@link #holdConnection} until {@link #release},
  * {@link #wrapExecutor}; {@link #wrapClock} (a hook where the engine reads the time) and
@@ -95,6 +95,7 @@ final class EngineFixture implements AutoCloseable {
 
     private QueuePolicy policy = policy("1m", 1, 100, QueuePolicy.DEFAULT_MAX_CONNECTIONS, QueuePolicy.DEFAULT_ATTEMPT_TIMEOUT);
     private SmtpSettings smtp = smtpSettings(Duration.ofSeconds(5), Duration.ofSeconds(5));
+    private boolean smarthost;
     private UnaryOperator<Deliverer> deliveryFault = UnaryOperator.identity();
     private Executor executor = this::execute;
     private Clock engineClock = clock;
@@ -156,6 +157,12 @@ final class EngineFixture implements AutoCloseable {
     /** The SMTP settings; by default 5 s to read and to write. */
     EngineFixture smtp(SmtpSettings smtp) {
         this.smtp = smtp;
+        return this;
+    }
+
+    /** The default server is the smarthost: its connections start TLS and log in as the SMTP settings say for one. */
+    EngineFixture smarthost() {
+        this.smarthost = true;
         return this;
     }
 
@@ -235,7 +242,7 @@ final class EngineFixture implements AutoCloseable {
     /** Builds the engine over the store and starts it (recovery included). */
     MailQueue start() {
         if (deliverer == null) {
-            realDeliverer = new SmtpDeliverer(smtp);
+            realDeliverer = new SmtpDeliverer(smtp, smarthost ? hop(server()) : null);
             deliverer = deliveryFault.apply(realDeliverer);
         }
         store = stores.get();
