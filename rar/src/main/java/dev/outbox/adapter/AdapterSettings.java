@@ -14,6 +14,8 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
@@ -91,7 +93,7 @@ record AdapterSettings(NextHop smarthost, String smarthostSource, SmtpSettings s
                 Duration.ofSeconds(number(properties, "ConnectTimeoutSeconds", DEFAULT_CONNECT_TIMEOUT_SECONDS, 1, 3600)),
                 Duration.ofSeconds(number(properties, "ReadTimeoutSeconds", DEFAULT_READ_TIMEOUT_SECONDS, 1, 3600)),
                 Duration.ofSeconds(number(properties, "WriteTimeoutSeconds", DEFAULT_WRITE_TIMEOUT_SECONDS, 1, 3600)),
-                choice(properties, "Tls", "outbox.tls", DEFAULT_TLS, TlsPolicy::parse),
+                oneOf(properties, "Tls", "outbox.tls", DEFAULT_TLS, "a TLS level"),
                 trustStore(properties),
                 login(properties, environment, systemProperties));
         SubmitLimits limits = new SubmitLimits(
@@ -115,8 +117,8 @@ record AdapterSettings(NextHop smarthost, String smarthostSource, SmtpSettings s
 
     private static TrustStore trustStore(Map<String, String> properties) {
         String path = text(properties.get("SmarthostTrustStore"));
-        TrustStore.Type type = choice(properties, "SmarthostTrustStoreType", "outbox.smarthost-trust-store-type",
-                DEFAULT_TRUST_STORE_TYPE, TrustStore.Type::parse);
+        TrustStore.Type type = oneOf(properties, "SmarthostTrustStoreType", "outbox.smarthost-trust-store-type",
+                DEFAULT_TRUST_STORE_TYPE, "a trust store type Outbox reads");
         if (path == null) {
             if (text(properties.get("SmarthostTrustStoreType")) != null) {
                 throw new IllegalArgumentException("SmarthostTrustStoreType (outbox.smarthost-trust-store-type) is set, but"
@@ -158,6 +160,22 @@ record AdapterSettings(NextHop smarthost, String smarthostSource, SmtpSettings s
             case "false" -> false;
             default -> throw new IllegalArgumentException("\"" + text.replaceAll("\\p{Cntrl}", "?") + "\" is neither true nor false");
         };
+    }
+
+    /** One of the constants of {@code defaultValue}'s enum, named in any case; the error names the property, the value and the choices. */
+    private static <E extends Enum<E>> E oneOf(Map<String, String> properties, String name, String systemProperty, E defaultValue,
+                                               String what) {
+        E[] choices = defaultValue.getDeclaringClass().getEnumConstants();
+        return choice(properties, name, systemProperty, defaultValue, value -> {
+            for (E choice : choices) {
+                if (choice.name().equalsIgnoreCase(value)) {
+                    return choice;
+                }
+            }
+            List<String> names = Arrays.stream(choices).map(E::toString).toList();
+            throw new IllegalArgumentException("\"" + value.replaceAll("\\p{Cntrl}", "?") + "\" is not " + what + ": expected "
+                    + String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.get(names.size() - 1));
+        });
     }
 
     /** A value read by {@code parser}, whose message names the value; the error names the property and its system property. */

@@ -16,24 +16,9 @@ import java.util.Locale;
  *     failed connection. Towards the smarthost (Postfix's {@code secure}): its certificate chain
  *     and host name are verified too.</li>
  * </ul>
- *
- * <p>Misuse: {@link #parse} throws {@link IllegalArgumentException} naming the text and the
- * three values.
  */
 public enum TlsPolicy {
     NONE, OPPORTUNISTIC, REQUIRED;
-
-    /** {@code none}, {@code opportunistic} or {@code required}, in any case. */
-    public static TlsPolicy parse(String text) {
-        String value = text == null ? "" : text.strip().toUpperCase(Locale.ROOT);
-        for (TlsPolicy policy : values()) {
-            if (policy.name().equals(value)) {
-                return policy;
-            }
-        }
-        throw new IllegalArgumentException("\"" + String.valueOf(text).replaceAll("\\p{Cntrl}", "?")
-                + "\" is not a TLS level: expected none, opportunistic or required");
-    }
 
     /** As the setting writes it: {@code opportunistic}. */
     @Override

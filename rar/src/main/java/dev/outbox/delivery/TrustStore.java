@@ -9,7 +9,6 @@ import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.util.Collections;
-import java.util.Locale;
 import javax.net.ssl.SSLSocketFactory;
 
 /**
@@ -31,19 +30,7 @@ public final class TrustStore {
 
     /** The file formats read. */
     public enum Type {
-        PEM, JKS;
-
-        /** {@code PEM} or {@code JKS}, in any case. */
-        public static Type parse(String text) {
-            String value = text == null ? "" : text.strip().toUpperCase(Locale.ROOT);
-            for (Type type : values()) {
-                if (type.name().equals(value)) {
-                    return type;
-                }
-            }
-            throw new IllegalArgumentException("\"" + String.valueOf(text).replaceAll("\\p{Cntrl}", "?")
-                    + "\" is not a trust store type Outbox reads: expected PEM or JKS");
-        }
+        PEM, JKS
     }
 
     private final Path path;
