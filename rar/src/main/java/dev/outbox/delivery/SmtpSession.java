@@ -174,7 +174,13 @@ final class SmtpSession implements Deliverer.Connection {
         if (login == null) {
             transport.connect(nextHop.host(), nextHop.port(), null, null);
         } else {
-            transport.connect(nextHop.host(), nextHop.port(), login.username(), login.password().reveal());
+            try {
+                transport.connect(nextHop.host(), nextHop.port(), login.username(), login.password().reveal());
+            } catch (AuthenticationFailedException e) {
+                // The server's reply, without the password should it echo what it was sent; no cause, whose text would be unscrubbed.
+                throw new MessagingException(nextHop + " refused AUTH for user \"" + login.username() + "\": "
+                        + login.password().scrub(describe(e), login.username()));
+            }
             if (!transport.supportsExtension("AUTH") && !transport.supportsExtension("AUTH=LOGIN")) {
                 closeQuietly();
                 throw new MessagingException("smarthost " + nextHop + " does not offer AUTH, but outbox.smarthost-username is set (\""
@@ -184,12 +190,8 @@ final class SmtpSession implements Deliverer.Connection {
         tlsDescription = startTls != null ? startTls.sockets().description() : "no TLS";
     }
 
-    /** The reason a connection attempt failed, for the queue's RETRY line: what failed and why, never the password. */
+    /** The reason a connection attempt with STARTTLS failed, for the queue's RETRY line: what failed with TLS and why. */
     private MessagingException explain(MessagingException e, TlsPolicy policy, SmarthostLogin login, boolean tlsRequired) {
-        if (e instanceof AuthenticationFailedException) {
-            return new MessagingException(nextHop + " refused AUTH for user \"" + login.username() + "\": "
-                    + login.password().scrub(describe(e), login.username()));
-        }
         String forLogin = login != null && !login.withoutTls() && policy != TlsPolicy.REQUIRED
                 ? "; Outbox sends the credentials of \"" + login.username() + "\" only over TLS (outbox.smarthost-auth-without-tls=true allows plain text)"
                 : "";

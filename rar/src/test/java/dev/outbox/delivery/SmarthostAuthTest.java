@@ -144,6 +144,18 @@ class SmarthostAuthTest {
     }
 
     @Test
+    void aLoginRefusedWithoutTlsGivesTheSameReason() {
+        server.auth(USER, "another password");
+
+        Deliverer.ConnectFailedException refused = assertThrows(Deliverer.ConnectFailedException.class,
+                () -> deliverer(login(true), TlsPolicy.NONE).connect(smarthost(), BUDGET));
+
+        assertEquals("cannot connect to " + smarthost() + ": " + smarthost() + " refused AUTH for user \"ann\": "
+                + "535 5.7.8 Error: authentication failed: authentication failure", refused.getMessage());
+        assertNoPassword(stackTrace(refused), "the failure");
+    }
+
+    @Test
     void mxHostsGetNoAuth() throws Exception {
         server.starttls(certificate.serverContext()).auth(USER, PASSWORD);
         deliverer = new SmtpDeliverer(SETTINGS.withLogin(login(false)), new NextHop("relay.invalid", 25));
