@@ -1,6 +1,10 @@
 package dev.outbox.adapter;
 
+import dev.outbox.delivery.Secret;
+import dev.outbox.delivery.SmarthostLogin;
 import dev.outbox.delivery.SmtpSettings;
+import dev.outbox.delivery.TlsPolicy;
+import dev.outbox.delivery.TrustStore;
 import dev.outbox.queue.NextHop;
 import dev.outbox.queue.PerDestination;
 import dev.outbox.queue.QueuePolicy;
@@ -12,7 +16,9 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -21,15 +27,21 @@ import java.util.function.Function;
  * ironjacamar.xml, where an unset system property leaves it empty), and an empty one takes its
  * default. The defaults and ranges live here and nowhere else.
  *
+ * <p>The smarthost's password never arrives as a property: {@link SmarthostPassword} reads it
+ * from the environment or a file, and it is held as a {@link Secret}, so this record's
+ * {@code toString()} shows the username and a mask.
+ *
  * <p>Misuse: a value that is not a number or is out of range throws
  * {@link IllegalArgumentException} naming the property, the value and the range, so the
- * adapter refuses to start instead of running with a surprise.
+ * adapter refuses to start instead of running with a surprise; so does a username without a
+ * password or a password without a username, a trust store that cannot be read, and a
+ * password in the system property {@code outbox.smarthost-password}.
  *
  * @param smarthost       where every message goes, or null to route each recipient domain by MX
  * @param smarthostSource which setting named it, for the start-up log line
  * @param dnsServers      the DNS servers that resolve MX hosts, or empty for the system's resolvers
  * @param smtpPort        the port of MX hosts (25; tests use another)
- * @param smtp            EHLO name and timeouts
+ * @param smtp            EHLO name, timeouts, TLS level, trust store and the smarthost login
  * @param limits          per-message limits
  * @param storeDirectory  where the journal lives
  * @param maxStoreBytes   the journal's size at which submits are refused
@@ -54,13 +66,22 @@ record AdapterSettings(NextHop smarthost, String smarthostSource, List<DnsServer
     static final long DEFAULT_WRITE_TIMEOUT_SECONDS = 300;
     static final long DEFAULT_MAX_CONNECTIONS = QueuePolicy.DEFAULT_MAX_CONNECTIONS;
     static final long DEFAULT_ATTEMPT_TIMEOUT_SECONDS = QueuePolicy.DEFAULT_ATTEMPT_TIMEOUT.toSeconds();
+    static final TlsPolicy DEFAULT_TLS = TlsPolicy.OPPORTUNISTIC;
+    static final TrustStore.Type DEFAULT_TRUST_STORE_TYPE = TrustStore.Type.PEM;
+
+    /** As {@link #of(Map, Function, Function, String)} with no system property set. */
+    static AdapterSettings of(Map<String, String> properties, Function<String, String> environment, String dataDirectory) {
+        return of(properties, environment, name -> null, dataDirectory);
+    }
 
     /**
-     * @param properties  the bean properties by name (see ra.xml); absent or blank means the default
-     * @param environment the process environment, for {@code OUTBOX_SMARTHOST}
-     * @param dataDirectory the server's data directory ({@code jboss.server.data.dir}), or null
+     * @param properties       the bean properties by name (see ra.xml); absent or blank means the default
+     * @param environment      the process environment, for {@code OUTBOX_SMARTHOST} and {@code OUTBOX_SMARTHOST_PASSWORD}
+     * @param systemProperties the JVM's system properties, to refuse {@code outbox.smarthost-password}
+     * @param dataDirectory    the server's data directory ({@code jboss.server.data.dir}), or null
      */
-    static AdapterSettings of(Map<String, String> properties, Function<String, String> environment, String dataDirectory) {
+    static AdapterSettings of(Map<String, String> properties, Function<String, String> environment,
+                              Function<String, String> systemProperties, String dataDirectory) {
         String configured = text(properties.get("Smarthost"));
         String fromEnvironment = text(environment.apply(SMARTHOST_VARIABLE));
         String source = configured != null ? "Smarthost" : fromEnvironment != null ? SMARTHOST_VARIABLE : null;
@@ -79,7 +100,14 @@ record AdapterSettings(NextHop smarthost, String smarthostSource, List<DnsServer
         SmtpSettings smtp = new SmtpSettings(helo != null ? helo : localHostName(),
                 Duration.ofSeconds(number(properties, "ConnectTimeoutSeconds", DEFAULT_CONNECT_TIMEOUT_SECONDS, 1, 3600)),
                 Duration.ofSeconds(number(properties, "ReadTimeoutSeconds", DEFAULT_READ_TIMEOUT_SECONDS, 1, 3600)),
-                Duration.ofSeconds(number(properties, "WriteTimeoutSeconds", DEFAULT_WRITE_TIMEOUT_SECONDS, 1, 3600)));
+                Duration.ofSeconds(number(properties, "WriteTimeoutSeconds", DEFAULT_WRITE_TIMEOUT_SECONDS, 1, 3600)),
+                oneOf(properties, "Tls", "outbox.tls", DEFAULT_TLS, "a TLS level"),
+                trustStore(properties),
+                login(properties, environment, systemProperties));
+        if (smtp.login() != null && nextHop == null) {
+            throw new IllegalArgumentException("SmarthostUsername (outbox.smarthost-username) is set, but no smarthost is:"
+                    + " Outbox logs in only to a smarthost (outbox.smarthost or OUTBOX_SMARTHOST), never to MX hosts");
+        }
         SubmitLimits limits = new SubmitLimits(
                 number(properties, "MaxMessageSizeBytes", DEFAULT_MAX_MESSAGE_SIZE_BYTES, 1024, Integer.MAX_VALUE),
                 (int) number(properties, "MaxRecipients", DEFAULT_MAX_RECIPIENTS, 1, 100_000));
@@ -99,6 +127,83 @@ record AdapterSettings(NextHop smarthost, String smarthostSource, List<DnsServer
                 (int) number(properties, "MaxConnections", DEFAULT_MAX_CONNECTIONS, 1, 1000),
                 Duration.ofSeconds(number(properties, "AttemptTimeoutSeconds", DEFAULT_ATTEMPT_TIMEOUT_SECONDS, 10, 86_400)));
         return new AdapterSettings(nextHop, source, dnsServers, smtpPort, smtp, limits, store, maxStoreBytes, policy);
+    }
+
+    private static TrustStore trustStore(Map<String, String> properties) {
+        String path = text(properties.get("SmarthostTrustStore"));
+        TrustStore.Type type = oneOf(properties, "SmarthostTrustStoreType", "outbox.smarthost-trust-store-type",
+                DEFAULT_TRUST_STORE_TYPE, "a trust store type Outbox reads");
+        if (path == null) {
+            if (text(properties.get("SmarthostTrustStoreType")) != null) {
+                throw new IllegalArgumentException("SmarthostTrustStoreType (outbox.smarthost-trust-store-type) is set, but"
+                        + " SmarthostTrustStore (outbox.smarthost-trust-store) names no file");
+            }
+            return null;
+        }
+        try {
+            return TrustStore.read(Path.of(path), type);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("SmarthostTrustStore (outbox.smarthost-trust-store): " + e.getMessage(), e);
+        }
+    }
+
+    private static SmarthostLogin login(Map<String, String> properties, Function<String, String> environment,
+                                        Function<String, String> systemProperties) {
+        String username = text(properties.get("SmarthostUsername"));
+        Secret password = SmarthostPassword.read(text(properties.get("SmarthostPasswordFile")), environment, systemProperties);
+        boolean withoutTls = choice(properties, "SmarthostAuthWithoutTls", "outbox.smarthost-auth-without-tls", false,
+                AdapterSettings::bool);
+        if (username == null && password == null) {
+            return null;
+        }
+        if (username == null) {
+            throw new IllegalArgumentException("a smarthost password is given (" + SmarthostPassword.VARIABLE + " or "
+                    + SmarthostPassword.FILE_SETTING + "), but SmarthostUsername (outbox.smarthost-username) is not set");
+        }
+        if (password == null) {
+            throw new IllegalArgumentException("SmarthostUsername (outbox.smarthost-username) is \"" + username
+                    + "\", but no password is given: set the environment variable " + SmarthostPassword.VARIABLE
+                    + " or name a file in " + SmarthostPassword.FILE_SETTING);
+        }
+        return new SmarthostLogin(username, password, withoutTls);
+    }
+
+    private static boolean bool(String text) {
+        return switch (text.strip().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("\"" + text.replaceAll("\\p{Cntrl}", "?") + "\" is neither true nor false");
+        };
+    }
+
+    /** One of the constants of {@code defaultValue}'s enum, named in any case; the error names the property, the value and the choices. */
+    private static <E extends Enum<E>> E oneOf(Map<String, String> properties, String name, String systemProperty, E defaultValue,
+                                               String what) {
+        E[] choices = defaultValue.getDeclaringClass().getEnumConstants();
+        return choice(properties, name, systemProperty, defaultValue, value -> {
+            for (E choice : choices) {
+                if (choice.name().equalsIgnoreCase(value)) {
+                    return choice;
+                }
+            }
+            List<String> names = Arrays.stream(choices).map(E::toString).toList();
+            throw new IllegalArgumentException("\"" + value.replaceAll("\\p{Cntrl}", "?") + "\" is not " + what + ": expected "
+                    + String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.get(names.size() - 1));
+        });
+    }
+
+    /** A value read by {@code parser}, whose message names the value; the error names the property and its system property. */
+    private static <T> T choice(Map<String, String> properties, String name, String systemProperty, T defaultValue,
+                                Function<String, T> parser) {
+        String value = text(properties.get(name));
+        if (value == null) {
+            return defaultValue;
+        }
+        try {
+            return parser.apply(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(name + " (" + systemProperty + "): " + e.getMessage(), e);
+        }
     }
 
     private static <T> T parsed(Map<String, String> properties, String name, String defaultValue, Function<String, T> parser) {

@@ -82,7 +82,7 @@ public class OutboxResourceAdapter implements ResourceAdapter {
     public void start(BootstrapContext context) throws ResourceAdapterInternalException {
         AdapterSettings settings;
         try {
-            settings = AdapterSettings.of(properties, System::getenv, System.getProperty("jboss.server.data.dir"));
+            settings = AdapterSettings.of(properties, System::getenv, System::getProperty, System.getProperty("jboss.server.data.dir"));
         } catch (IllegalArgumentException e) {
             throw new ResourceAdapterInternalException("Outbox cannot start: " + e.getMessage(), e);
         }
@@ -131,6 +131,10 @@ public class OutboxResourceAdapter implements ResourceAdapter {
                 : "routing by MX (no smarthost set), DNS " + (settings.dnsServers().isEmpty() ? "the system's resolvers" : settings.dnsServers())
                         + ", SMTP port " + settings.smtpPort()) + ", store "
                 + settings.storeDirectory() + ", retry " + settings.policy().retrySchedule() + ", EHLO " + settings.smtp().heloName()
+                + ", TLS " + settings.smtp().tls()
+                + (settings.smtp().trustStore() != null ? " (smarthost verified against the " + settings.smtp().trustStore() + ")" : "")
+                + (settings.smtp().login() != null ? ", AUTH as \"" + settings.smtp().login().username() + "\""
+                        + (settings.smtp().login().withoutTls() ? " (allowed without TLS)" : "") : "")
                 + ", at most " + settings.limits().maxMessageBytes() + " bytes and " + settings.limits().maxRecipients() + " recipients a message"
                 + ", at most " + settings.policy().connectionsPerDestination() + " connections per destination, "
                 + settings.policy().messagesPerConnection() + " messages per connection and "
@@ -300,6 +304,55 @@ public class OutboxResourceAdapter implements ResourceAdapter {
 
     public void setSmarthost(String value) {
         setProperty("Smarthost", value);
+    }
+
+    public String getTls() {
+        return property("Tls");
+    }
+
+    public void setTls(String value) {
+        setProperty("Tls", value);
+    }
+
+    public String getSmarthostTrustStore() {
+        return property("SmarthostTrustStore");
+    }
+
+    public void setSmarthostTrustStore(String value) {
+        setProperty("SmarthostTrustStore", value);
+    }
+
+    public String getSmarthostTrustStoreType() {
+        return property("SmarthostTrustStoreType");
+    }
+
+    public void setSmarthostTrustStoreType(String value) {
+        setProperty("SmarthostTrustStoreType", value);
+    }
+
+    public String getSmarthostUsername() {
+        return property("SmarthostUsername");
+    }
+
+    public void setSmarthostUsername(String value) {
+        setProperty("SmarthostUsername", value);
+    }
+
+    /** The path of the file that holds the password; the password itself is never a property of the adapter. */
+    public String getSmarthostPasswordFile() {
+        return property("SmarthostPasswordFile");
+    }
+
+    public void setSmarthostPasswordFile(String value) {
+        setProperty("SmarthostPasswordFile", value);
+    }
+
+    public String getSmarthostAuthWithoutTls() {
+        return property("SmarthostAuthWithoutTls");
+    }
+
+    public void setSmarthostAuthWithoutTls(String value) {
+        setProperty("SmarthostAuthWithoutTls", value);
     }
 
     public String getHeloName() {

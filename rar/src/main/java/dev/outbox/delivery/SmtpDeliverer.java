@@ -28,6 +28,9 @@ import java.util.logging.Logger;
  * over to the next before the queue enters RETRY. A domain that cannot take mail (it does not
  * exist, or publishes a null MX) is a permanent failure; a DNS failure is a temporary one.
  *
+ * <p>A smarthost is opened as {@link Peer#SMARTHOST} (TLS verified under required TLS, AUTH when
+ * a username is set), an MX host as {@link Peer#MX_HOST} (never verified, never AUTH).
+ *
  * <p>It also owns the one thread every session shares for its timeouts: Angus's write timeout
  * ({@code mail.smtp.executor.writetimeout}) and each attempt's deadline. {@link #close} stops
  * that thread and the resolver; the adapter calls it when it stops, after the queue.
@@ -75,7 +78,7 @@ public final class SmtpDeliverer implements Deliverer, AutoCloseable {
         if (destination.isSmarthost()) {
             NextHop nextHop = destination.smarthost();
             try {
-                return SmtpSession.open(nextHop, settings, timeouts, budget, abort);
+                return SmtpSession.open(nextHop, Peer.SMARTHOST, settings, timeouts, budget, abort);
             } catch (MessagingException e) {
                 throw new ConnectFailedException("cannot connect to " + nextHop + ": " + SmtpSession.describe(e), e);
             }
@@ -108,7 +111,7 @@ public final class SmtpDeliverer implements Deliverer, AutoCloseable {
                 }
                 NextHop hop = new NextHop(address.getHostAddress(), mxPort);
                 try {
-                    SmtpSession session = SmtpSession.open(hop, settings, timeouts, Duration.ofNanos(left), abort);
+                    SmtpSession session = SmtpSession.open(hop, Peer.MX_HOST, settings, timeouts, Duration.ofNanos(left), abort);
                     if (!failures.isEmpty()) {
                         LOG.info(() -> "Outbox reached " + destination + " at " + host.name() + " " + hop + " after: " + String.join("; ", failures));
                     }

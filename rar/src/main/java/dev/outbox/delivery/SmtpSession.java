@@ -7,6 +7,7 @@ import dev.outbox.queue.NextHop;
 import dev.outbox.queue.RecipientOutcome;
 import dev.outbox.queue.RecipientOutcome.Status;
 import jakarta.mail.Address;
+import jakarta.mail.AuthenticationFailedException;
 import jakarta.mail.MessagingException;
 import jakarta.mail.SendFailedException;
 import jakarta.mail.Session;
@@ -27,24 +28,37 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
+import java.util.logging.Logger;
 
 /**
  * One SMTP connection to one next hop, carrying messages one after another, built on Angus's
  * {@link SMTPTransport}.
  *
- * <p>{@link #open} connects and greets (or throws); {@link #send} transfers one message and
- * classifies, per recipient, what the server answered, from reply codes only; {@link #close}
- * says QUIT without waiting for the reply; {@link #abort} closes the socket from any thread.
- * Angus writes the data with CRLF line endings and dot-stuffing, so content can never end the
- * DATA phase early.
+ * <p>{@link #open} connects, greets, starts TLS and logs in as the settings say for that
+ * {@link Peer} (or throws); {@link #send} transfers one message and classifies, per recipient,
+ * what the server answered, from reply codes only; {@link #tlsDescription} names the TLS
+ * protocol and cipher suite negotiated; {@link #close} says QUIT without waiting for the reply;
+ * {@link #abort} closes the socket from any thread. Angus writes the data with CRLF line endings
+ * and dot-stuffing, so content can never end the DATA phase early.
+ *
+ * <p>TLS ({@link TlsPolicy}): STARTTLS when offered, unless {@code none}. Opportunistic TLS
+ * checks no certificate, and when STARTTLS fails it connects once more without it, within the
+ * same budget, and logs that it did. Required TLS makes a server without STARTTLS a failed
+ * connection; towards the smarthost it verifies the certificate chain (the trust store setting,
+ * else the JDK's) and the host name. AUTH (PLAIN or LOGIN) only to the smarthost, and only over
+ * TLS unless the login allows plain text: until then STARTTLS is required. A refused AUTH, a
+ * missing STARTTLS and a failed handshake are failed connections whose message says why, names
+ * the username and never the password.
  *
  * <p>Bounded: connect and read timeouts, a write timeout (Angus's, on the deliverer's shared
- * timer thread), and a deadline for connecting and for each message, enforced by closing the
- * socket, so no call outlives its budget. A connection is broken, and carries nothing more,
- * once a reply was missing (a timeout, a reset, or the server closing without one: Angus's
- * code -1, "[EOF]"), the server said 421, or it was aborted.
+ * timer thread), and a deadline for connecting (both attempts, TLS and AUTH included) and for
+ * each message, enforced by closing the plain socket, which also ends the TLS socket over it,
+ * so no call outlives its budget. A connection is broken, and carries nothing more, once a reply
+ * was missing (a timeout, a reset, or the server closing without one: Angus's code -1, "[EOF]"),
+ * the server said 421, or it was aborted.
  *
  * <p>8-bit content (any byte over 127) goes out with {@code BODY=8BITMIME} to a server that
  * offers 8BITMIME; to one that does not, it is refused for each recipient as a permanent
@@ -55,32 +69,82 @@ import java.util.Set;
  */
 final class SmtpSession implements Deliverer.Connection {
 
+    private static final Logger LOG = Logger.getLogger(SmtpSession.class.getName());
+
     private final NextHop nextHop;
-    private final Session session;
-    private final SMTPTransport transport;
     private final RecordingSocketFactory sockets;
     private final ScheduledExecutorService timeouts;
+    // Set by open's attempts, before the session is handed out; then read by its one thread.
+    private Session session;
+    private SmtpTransport transport;
+    private String tlsDescription = "no TLS";
     private boolean closed; // our own flag: Angus's isConnected() costs a NOOP round trip
     private volatile boolean broken;
 
-    private SmtpSession(NextHop nextHop, Session session, SMTPTransport transport, RecordingSocketFactory sockets,
-                        ScheduledExecutorService timeouts) {
+    private SmtpSession(NextHop nextHop, RecordingSocketFactory sockets, ScheduledExecutorService timeouts) {
         this.nextHop = nextHop;
-        this.session = session;
-        this.transport = transport;
         this.sockets = sockets;
         this.timeouts = timeouts;
     }
 
-    /** Connects to {@code nextHop} and completes the greeting and EHLO within {@code budget}. */
-    static SmtpSession open(NextHop nextHop, SmtpSettings settings, ScheduledExecutorService timeouts, Duration budget)
+    /** Connects to {@code nextHop}, which is {@code peer}, and completes the greeting, EHLO, STARTTLS and AUTH within {@code budget}. */
+    static SmtpSession open(NextHop nextHop, Peer peer, SmtpSettings settings, ScheduledExecutorService timeouts, Duration budget)
             throws MessagingException {
-        return open(nextHop, settings, timeouts, budget, new Abort());
+        return open(nextHop, peer, settings, timeouts, budget, new Abort());
     }
 
-    /** As {@link #open(NextHop, SmtpSettings, ScheduledExecutorService, Duration)}; firing {@code abort} closes the session's socket, from now on. */
-    static SmtpSession open(NextHop nextHop, SmtpSettings settings, ScheduledExecutorService timeouts, Duration budget, Abort abort)
-            throws MessagingException {
+    /**
+     * As {@link #open(NextHop, Peer, SmtpSettings, ScheduledExecutorService, Duration)}; firing
+     * {@code abort} closes the session's socket, from now on.
+     *
+     * @param peer whether {@code nextHop} is the configured smarthost (its certificate verified
+     *             under required TLS, and AUTH when a login is set) or an MX host
+     * @throws MessagingException when no connection could be had, with the reason
+     */
+    static SmtpSession open(NextHop nextHop, Peer peer, SmtpSettings settings, ScheduledExecutorService timeouts, Duration budget,
+                            Abort abort) throws MessagingException {
+        Objects.requireNonNull(peer, "peer");
+        SmtpSession opened = new SmtpSession(nextHop, new RecordingSocketFactory(), timeouts);
+        abort.onFire(opened::abort); // hooked before the socket exists: its factory closes any socket made after
+        ScheduledFuture<?> deadline = opened.deadline(budget);
+        try {
+            opened.connect(peer, settings, peer == Peer.SMARTHOST ? settings.login() : null);
+        } catch (MessagingException | RuntimeException e) {
+            opened.sockets.close();
+            throw e;
+        } finally {
+            deadline.cancel(false);
+        }
+        return opened;
+    }
+
+    /** The first attempt, with STARTTLS as the policy says; under opportunistic TLS, a second in plain text when STARTTLS failed. */
+    private void connect(Peer peer, SmtpSettings settings, SmarthostLogin login) throws MessagingException {
+        TlsPolicy policy = settings.tls();
+        if (policy == TlsPolicy.NONE) {
+            attempt(settings, login, null);
+            return;
+        }
+        boolean verify = policy == TlsPolicy.REQUIRED && peer == Peer.SMARTHOST;
+        // Credentials go in plain text only where the login allows it: until then STARTTLS is as good as required.
+        boolean required = policy == TlsPolicy.REQUIRED || (login != null && !login.withoutTls());
+        StartTls startTls = new StartTls(
+                new RecordingSslSocketFactory(verify ? settings.verifyingSocketFactory() : TlsContexts.unverified()), required, verify);
+        try {
+            attempt(settings, login, startTls);
+        } catch (MessagingException e) {
+            MessagingException failure = explain(e, policy, login, required);
+            if (policy != TlsPolicy.OPPORTUNISTIC || required || transport.startTlsFailure() == null || broken) {
+                throw failure;
+            }
+            LOG.warning(() -> "Outbox: " + failure.getMessage() + "; connecting to " + nextHop
+                    + " once more without TLS, as outbox.tls=opportunistic allows");
+            attempt(settings, login, null);
+        }
+    }
+
+    /** One connection: greeting, EHLO, STARTTLS when {@code startTls} is not null, AUTH when {@code login} is not null. */
+    private void attempt(SmtpSettings settings, SmarthostLogin login, StartTls startTls) throws MessagingException {
         Properties properties = new Properties();
         properties.setProperty("mail.smtp.host", nextHop.host());
         properties.setProperty("mail.smtp.port", Integer.toString(nextHop.port()));
@@ -93,23 +157,63 @@ final class SmtpSession implements Deliverer.Connection {
         properties.setProperty("mail.smtp.quitwait", "false");
         // Send to the recipients that were accepted even when others were refused.
         properties.setProperty("mail.smtp.sendpartial", "true");
-        RecordingSocketFactory sockets = new RecordingSocketFactory();
         properties.put("mail.smtp.socketFactory", sockets);
         properties.setProperty("mail.smtp.socketFactory.fallback", "false"); // a socket we cannot close at the deadline is no socket
-        Session session = Session.getInstance(properties);
-        SMTPTransport transport = (SMTPTransport) session.getTransport("smtp");
-        SmtpSession opened = new SmtpSession(nextHop, session, transport, sockets, timeouts);
-        abort.onFire(opened::abort); // hooked before the socket exists: its factory closes any socket made after
-        ScheduledFuture<?> deadline = opened.deadline(budget);
-        try {
-            transport.connect(nextHop.host(), nextHop.port(), null, null);
-        } catch (MessagingException | RuntimeException e) {
-            sockets.close();
-            throw e;
-        } finally {
-            deadline.cancel(false);
+        if (startTls != null) {
+            properties.setProperty("mail.smtp.starttls.enable", "true");
+            properties.setProperty("mail.smtp.starttls.required", Boolean.toString(startTls.required()));
+            properties.put("mail.smtp.ssl.socketFactory", startTls.sockets()); // layered over the plain socket, which stays ours to close
+            properties.setProperty("mail.smtp.ssl.checkserveridentity", Boolean.toString(startTls.verify()));
         }
-        return opened;
+        if (login != null) {
+            properties.setProperty("mail.smtp.auth", "true");
+            properties.setProperty("mail.smtp.auth.mechanisms", "PLAIN LOGIN");
+        }
+        session = Session.getInstance(properties);
+        transport = new SmtpTransport(session);
+        if (login == null) {
+            transport.connect(nextHop.host(), nextHop.port(), null, null);
+        } else {
+            try {
+                transport.connect(nextHop.host(), nextHop.port(), login.username(), login.password().reveal());
+            } catch (AuthenticationFailedException e) {
+                // The server's reply, without the password should it echo what it was sent; no cause, whose text would be unscrubbed.
+                throw new MessagingException(nextHop + " refused AUTH for user \"" + login.username() + "\": "
+                        + login.password().scrub(describe(e), login.username()));
+            }
+            if (!transport.supportsExtension("AUTH") && !transport.supportsExtension("AUTH=LOGIN")) {
+                closeQuietly();
+                throw new MessagingException("smarthost " + nextHop + " does not offer AUTH, but outbox.smarthost-username is set (\""
+                        + login.username() + "\"); Outbox sends no mail to it unauthenticated");
+            }
+        }
+        tlsDescription = startTls != null ? startTls.sockets().description() : "no TLS";
+    }
+
+    /** The reason a connection attempt with STARTTLS failed, for the queue's RETRY line: what failed with TLS and why. */
+    private MessagingException explain(MessagingException e, TlsPolicy policy, SmarthostLogin login, boolean tlsRequired) {
+        String forLogin = login != null && !login.withoutTls() && policy != TlsPolicy.REQUIRED
+                ? "; Outbox sends the credentials of \"" + login.username() + "\" only over TLS (outbox.smarthost-auth-without-tls=true allows plain text)"
+                : "";
+        if (transport.startTlsFailure() != null) {
+            return new MessagingException("STARTTLS with " + nextHop + " failed: " + describe(transport.startTlsFailure()) + forLogin);
+        }
+        if (tlsRequired && transport.greeted() && !transport.offeredStartTls() && !broken) {
+            return new MessagingException(policy == TlsPolicy.REQUIRED
+                    ? "TLS is required (outbox.tls=required), but " + nextHop + " does not offer STARTTLS"
+                    : nextHop + " does not offer STARTTLS" + forLogin);
+        }
+        return e;
+    }
+
+    /** How one attempt starts TLS: through which factory, whether a server without STARTTLS fails it, whether the certificate is verified. */
+    private record StartTls(RecordingSslSocketFactory sockets, boolean required, boolean verify) {
+    }
+
+    /** "TLSv1.3 TLS_AES_256_GCM_SHA384", or "no TLS" when the connection is in plain text. */
+    @Override
+    public String tlsDescription() {
+        return tlsDescription;
     }
 
     /**
@@ -267,6 +371,10 @@ final class SmtpSession implements Deliverer.Connection {
     @Override
     public void close() {
         closed = true;
+        closeQuietly();
+    }
+
+    private void closeQuietly() {
         try {
             transport.close(); // QUIT, bounded by the write timeout; no wait for its reply
         } catch (MessagingException | RuntimeException e) {

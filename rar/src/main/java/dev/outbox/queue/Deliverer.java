@@ -56,6 +56,11 @@ public interface Deliverer {
         /** Closes the socket at once, from any thread: a transfer in progress ends as on a broken connection. */
         void abort();
 
+        /** How the connection is protected, for the log: the TLS protocol and cipher suite ("TLSv1.3 TLS_AES_256_GCM_SHA384"), or "no TLS". */
+        default String tlsDescription() {
+            return "no TLS";
+        }
+
         /** Says QUIT without waiting for the reply, and closes. */
         @Override
         void close();

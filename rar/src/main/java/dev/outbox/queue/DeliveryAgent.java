@@ -56,6 +56,7 @@ final class DeliveryAgent implements Runnable {
             if (open == null) {
                 return;
             }
+            LOG.fine(() -> "Outbox connected to " + queue.name() + ": " + open.tlsDescription());
             try (open) {
                 int sent = 0;
                 while (attempt != null) {

@@ -38,8 +38,12 @@ class SmtpSessionTest {
     @RegisterExtension
     static final GreenMailExtension SERVER = LoopbackSmtp.server();
 
-    /** Angus logs each protocol line here at FINEST; held so the level set below is not collected with the logger. */
-    private static final Logger PROTOCOL = Logger.getLogger("org.eclipse.angus.mail.smtp.protocol");
+    /**
+     * Angus logs each protocol line at FINEST under the package of the transport's class, plus
+     * ".protocol": Outbox's SmtpTransport is in dev.outbox.delivery. Held so the level set below
+     * is not collected with the logger.
+     */
+    private static final Logger PROTOCOL = Logger.getLogger("dev.outbox.delivery.protocol");
 
     private final Transcript transcript = new Transcript();
 
@@ -118,7 +122,7 @@ class SmtpSessionTest {
 
     @Test
     void carriesSeveralMessagesOverOneConnection() throws Exception {
-        try (SmtpSession session = SmtpSession.open(nextHop(SERVER), SETTINGS, TIMEOUTS, BUDGET)) {
+        try (SmtpSession session = SmtpSession.open(nextHop(SERVER), Peer.MX_HOST, SETTINGS, TIMEOUTS, BUDGET)) {
             List<RecipientOutcome> first = session.send(Envelope.of("app@example.org", "ann@example.org"), content("Subject: 1\r\n\r\none\r\n"), BUDGET);
             List<RecipientOutcome> second = session.send(Envelope.of("app@example.org", "bob@example.org"), content("Subject: 2\r\n\r\ntwo\r\n"), BUDGET);
 
@@ -132,7 +136,7 @@ class SmtpSessionTest {
 
     @Test
     void refusesToSendAfterClose() throws Exception {
-        SmtpSession session = SmtpSession.open(nextHop(SERVER), SETTINGS, TIMEOUTS, BUDGET);
+        SmtpSession session = SmtpSession.open(nextHop(SERVER), Peer.MX_HOST, SETTINGS, TIMEOUTS, BUDGET);
         session.close();
 
         IllegalStateException e = assertThrows(IllegalStateException.class,
@@ -154,7 +158,7 @@ class SmtpSessionTest {
     }
 
     private static List<RecipientOutcome> send(Envelope envelope, byte[] content) {
-        try (SmtpSession session = SmtpSession.open(nextHop(SERVER), SETTINGS, TIMEOUTS, BUDGET)) {
+        try (SmtpSession session = SmtpSession.open(nextHop(SERVER), Peer.MX_HOST, SETTINGS, TIMEOUTS, BUDGET)) {
             return session.send(envelope, content, BUDGET);
         } catch (MessagingException e) {
             throw new AssertionError("cannot connect to GreenMail", e);

@@ -49,7 +49,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * destination, a new request replaces it, none fires unless the test fires it) and every
  * recipient transition recorded.
  *
- * <p>Operations: configure before {@link #start}: {@link #policy}, {@link #smtp},
+ * <p>Operations: configure before {@link #start}: {@link #policy}, {@link #smtp}, {@link #routeByMx},
  * {@link #wrapDeliverer} (a fault at the {@link Deliverer} seam), the executor:
  * {@link #refuseFirst}, {@link #hold} or {@link #holdConnection} until {@link #release},
  * {@link #wrapExecutor}; {@link #wrapClock} (a hook where the engine reads the time) and

@@ -24,7 +24,11 @@ public enum Command {
     RSET,
     NOOP,
     QUIT,
-    /** Anything else (VRFY, STARTTLS, a garbled line): 500 by default. */
+    /** Answered 220 and TLS started when the server has a TLS context, else 500 as unknown. */
+    STARTTLS,
+    /** SMTP AUTH (PLAIN or LOGIN) when the server has credentials, else 500 as unknown. */
+    AUTH,
+    /** Anything else (VRFY, a garbled line): 500 by default. */
     OTHER;
 
     /** The verb of {@code line}: its first word, any case; OTHER when it is none of the above. */
@@ -40,6 +44,8 @@ public enum Command {
             case "RSET" -> RSET;
             case "NOOP" -> NOOP;
             case "QUIT" -> QUIT;
+            case "STARTTLS" -> STARTTLS;
+            case "AUTH" -> AUTH;
             default -> OTHER;
         };
     }

@@ -7,13 +7,20 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
 
 /**
  * One client's SMTP session on a {@link ScriptedSmtpServer}: reads its commands, asks the
  * server's script for each answer, falls back to the default one, and keeps the transaction
- * (MAIL, RCPTs, data) the answers have built.
+ * (MAIL, RCPTs, data) the answers have built. A 220 to STARTTLS turns the session into TLS
+ * over the same socket, when the server has a TLS context; AUTH runs its challenges here.
  *
  * <p>{@link #run()} is the connection's thread from greeting to close; {@link #abort()} is
  * for the server's close, from another thread, and ends whatever the session is blocked in.
@@ -23,10 +30,13 @@ import java.util.Objects;
 final class Connection implements Runnable {
 
     private final ScriptedSmtpServer server;
+    /** The plain socket: closing it ends a TLS session over it too. */
     private final Socket socket;
     private final int number;
     private WireReader in;
     private OutputStream out;
+    /** The TLS socket after STARTTLS, or null. */
+    private SSLSocket tls;
 
     private int messagesCompleted;
     /** The MAIL argument after "FROM:", or null outside a transaction. */
@@ -56,8 +66,9 @@ final class Connection implements Runnable {
                     return; // the client closed
                 }
                 String line = new String(raw, 0, withoutTerminator(raw), StandardCharsets.ISO_8859_1);
-                server.heard(number, "C: " + line);
-                open = answer(Command.of(line), line);
+                Command command = Command.of(line);
+                server.heard(number, "C: " + (command == Command.AUTH ? masked(line) : line));
+                open = answer(command, line);
             }
         } catch (IOException e) {
             // The client went away, or the server's close() closed the socket under us: either ends the session.
@@ -86,7 +97,7 @@ final class Connection implements Runnable {
             return false;
         }
         return switch (reaction.kind()) {
-            case PROCEED -> respond(exchange, defaultReply(exchange));
+            case PROCEED -> respond(exchange, command == Command.AUTH ? authenticate(exchange.argument()) : defaultReply(exchange));
             case REPLY -> respond(exchange, reaction.replyOrNull());
             case SILENCE -> {
                 in.drain();
@@ -150,6 +161,11 @@ final class Connection implements Runnable {
                 }
             }
             case END_OF_DATA -> endTransaction();
+            case STARTTLS -> {
+                if (reply.startsWith("220") && tls == null && server.tlsContext() != null) {
+                    return startTls();
+                }
+            }
             case QUIT -> {
                 return !reply.startsWith("221");
             }
@@ -170,12 +186,20 @@ final class Connection implements Runnable {
             case END_OF_DATA -> "250 2.0.0 Ok: queued as " + server.nextQueueId();
             case RSET, NOOP -> "250 2.0.0 Ok";
             case QUIT -> "221 2.0.0 Bye";
-            case OTHER -> "500 5.5.2 Error: command not recognized";
+            case STARTTLS -> server.tlsContext() == null ? "500 5.5.2 Error: command not recognized"
+                    : tls != null ? "554 5.5.1 Error: TLS already active" : "220 2.0.0 Ready to start TLS";
+            case AUTH, OTHER -> "500 5.5.2 Error: command not recognized";
         };
     }
 
     private String ehloReply(String client) {
-        List<String> extensions = server.extensions();
+        List<String> extensions = new ArrayList<>(server.extensions());
+        if (server.tlsContext() != null && tls == null) {
+            extensions.add("STARTTLS");
+        }
+        if (server.credentials() != null) {
+            extensions.add("AUTH PLAIN LOGIN");
+        }
         StringBuilder reply = new StringBuilder("250").append(extensions.isEmpty() ? ' ' : '-').append("scripted greets ").append(client);
         for (int i = 0; i < extensions.size(); i++) {
             reply.append('\n').append("250").append(i == extensions.size() - 1 ? ' ' : '-').append(extensions.get(i));
@@ -202,6 +226,98 @@ final class Connection implements Runnable {
         }
         server.heard(number, "C: <" + content.size() + " bytes of data, then EOF before the final dot>");
         return null;
+    }
+
+    /**
+     * Turns the session into TLS after the 220: handshake as the server, then new streams, and
+     * everything learnt before forgotten (RFC 3207 section 4.2). False when the handshake failed,
+     * which ends the session.
+     */
+    private boolean startTls() throws IOException {
+        SSLContext context = server.tlsContext();
+        SSLSocket upgraded = (SSLSocket) context.getSocketFactory().createSocket(socket, socket.getInetAddress().getHostAddress(),
+                socket.getPort(), true);
+        upgraded.setUseClientMode(false);
+        try {
+            upgraded.startHandshake();
+        } catch (SSLException e) {
+            server.heard(number, "S: <TLS handshake failed: " + e.getMessage() + ">");
+            return false;
+        }
+        tls = upgraded;
+        in = new WireReader(upgraded.getInputStream());
+        out = new BufferedOutputStream(upgraded.getOutputStream());
+        endTransaction();
+        SSLSession session = upgraded.getSession();
+        server.heard(number, "S: <TLS " + session.getProtocol() + " " + session.getCipherSuite() + ">");
+        return true;
+    }
+
+    /**
+     * The final reply to AUTH with {@code argument} ("PLAIN [response]" or "LOGIN [username]"),
+     * after the challenges each mechanism needs: 235 for the server's credentials, else 535.
+     */
+    private String authenticate(String argument) throws IOException {
+        ScriptedSmtpServer.Credentials expected = server.credentials();
+        if (expected == null) {
+            return "500 5.5.2 Error: command not recognized";
+        }
+        String[] words = argument.split(" ", 2);
+        String mechanism = words[0].toUpperCase(Locale.ROOT);
+        String initial = words.length > 1 ? words[1] : null;
+        String username;
+        String password;
+        try {
+            if (mechanism.equals("PLAIN")) {
+                String response = initial != null ? initial : challenge("334 ");
+                if (response == null) {
+                    return "501 5.7.0 Authentication aborted";
+                }
+                String[] parts = decode(response).split("\0", -1); // authorization id, username, password
+                if (parts.length != 3) {
+                    return "501 5.5.2 Cannot decode AUTH PLAIN response";
+                }
+                username = parts[1];
+                password = parts[2];
+            } else if (mechanism.equals("LOGIN")) {
+                String user = initial != null ? initial : challenge("334 VXNlcm5hbWU6");
+                String pass = user == null ? null : challenge("334 UGFzc3dvcmQ6");
+                if (pass == null) {
+                    return "501 5.7.0 Authentication aborted";
+                }
+                username = decode(user);
+                password = decode(pass);
+            } else {
+                return "504 5.5.4 Unrecognized authentication type";
+            }
+        } catch (IllegalArgumentException e) {
+            return "501 5.5.2 Cannot decode response";
+        }
+        return expected.username().equals(username) && expected.password().equals(password)
+                ? "235 2.7.0 Authentication successful"
+                : "535 5.7.8 Error: authentication failed: authentication failure";
+    }
+
+    /** Sends {@code prompt} and reads the client's answer; null when the client cancelled with "*". */
+    private String challenge(String prompt) throws IOException {
+        send(prompt);
+        byte[] raw = in.readLine();
+        if (raw == null) {
+            throw new IOException("the client closed during AUTH");
+        }
+        String line = new String(raw, 0, withoutTerminator(raw), StandardCharsets.ISO_8859_1);
+        server.heard(number, "C: <AUTH response>");
+        return line.equals("*") ? null : line;
+    }
+
+    private static String decode(String base64) {
+        return new String(Base64.getDecoder().decode(base64.strip()), StandardCharsets.UTF_8);
+    }
+
+    /** "AUTH PLAIN AGFubgBzM2NyZXQ=" as "AUTH PLAIN <credentials>": the transcript never holds them. */
+    private static String masked(String authLine) {
+        String[] words = authLine.split(" ", 3);
+        return words.length < 3 ? authLine : words[0] + " " + words[1] + " <credentials>";
     }
 
     private void send(String reply) throws IOException {

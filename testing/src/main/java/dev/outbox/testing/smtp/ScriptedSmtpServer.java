@@ -3,6 +3,7 @@ package dev.outbox.testing.smtp;
 import dev.outbox.testing.Await;
 import dev.outbox.testing.ServerThreads;
 
+import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -33,7 +34,20 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * RCPT, RSET and NOOP 250; DATA 354; the final dot 250 with a queue id; QUIT 221, then close;
  * anything else 500. Out of order it answers 503 (RCPT before MAIL, a second MAIL) or 554
  * (DATA with no recipient). The data phase ends at CRLF.CRLF and is stored un-dot-stuffed;
- * lines are read as bytes, so 8-bit content arrives intact.
+ * lines are read as bytes, so 8-bit content arrives intact. STARTTLS and AUTH are unknown
+ * commands (500) until configured:
+ *
+ * <ul>
+ * <li>{@link #starttls(SSLContext)}: EHLO offers STARTTLS (until TLS is active), which is
+ *     answered 220 and the handshake done with that context as the server; the transcript then
+ *     says "S: &lt;TLS protocol cipher&gt;", or "S: &lt;TLS handshake failed: ...&gt;" and the
+ *     connection ends. A context with no key (initialised with no key managers) fails every
+ *     handshake. A scripted 220 (or any reply) to STARTTLS follows the usual rule: state follows
+ *     the reply code.</li>
+ * <li>{@link #auth(String, String)}: EHLO offers "AUTH PLAIN LOGIN"; AUTH with exactly those
+ *     credentials is answered 235, any others 535. The transcript shows neither the AUTH
+ *     argument nor the responses to its challenges.</li>
+ * </ul>
  *
  * <ul>
  * <li>{@link #start()} listens on 127.0.0.1 on a free port, {@link #start(String, int)} where
@@ -77,6 +91,8 @@ public final class ScriptedSmtpServer implements AutoCloseable {
 
     private final List<Rule> rules = new CopyOnWriteArrayList<>();
     private volatile List<String> extensions = DEFAULT_EXTENSIONS;
+    private volatile SSLContext tlsContext;
+    private volatile Credentials credentials;
 
     /** Open connections and their threads; guarded by itself, with the check of {@link #closed}. */
     private final Map<Connection, Thread> connections = new LinkedHashMap<>();
@@ -131,6 +147,18 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     /** The EHLO extensions from the next EHLO on, one keyword (and parameters) each. */
     public ScriptedSmtpServer extensions(String... keywords) {
         extensions = List.of(keywords);
+        return this;
+    }
+
+    /** Offers STARTTLS from the next EHLO on, and does TLS as the server with {@code context}. */
+    public ScriptedSmtpServer starttls(SSLContext context) {
+        tlsContext = Objects.requireNonNull(context, "context");
+        return this;
+    }
+
+    /** Offers AUTH PLAIN LOGIN from the next EHLO on, and accepts exactly these credentials. */
+    public ScriptedSmtpServer auth(String username, String password) {
+        credentials = new Credentials(Objects.requireNonNull(username, "username"), Objects.requireNonNull(password, "password"));
         return this;
     }
 
@@ -254,6 +282,22 @@ public final class ScriptedSmtpServer implements AutoCloseable {
 
     List<String> extensions() {
         return extensions;
+    }
+
+    SSLContext tlsContext() {
+        return tlsContext;
+    }
+
+    Credentials credentials() {
+        return credentials;
+    }
+
+    /** What AUTH accepts; never printed. */
+    record Credentials(String username, String password) {
+        @Override
+        public String toString() {
+            return "Credentials[" + username + ", ****]";
+        }
     }
 
     int messagesAccepted() {

@@ -7,6 +7,8 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 
 /**
  * An SMTP client on a plain socket, for what Angus will not do: send raw bytes, read a reply
@@ -16,8 +18,8 @@ import java.nio.charset.StandardCharsets;
 final class RawClient implements AutoCloseable {
 
     private final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
+    private InputStream in;
+    private OutputStream out;
 
     RawClient(ScriptedSmtpServer server) throws IOException {
         this(server, 0);
@@ -60,6 +62,15 @@ final class RawClient implements AutoCloseable {
 
     Socket socket() {
         return socket;
+    }
+
+    /** Turns the connection into TLS as the client (after the server's 220 to STARTTLS) and returns the protocol and cipher. */
+    String startTls(SSLContext context) throws IOException {
+        SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(socket, "localhost", socket.getPort(), true);
+        tls.startHandshake();
+        in = tls.getInputStream();
+        out = tls.getOutputStream();
+        return tls.getSession().getProtocol() + " " + tls.getSession().getCipherSuite();
     }
 
     @Override

@@ -1,0 +1,58 @@
+package dev.outbox.delivery;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Objects;
+
+/**
+ * A password held so that it cannot be printed by accident: {@link #toString()} is masked,
+ * and only this package reads the clear text ({@link #reveal()}, for Angus's AUTH).
+ *
+ * <p>{@link #of} takes the clear text; {@link #scrub} removes it, and the base64 forms AUTH
+ * sends it in, from text that came back from a server (a reply that echoes what it was sent).
+ * Equality is identity: two secrets are never compared by content.
+ *
+ * <p>Immutable and thread-safe. Misuse: {@link #of} with null or empty text throws
+ * {@link IllegalArgumentException} (which never shows the text).
+ */
+public final class Secret {
+
+    static final String MASK = "****";
+
+    private final String value;
+
+    private Secret(String value) {
+        this.value = value;
+    }
+
+    public static Secret of(String clearText) {
+        if (clearText == null || clearText.isEmpty()) {
+            throw new IllegalArgumentException("a secret cannot be empty");
+        }
+        return new Secret(clearText);
+    }
+
+    /** The clear text, for the one call that sends it. */
+    String reveal() {
+        return value;
+    }
+
+    /**
+     * {@code text} with every occurrence of this secret replaced by {@value #MASK}: as written,
+     * base64-encoded (AUTH LOGIN), and as the base64 of AUTH PLAIN's {@code \0username\0password}.
+     */
+    String scrub(String text, String username) {
+        if (text == null) {
+            return null;
+        }
+        Base64.Encoder base64 = Base64.getEncoder();
+        String plain = base64.encodeToString(("\0" + Objects.toString(username, "") + "\0" + value).getBytes(StandardCharsets.UTF_8));
+        String login = base64.encodeToString(value.getBytes(StandardCharsets.UTF_8));
+        return text.replace(plain, MASK).replace(login, MASK).replace(value, MASK);
+    }
+
+    @Override
+    public String toString() {
+        return MASK;
+    }
+}
