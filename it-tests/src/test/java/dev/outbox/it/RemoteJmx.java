@@ -1,5 +1,6 @@
 package dev.outbox.it;
 
+import dev.outbox.management.OutboxMBeans;
 import dev.outbox.management.QueueMXBean;
 import dev.outbox.management.QueueManagerMXBean;
 
@@ -42,9 +43,9 @@ final class RemoteJmx implements AutoCloseable {
         return new RemoteJmx(JMXConnectorFactory.connect(url));
     }
 
-    /** The name of the transfer queue for {@code destination} (a next hop, "host:port"). */
+    /** The name of the transfer queue for {@code destination} (a domain, or a smarthost's "host:port"), quoted where it needs it. */
     static ObjectName queueName(String destination) {
-        return name("outbox:type=Queue,destination=" + ObjectName.quote(destination));
+        return OutboxMBeans.queueName(destination);
     }
 
     MBeanServerConnection connection() {

@@ -157,7 +157,9 @@ final class QueueManagerBean implements QueueManagerMXBean {
 
     @Override
     public int resubmitMessage(String id) {
-        return queue.retryMessage(id); // one smarthost: routing again changes nothing until routing by MX
+        // Each attempt routes afresh (the domain's MX hosts are looked up at each connect, past their
+        // TTL), so making the recipients due now is routing them again.
+        return queue.retryMessage(id);
     }
 
     static void refuseNdr(boolean withNdr) {
