@@ -28,6 +28,7 @@ import javax.management.openmbean.CompositeType;
 import javax.management.openmbean.OpenDataException;
 import javax.management.openmbean.OpenType;
 import javax.management.openmbean.SimpleType;
+import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -141,7 +142,9 @@ public final class OutboxMBeans implements AutoCloseable {
             return;
         }
         long now = engine.clock().millis();
+        Set<String> current = new HashSet<>();
         for (TransferQueue queue : engine.queues()) {
+            current.add(queue.name());
             QueueState state = queue.state(now);
             Published published = queues.get(queue.name());
             if (published == null) {
@@ -171,9 +174,16 @@ public final class OutboxMBeans implements AutoCloseable {
                 retired.add(queue.name());
             }
         }
+        // Queues the engine has forgotten (idle as long): their beans go, and so do their names here.
+        for (Map.Entry<String, Published> entry : Map.copyOf(queues).entrySet()) {
+            if (!current.contains(entry.getKey())) {
+                unregister(entry.getKey(), entry.getValue());
+            }
+        }
+        retired.retainAll(current);
     }
 
-    /** Empty and idle: nothing waits in it, frozen mail included (the engine keeps the queue object for ever). */
+    /** Empty and idle: nothing waits in it, frozen mail included (the engine keeps the queue object until it is idle as long). */
     private boolean idle(TransferQueue queue, QueueState state) {
         return state == QueueState.EMPTY && queue.readyCount() == 0 && queue.scheduledCount() == 0 && queue.activeConnections() == 0
                 && queue.messageCount() == 0;

@@ -62,6 +62,8 @@ public final class MailQueue {
     static final long OVERDUE_GRACE_MILLIS = 1_000;
     /** When no thread could be had for a connection, the queue asks its timer to try again this much later. */
     static final long THREAD_RETRY_MILLIS = 1_000;
+    /** How long a queue with nothing in it is kept before the sweep forgets it: as long as its MBean. */
+    static final long RETIRE_IDLE_MILLIS = 10 * 60_000;
     /** How long {@link #stop} waits for aborted connections to record their outcomes. */
     static final long ABORT_WAIT_MILLIS = 5_000;
 
@@ -133,7 +135,7 @@ public final class MailQueue {
             try {
                 Destination saved = Destination.parse(destination);
                 // A frozen destination keeps its queue (and its MBean), mail or not, so it can be unfrozen.
-                queues.computeIfAbsent(saved.name(), name -> new TransferQueue(saved)).freeze();
+                queues.computeIfAbsent(saved.name(), name -> new TransferQueue(saved, now)).freeze();
             } catch (IllegalArgumentException e) {
                 LOG.severe(() -> "Outbox ignores the saved frozen destination \"" + ReplyText.oneLine(destination) + "\": " + e.getMessage());
             }
@@ -224,6 +226,7 @@ public final class MailQueue {
             arm(queue);
             dispatch(queue);
         }
+        retireIdleQueues(now);
         return repaired;
     }
 
@@ -618,15 +621,38 @@ public final class MailQueue {
         TransferQueue[] routed = new TransferQueue[recipients.size()];
         for (int i = 0; i < routed.length; i++) {
             Destination destination = router.apply(recipients.get(i));
-            routed[i] = queues.computeIfAbsent(destination.name(), name -> {
-                TransferQueue queue = new TransferQueue(destination);
-                if (frozenDestinations.contains(name)) {
-                    queue.freeze();
+            // Marked as admitting in the same atomic step that finds it, so the sweep cannot retire it meanwhile.
+            routed[i] = queues.compute(destination.name(), (name, existing) -> {
+                TransferQueue queue = existing;
+                if (queue == null) {
+                    queue = new TransferQueue(destination, now);
+                    if (frozenDestinations.contains(name)) {
+                        queue.freeze();
+                    }
                 }
+                queue.admitting(1, now);
                 return queue;
             });
         }
-        return ledger.admit(stored, routed, now);
+        try {
+            return ledger.admit(stored, routed, now);
+        } finally {
+            for (TransferQueue queue : routed) {
+                queue.admitting(-1, clock.millis());
+            }
+        }
+    }
+
+    /**
+     * Forgets the queues that have had nothing to do for {@link #RETIRE_IDLE_MILLIS}: with routing
+     * by MX every recipient domain ever seen would otherwise keep one, and every dispatch that
+     * serves starved queues walks them all.
+     */
+    private void retireIdleQueues(long now) {
+        for (TransferQueue queue : queues.values()) {
+            queues.computeIfPresent(queue.name(), (name, current) ->
+                    current == queue && queue.retirable(now, RETIRE_IDLE_MILLIS) ? null : current);
+        }
     }
 
     /** Starts connections for {@code queue}'s ready mail, as far as its limit and the global cap allow. */

@@ -62,10 +62,15 @@ public final class TransferQueue {
      * entries of recipients frozen, deleted or merged since, until their old time comes.
      */
     private final AtomicInteger deferred = new AtomicInteger();
+    /** Messages being admitted into this queue right now: the engine keeps a queue that has any. */
+    private final AtomicInteger admitting = new AtomicInteger();
+    /** When this queue last had work: made, a connection started, or an admission ended. */
+    private volatile long lastBusyMillis;
 
-    TransferQueue(Destination destination) {
+    TransferQueue(Destination destination, long nowMillis) {
         this.destination = destination;
         this.name = destination.name();
+        this.lastBusyMillis = nowMillis;
     }
 
     public Destination destination() {
@@ -101,6 +106,23 @@ public final class TransferQueue {
     /** Recipients here that are DEFERRED now (the scheduled queue may hold stale entries besides). */
     public int deferredCount() {
         return deferred.get();
+    }
+
+    /** A message is being admitted here (+1), or has been (-1, at {@code nowMillis}). */
+    void admitting(int change, long nowMillis) {
+        admitting.addAndGet(change);
+        lastBusyMillis = Math.max(lastBusyMillis, nowMillis);
+    }
+
+    /**
+     * True when the engine may forget this queue: nothing in it, nothing being admitted, no
+     * connection, not frozen, no retry time ahead, and no work since {@code idleMillis} before
+     * {@code nowMillis}. A destination gets a new queue when mail for it comes again.
+     */
+    synchronized boolean retirable(long nowMillis, long idleMillis) {
+        return admitting.get() == 0 && messages.get() == 0 && deferred.get() == 0 && ready.isEmpty() && scheduled.isEmpty()
+                && connections == 0 && !frozen && retryAtMillis <= nowMillis
+                && nowMillis - Math.max(lastBusyMillis, lastAttemptMillis) >= idleMillis;
     }
 
     /** A message with an unfinished recipient here came in. */

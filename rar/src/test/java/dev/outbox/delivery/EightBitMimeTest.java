@@ -107,8 +107,10 @@ class EightBitMimeTest {
             queue.submit(Submission.of(new ByteArrayInputStream(EIGHT_BIT), Envelope.of("app@example.org", "ann@example.org"),
                     new SubmitLimits(1 << 20, 10), "outbox.test"));
 
-            Await.until(DEADLINE, () -> queue.bouncedCount() == 1 && store.messageCount() == 0,
-                    () -> "bounced and gone from the store; transitions " + transitions);
+            // The listener hears the transition after the counters and the store change: wait for all three.
+            Await.until(DEADLINE, () -> queue.bouncedCount() == 1 && store.messageCount() == 0
+                            && transitions.stream().anyMatch(t -> t.to() == RecipientState.BOUNCED),
+                    () -> "bounced, told and gone from the store; transitions " + transitions);
             assertEquals(0, queue.deferredCount());
             assertEquals(0, queue.deliveredCount());
             Transition bounce = transitions.stream().filter(t -> t.to() == RecipientState.BOUNCED).findFirst().orElseThrow();
