@@ -1,6 +1,7 @@
 package dev.outbox.bench;
 
 import dev.outbox.queue.Deliverer;
+import dev.outbox.queue.Destination;
 import dev.outbox.queue.MailQueue;
 import dev.outbox.queue.NextHop;
 import dev.outbox.queue.QueuePolicy;
@@ -79,8 +80,8 @@ final class RecoveryRun {
         JournalStore store = layout.open(directory);
         // The engine as the adapter starts it, with a next hop that is down: every recovered
         // recipient goes back into its transfer queue, and nothing is sent.
-        NextHop down = new NextHop("127.0.0.1", 9);
-        Deliverer unreachable = (nextHop, budget) -> {
+        Destination down = Destination.smarthost(new NextHop("127.0.0.1", 9));
+        Deliverer unreachable = (destination, budget, abort) -> {
             throw new Deliverer.ConnectFailedException("the benchmark's next hop is down", null);
         };
         MailQueue queue = new MailQueue(Clock.systemUTC(), store, recipient -> down, unreachable, Runnable::run,
