@@ -87,6 +87,7 @@ final class DeliveryBenchmark {
                                     new MxResolver(DnsSettings.defaults().withServers(List.of(DnsServer.parse(dns.server())))), sink.port())));
             Map<Variant, List<Drain.Result>> drains = new LinkedHashMap<>();
             variants.forEach(variant -> drains.put(variant, new ArrayList<>()));
+            Map<Variant, Integer> dnsQuestions = new LinkedHashMap<>();
 
             for (Variant variant : variants) {
                 Progress.say("delivery: warm-up drain, %s", variant.name());
@@ -98,11 +99,13 @@ final class DeliveryBenchmark {
                     Collections.reverse(order);
                 }
                 for (Variant variant : order) {
+                    int asked = dns.queries();
                     drains.get(variant).add(drain(variant, defaults, layout, scratch, mail, settings, sink, "run " + round));
+                    dnsQuestions.merge(variant, dns.queries() - asked, Math::max);
                 }
             }
             describe(report, settings, defaults, sink, drains);
-            rows(report, settings, defaults.policy(), drains);
+            rows(report, settings, defaults.policy(), drains, dnsQuestions);
         } finally {
             OUTBOX_LOG.setLevel(level);
         }
@@ -158,7 +161,8 @@ final class DeliveryBenchmark {
                 share > 0.10 ? ": the machine was shared, and the delivery figures are lower than on an idle one" : ""));
     }
 
-    private static void rows(Report report, BenchSettings settings, QueuePolicy policy, Map<Variant, List<Drain.Result>> drains) {
+    private static void rows(Report report, BenchSettings settings, QueuePolicy policy, Map<Variant, List<Drain.Result>> drains,
+                             Map<Variant, Integer> dnsQuestions) {
         report.section(String.format(Locale.ROOT,
                 "Delivery of a backlog to smtp-sink: %,d messages of %,d bytes to one destination, %d connections x %d messages, %d drains each",
                 settings.deliveries(), settings.deliveryBytes(), policy.connectionsPerDestination().defaultValue(),
@@ -178,9 +182,11 @@ final class DeliveryBenchmark {
             long cpu = results.stream().mapToLong(Drain.Result::cpuNanos).sum();
             long sinkCpu = results.stream().mapToLong(Drain.Result::sinkCpuNanos).sum();
             long sessions = results.stream().mapToLong(Drain.Result::sessions).max().orElse(0);
+            int questions = dnsQuestions.getOrDefault(entry.getKey(), 0);
+            String dns = questions == 0 ? "" : String.format(Locale.ROOT, " (%d DNS questions a drain at most)", questions);
             report.row(entry.getKey().figure(), Report.whole(median), "messages/s", String.format(Locale.ROOT,
-                    "%s%s; %s s a drain; %,d connections; %s us CPU each, smtp-sink %s us", versus, spread(rates, median),
-                    Report.decimal(settings.deliveries() / median, 2), sessions,
+                    "%s%s; %s s a drain; %,d connections%s; %s us CPU each, smtp-sink %s us", versus, spread(rates, median),
+                    Report.decimal(settings.deliveries() / median, 2), sessions, dns,
                     results.stream().anyMatch(r -> r.cpuNanos() < 0) ? "?" : Report.whole(cpu / 1e3 / messages),
                     results.stream().anyMatch(r -> r.sinkCpuNanos() < 0) ? "?" : Report.whole(sinkCpu / 1e3 / messages)));
         }
