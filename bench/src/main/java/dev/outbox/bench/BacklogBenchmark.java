@@ -8,11 +8,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 /**
@@ -113,50 +110,13 @@ final class BacklogBenchmark {
         store.recover(message -> {
             throw new IllegalStateException("the backlog directory is not empty: it holds message " + message.id());
         });
-        AtomicLong claimed = new AtomicLong();
-        AtomicLong added = new AtomicLong();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
         byte[] content = mail.content();
-        List<Thread> submitters = new ArrayList<>();
-        for (int i = 0; i < FILL_SUBMITTERS; i++) {
-            submitters.add(new Thread(() -> {
-                try {
-                    while (claimed.getAndIncrement() < count) {
-                        store.add(mail.next(), content);
-                        added.incrementAndGet();
-                    }
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                    claimed.set(count);
-                }
-            }, "bench-backlog-" + i));
-        }
         Progress.say("backlog: adding %,d messages of %,d bytes with %d submitters", count, mail.size(), FILL_SUBMITTERS);
-        long start = System.nanoTime();
-        long cpuStart = MachineLoad.processCpuNanos();
         try {
-            submitters.forEach(Thread::start);
-            for (Thread submitter : submitters) {
-                while (submitter.isAlive()) {
-                    submitter.join(10_000);
-                    if (submitter.isAlive()) {
-                        Progress.say("backlog: %,d of %,d added", added.get(), count);
-                    }
-                }
-            }
+            return CountedRun.measure("backlog fill", FILL_SUBMITTERS, count, mail.size(), () -> store.add(mail.next(), content));
         } finally {
-            claimed.set(count);
-            for (Thread submitter : submitters) {
-                submitter.join();
-            }
             store.close();
         }
-        long nanos = System.nanoTime() - start;
-        long cpu = cpuStart < 0 ? -1 : MachineLoad.processCpuNanos() - cpuStart;
-        if (failure.get() != null) {
-            throw new IllegalStateException("filling the backlog failed after " + added.get() + " messages: " + failure.get(), failure.get());
-        }
-        return new Rate(added.get(), nanos, cpu, mail.size());
     }
 
     private static List<Path> segmentFiles(Path directory) throws IOException {

@@ -50,11 +50,19 @@ final class MachineLoad {
 
     /** Share (0..1) of all CPUs used by everything but this process between two snapshots; -1 if unknown. */
     static double othersShare(Snapshot start, Snapshot end) {
+        return othersShare(start, end, 0);
+    }
+
+    /**
+     * As {@link #othersShare(Snapshot, Snapshot)}, not counting {@code alsoOursNanos} of CPU time
+     * either: what a helper process of the harness (the SMTP sink) used meanwhile.
+     */
+    static double othersShare(Snapshot start, Snapshot end, long alsoOursNanos) {
         if (start == null || end == null || end.totalTicks() <= start.totalTicks()) {
             return -1;
         }
         double busy = (double) (end.busyTicks() - start.busyTicks()) / (end.totalTicks() - start.totalTicks());
-        double own = (double) (end.processCpuNanos() - start.processCpuNanos())
+        double own = (double) (end.processCpuNanos() - start.processCpuNanos() + alsoOursNanos)
                 / ((end.wallNanos() - start.wallNanos()) * (double) Runtime.getRuntime().availableProcessors());
         return Math.max(0, busy - own);
     }

@@ -25,7 +25,7 @@ import java.util.Locale;
  * <p>{@link #ofSize} builds the content once and passes it through {@link Submission}, the
  * engine's own submit path, so the bytes are what the engine would hand its store;
  * {@link #next} gives a new {@link StoredMessage} with a fresh id each call, all sharing that
- * content. Safe from any thread. Misuse: a size below 512 bytes throws
+ * content, for the store; {@link #submission} the same message for {@code MailQueue.submit}. Safe from any thread. Misuse: a size below 512 bytes throws
  * {@link IllegalArgumentException}.
  */
 final class SampleMail {
@@ -36,24 +36,29 @@ final class SampleMail {
     private static final String FILLER = "Outbox keeps this message on stable storage until the next hop accepts it. ";
 
     private final QueueIds ids = new QueueIds(Clock.systemUTC());
-    private final Envelope envelope;
+    private final Submission submission;
     private final byte[] content;
 
-    private SampleMail(Envelope envelope, byte[] content) {
-        this.envelope = envelope;
-        this.content = content;
+    private SampleMail(Submission submission) {
+        this.submission = submission;
+        this.content = submission.content().bytes();
     }
 
+    /** A message to recipient@example.org. */
     static SampleMail ofSize(int bytes) {
+        return ofSize(bytes, "recipient@example.org");
+    }
+
+    static SampleMail ofSize(int bytes, String recipient) {
         if (bytes < 512) {
             throw new IllegalArgumentException("sample message of " + bytes + " bytes: at least 512 are needed for its header");
         }
-        Envelope envelope = Envelope.of("sender@example.com", "recipient@example.org");
+        Envelope envelope = Envelope.of("sender@example.com", recipient);
         StringBuilder text = new StringBuilder(bytes);
         text.append("Date: ").append(DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(Clock.systemUTC()))).append("\r\n");
         text.append("From: Outbox Benchmark <sender@example.com>\r\n");
-        text.append("To: <recipient@example.org>\r\n");
-        text.append("Subject: Outbox store benchmark, ").append(bytes).append(" bytes\r\n");
+        text.append("To: <").append(recipient).append(">\r\n");
+        text.append("Subject: Outbox benchmark, ").append(bytes).append(" bytes\r\n");
         text.append("Message-ID: <bench-").append(bytes).append("@bench.outbox.dev>\r\n");
         text.append("MIME-Version: 1.0\r\n");
         text.append("Content-Type: text/plain; charset=US-ASCII\r\n");
@@ -68,18 +73,23 @@ final class SampleMail {
             remaining -= line + 2;
         }
         byte[] raw = text.toString().getBytes(StandardCharsets.US_ASCII);
-        byte[] canonical;
+        Submission submission;
         try {
-            canonical = Submission.of(new ByteArrayInputStream(raw), envelope, new SubmitLimits(2L * bytes, 1), "bench.outbox.dev")
-                    .content().bytes();
+            submission = Submission.of(new ByteArrayInputStream(raw), envelope, new SubmitLimits(2L * bytes, 1), "bench.outbox.dev");
         } catch (OutboxException e) {
             throw new IllegalStateException("the engine refused the sample message of " + bytes + " bytes: " + e.getMessage(), e);
         }
-        if (canonical.length != bytes) {
+        int canonical = submission.content().bytes().length;
+        if (canonical != bytes) {
             throw new IllegalStateException(String.format(Locale.ROOT,
-                    "the sample message should be %d bytes as the engine stores it, but is %d", bytes, canonical.length));
+                    "the sample message should be %d bytes as the engine stores it, but is %d", bytes, canonical));
         }
-        return new SampleMail(envelope, canonical);
+        return new SampleMail(submission);
+    }
+
+    /** The message as an application submits it, for {@code MailQueue.submit}; the queue gives each submit its own id. */
+    Submission submission() {
+        return submission;
     }
 
     /** The content, as the engine stores it. Callers must not modify the array. */
@@ -94,6 +104,6 @@ final class SampleMail {
     /** A new message with a fresh queue id, submitted now, its recipient {@code QUEUED}. */
     StoredMessage next() {
         long now = System.currentTimeMillis();
-        return new StoredMessage(ids.next(), now, now + EXPIRY.toMillis(), envelope, List.of(RecipientStatus.QUEUED));
+        return new StoredMessage(ids.next(), now, now + EXPIRY.toMillis(), submission.envelope(), List.of(RecipientStatus.QUEUED));
     }
 }

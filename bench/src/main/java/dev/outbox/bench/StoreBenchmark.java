@@ -1,22 +1,16 @@
 package dev.outbox.bench;
 
-import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 
 /**
- * The store benchmark: every figure of the embedded store measured in one run on one disk, each
- * beside the disk's own limit, printed as one table and written to a file.
+ * The store lane: every figure of the embedded store measured in one run on one disk, each
+ * beside the disk's own limit.
  *
  * <p>First the rates, taken in turns ({@link Interleaved}) so that all see the same disk: the
  * disk's single-writer fsync rate ({@link FsyncBaseline}, the reference), a spool directory with
@@ -24,14 +18,13 @@ import java.util.stream.Stream;
  * {@code JournalStore.add} with 1 and many submitters for 4 KiB and 64 KiB messages
  * ({@link SubmitBenchmark}). The issue's goal, many submitters at 10 times the disk's
  * single-writer fsync rate or more, is stated as met or not. Then the recovery time and heap of a
- * large backlog ({@link BacklogBenchmark}). Above the table: the machine, the disk, and how busy
- * other processes kept the CPUs ({@link MachineLoad}).
+ * large backlog ({@link BacklogBenchmark}). {@link #measure} adds its lines above the table (the
+ * method, and how busy other processes kept the CPUs, {@link MachineLoad}) and its rows.
  *
- * <p>Everything is written under one scratch directory inside {@code --dir} and deleted at the
- * end, also when a measurement fails. Flags: {@link BenchSettings}. Exit status: 0 after a
- * complete run, 2 for bad flags, 1 when a measurement failed.
+ * <p>Everything is written under the run's scratch directory, and each measurement's files are
+ * deleted once it is taken. Failures of a measurement propagate as they are.
  */
-public final class StoreBenchmark {
+final class StoreBenchmark {
 
     /** The goal of the store issue: concurrent submitters at this multiple of the single-writer fsync rate. */
     static final double GOAL_TIMES_FSYNC = 10.0;
@@ -48,28 +41,6 @@ public final class StoreBenchmark {
     private StoreBenchmark() {
     }
 
-    public static void main(String[] args) throws Exception {
-        if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
-            System.out.print(BenchSettings.USAGE);
-            return;
-        }
-        BenchSettings settings;
-        try {
-            settings = BenchSettings.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("bench: " + e.getMessage());
-            System.err.print(BenchSettings.USAGE);
-            System.exit(2);
-            return;
-        }
-        Report report = run(settings);
-        System.out.println();
-        System.out.print(report.render());
-        report.write(settings.results());
-        System.out.println();
-        System.out.println("Written to " + settings.results().toAbsolutePath().normalize());
-    }
-
     /** The rates of the throughput phase, all taken in turns ({@link Interleaved}). */
     private record Throughput(Interleaved.Lane fsync, Interleaved.Lane fsyncLarge, Interleaved.Lane overwrite, Interleaved.Lane bound,
                               Interleaved.Lane boundLarge, Interleaved.Lane spool, Interleaved.Lane spoolMany,
@@ -82,32 +53,29 @@ public final class StoreBenchmark {
         }
     }
 
-    private static Report run(BenchSettings settings) throws Exception {
-        Report report = new Report("Outbox store benchmark, " + Instant.now().truncatedTo(ChronoUnit.SECONDS));
+    static void measure(Report report, BenchSettings settings, Scratch scratch) throws Exception {
         StoreLayout layout = StoreLayout.of(settings);
-        try (Scratch scratch = Scratch.create(settings.directory())) {
-            Progress.say("scratch directory %s", scratch.root());
-            describe(report, settings, scratch);
-            Throughput throughput = throughput(settings, layout, scratch);
-            BacklogBenchmark.Result backlog = null;
-            if (settings.backlog() > 0) {
-                Path directory = scratch.fresh("backlog");
-                try {
-                    backlog = BacklogBenchmark.measure(layout, scratch, directory, SampleMail.ofSize(settings.backlogBytes()), settings.backlog());
-                } finally {
-                    Progress.say("backlog: deleting %s", directory);
-                    scratch.delete(directory);
-                }
+        report.context("method", String.format(Locale.ROOT,
+                "each rate counted over %d one-second turns, in rotation with the other rates so that all see the same disk "
+                        + "(after one %d s warm-up turn each); JournalStore with %d MiB segments; content canonical RFC 5322, one recipient",
+                settings.window().toSeconds(), settings.warmUp().toSeconds(), settings.segmentBytes() >> 20));
+        Throughput throughput = throughput(settings, layout, scratch);
+        BacklogBenchmark.Result backlog = null;
+        if (settings.backlog() > 0) {
+            Path directory = scratch.fresh("backlog");
+            try {
+                backlog = BacklogBenchmark.measure(layout, scratch, directory, SampleMail.ofSize(settings.backlogBytes()), settings.backlog());
+            } finally {
+                Progress.say("backlog: deleting %s", directory);
+                scratch.delete(directory);
             }
-            background(report, throughput.othersShare(), backlog == null ? -1 : backlog.fillOthersShare());
-            baselines(report, throughput, settings.submitters());
-            submits(report, throughput, settings.submitters());
-            if (backlog != null) {
-                backlog(report, backlog, throughput.fsync().rate());
-            }
-            Progress.say("deleting %s", scratch.root());
         }
-        return report;
+        background(report, throughput.othersShare(), backlog == null ? -1 : backlog.fillOthersShare());
+        baselines(report, throughput, settings.submitters());
+        submits(report, throughput, settings.submitters());
+        if (backlog != null) {
+            backlog(report, backlog, throughput.fsync().rate());
+        }
     }
 
     /** Every rate, in turns: the disk's limit, the spool, and the store with 1 and many submitters. */
@@ -159,22 +127,6 @@ public final class StoreBenchmark {
         return new Throughput(fsync, fsyncLarge, overwrite, bound, boundLarge, spool, spoolMany, submits, othersShare);
     }
 
-    private static void describe(Report report, BenchSettings settings, Scratch scratch) throws IOException {
-        Runtime runtime = Runtime.getRuntime();
-        report.context("machine", String.format(Locale.ROOT, "%d cores, %s, %s %s, Java %s (%s), max heap %,d MiB",
-                runtime.availableProcessors(), operatingSystem(), System.getProperty("os.name"), System.getProperty("os.version"),
-                System.getProperty("java.version"), System.getProperty("java.vm.name"), runtime.maxMemory() >> 20));
-        List<String> options = ManagementFactory.getRuntimeMXBean().getInputArguments();
-        report.context("JVM", options.isEmpty() ? "default options" : String.join(" ", options));
-        FileStore disk = scratch.store();
-        report.context("disk", String.format(Locale.ROOT, "%s (%s), %,d MiB free; files under %s",
-                disk.name(), disk.type(), disk.getUsableSpace() >> 20, scratch.root()));
-        report.context("method", String.format(Locale.ROOT,
-                "each rate counted over %d one-second turns, in rotation with the other rates so that all see the same disk "
-                        + "(after one %d s warm-up turn each); JournalStore with %d MiB segments; content canonical RFC 5322, one recipient",
-                settings.window().toSeconds(), settings.warmUp().toSeconds(), settings.segmentBytes() >> 20));
-    }
-
     private static void background(Report report, double throughputOthers, double backlogOthers) {
         if (throughputOthers < 0) {
             report.context("others", "unknown (no /proc/stat): other processes may have slowed the figures");
@@ -190,19 +142,6 @@ public final class StoreBenchmark {
             text += ": the machine was shared, and CPU-bound figures are lower than on an idle one";
         }
         report.context("others", text);
-    }
-
-    private static String operatingSystem() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/etc/os-release"))) {
-                if (line.startsWith("PRETTY_NAME=")) {
-                    return line.substring("PRETTY_NAME=".length()).replace("\"", "");
-                }
-            }
-        } catch (IOException e) {
-            // not Linux, or no os-release: the os.name property below says enough
-        }
-        return "unknown distribution";
     }
 
     private static void baselines(Report report, Throughput throughput, int many) {

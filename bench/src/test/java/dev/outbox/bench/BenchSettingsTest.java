@@ -1,0 +1,63 @@
+package dev.outbox.bench;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The flags of bench/run: defaults, the lane choice, the delivery lane's flags, and refusals that name the flag. */
+class BenchSettingsTest {
+
+    @Test
+    void withoutFlagsEveryLaneRunsWithTheDocumentedDefaults() {
+        BenchSettings settings = BenchSettings.parse(new String[0]);
+
+        assertEquals(Set.of(BenchSettings.Lane.STORE, BenchSettings.Lane.DELIVERY), settings.lanes());
+        assertEquals(20_000, settings.deliveries());
+        assertEquals(4096, settings.deliveryBytes());
+        assertEquals(3, settings.deliveryRuns());
+        assertEquals(Path.of("/usr/sbin/smtp-sink"), settings.smtpSink());
+        assertEquals(16, settings.submitters());
+        assertEquals(1_000_000, settings.backlog());
+    }
+
+    @Test
+    void onlyPicksOneLaneInAnyCaseAndALaterFlagWins() {
+        BenchSettings delivery = BenchSettings.parse(new String[]{"--only", "store", "--only", "Delivery"});
+
+        assertTrue(delivery.measures(BenchSettings.Lane.DELIVERY));
+        assertFalse(delivery.measures(BenchSettings.Lane.STORE));
+        assertEquals(Set.of(BenchSettings.Lane.STORE), BenchSettings.parse(new String[]{"--only", "STORE"}).lanes());
+    }
+
+    @Test
+    void theDeliveryLaneTakesItsSizeRunsAndSink() {
+        BenchSettings settings = BenchSettings.parse(new String[]{"--deliveries", "5_000", "--delivery-bytes", "1024",
+                "--delivery-runs", "5", "--smtp-sink", "/opt/postfix/smtp-sink"});
+
+        assertEquals(5_000, settings.deliveries());
+        assertEquals(1024, settings.deliveryBytes());
+        assertEquals(5, settings.deliveryRuns());
+        assertEquals(Path.of("/opt/postfix/smtp-sink"), settings.smtpSink());
+    }
+
+    @Test
+    void badValuesAreRefusedNamingTheFlagAndWhatItTakes() {
+        assertEquals("flag --only: 'disk' is neither store nor delivery",
+                refusal("--only", "disk"));
+        assertEquals("flag --deliveries: 99 is outside 100..10000000", refusal("--deliveries", "99"));
+        assertEquals("flag --delivery-bytes: 'big' is not a whole number", refusal("--delivery-bytes", "big"));
+        assertEquals("flag --delivery-runs: 0 is outside 1..50", refusal("--delivery-runs", "0"));
+        assertEquals("flag --deliveries needs a value", refusal("--deliveries"));
+        assertEquals("unknown flag --messages", refusal("--messages", "10"));
+    }
+
+    private static String refusal(String... args) {
+        return assertThrows(IllegalArgumentException.class, () -> BenchSettings.parse(args)).getMessage();
+    }
+}
