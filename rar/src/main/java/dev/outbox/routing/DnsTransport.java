@@ -5,7 +5,6 @@ import org.xbill.DNS.io.IoClientFactory;
 import org.xbill.DNS.io.TcpIoClient;
 import org.xbill.DNS.io.UdpIoClient;
 
-import java.io.Closeable;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -16,7 +15,6 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -39,8 +37,8 @@ import java.util.concurrent.TimeUnit;
  * and this transport's deadline, with {@link SocketTimeoutException}.
  *
  * <p>One instance serves one attempt (its UDP exchange and any TCP retry) and is not shared.
- * While a socket is open it is in {@code inFlight}, so that {@link NameServers#close()} can
- * close it from another thread and end the wait at once.
+ * While a socket is open it is in its lookup ({@link NameServers.Lookup}), so that cancelling
+ * the lookup or {@link NameServers#close()} can close it from another thread and end the wait at once.
  */
 final class DnsTransport implements IoClientFactory, UdpIoClient, TcpIoClient {
 
@@ -49,9 +47,9 @@ final class DnsTransport implements IoClientFactory, UdpIoClient, TcpIoClient {
     private static final long NANOS_PER_MILLI = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final long deadlineNanos;
-    private final Set<Closeable> inFlight;
+    private final NameServers.Lookup inFlight;
 
-    DnsTransport(long deadlineNanos, Set<Closeable> inFlight) {
+    DnsTransport(long deadlineNanos, NameServers.Lookup inFlight) {
         this.deadlineNanos = deadlineNanos;
         this.inFlight = inFlight;
     }
@@ -73,7 +71,7 @@ final class DnsTransport implements IoClientFactory, UdpIoClient, TcpIoClient {
         DatagramSocket socket = null;
         try {
             socket = local == null ? new DatagramSocket() : new DatagramSocket(local);
-            inFlight.add(socket);
+            inFlight.opened(socket);
             socket.connect(remote);
             socket.send(new DatagramPacket(data, data.length));
             byte[] buffer = new byte[MAX_DATAGRAM];
@@ -89,7 +87,7 @@ final class DnsTransport implements IoClientFactory, UdpIoClient, TcpIoClient {
             return CompletableFuture.failedFuture(e);
         } finally {
             if (socket != null) {
-                inFlight.remove(socket);
+                inFlight.closed(socket);
                 socket.close();
             }
         }
@@ -100,8 +98,8 @@ final class DnsTransport implements IoClientFactory, UdpIoClient, TcpIoClient {
                                                        byte[] data, Duration timeout) {
         long end = end(timeout);
         Socket socket = new Socket();
-        inFlight.add(socket);
         try (socket) {
+            inFlight.opened(socket);
             if (local != null) {
                 socket.bind(local);
             }
@@ -125,7 +123,7 @@ final class DnsTransport implements IoClientFactory, UdpIoClient, TcpIoClient {
         } catch (IOException e) {
             return CompletableFuture.failedFuture(e);
         } finally {
-            inFlight.remove(socket);
+            inFlight.closed(socket);
         }
     }
 
