@@ -266,16 +266,20 @@ public final class MxResolver implements AutoCloseable {
     private HostAddresses addresses(Name name, String host, long deadline, NameServers.Lookup lookup) {
         boolean ipv4Only = settings.preferIPv4Stack();
         Answer a = lookup(name, Type.A, deadline, lookup);
-        List<InetAddress> usable = new ArrayList<>(addressesIn(a, host));
+        List<String> refused = new ArrayList<>();
+        List<InetAddress> usable = destinations(addressesIn(a, host), refused);
         Answer aaaa = null;
         if (!ipv4Only || usable.isEmpty()) { // with IPv4 only, AAAA is asked for to say why there is no address
             aaaa = lookup(name, Type.AAAA, deadline, lookup);
             if (!ipv4Only) {
-                usable.addAll(addressesIn(aaaa, host));
+                usable.addAll(destinations(addressesIn(aaaa, host), refused));
             }
         }
         if (!usable.isEmpty()) {
             return new HostAddresses(usable, null, false);
+        }
+        if (!refused.isEmpty()) {
+            return new HostAddresses(usable, "has only addresses no mail host can have: " + refused, true);
         }
         if (a instanceof Answer.Failed || aaaa instanceof Answer.Failed) {
             return new HostAddresses(usable, "has no address yet: " + a.describe() + "; " + aaaa.describe(), true);
@@ -284,6 +288,26 @@ public final class MxResolver implements AutoCloseable {
             return new HostAddresses(usable, ONLY_IPV6, true);
         }
         return new HostAddresses(usable, "has no address: " + a.describe() + "; " + aaaa.describe(), false);
+    }
+
+    /**
+     * The addresses of {@code found} a connection may go to; the others (the unspecified address
+     * 0.0.0.0 or ::, which reaches this machine, the rest of 0.0.0.0/8, multicast, broadcast) are
+     * added to {@code refused}, as text.
+     */
+    private static List<InetAddress> destinations(List<InetAddress> found, List<String> refused) {
+        List<InetAddress> usable = new ArrayList<>(found.size());
+        for (InetAddress address : found) {
+            byte[] bytes = address.getAddress();
+            boolean none = address.isAnyLocalAddress() || address.isMulticastAddress()
+                    || (bytes.length == 4 && (bytes[0] == 0 || (bytes[0] & bytes[1] & bytes[2] & bytes[3]) == (byte) 0xFF));
+            if (none) {
+                refused.add(address.getHostAddress());
+            } else {
+                usable.add(address);
+            }
+        }
+        return usable;
     }
 
     /** The addresses in {@code answer}, each named {@code host}, so that getHostName() never asks DNS. */
