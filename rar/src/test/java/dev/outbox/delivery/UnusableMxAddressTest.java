@@ -23,7 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * says: 0.0.0.0 (RFC 1122 "this host on this network", never a destination) reaches the local
  * machine when connected to on Linux, so a hostile domain whose MX has that address would make
  * Outbox hand its mail to whatever listens on the server itself. Exim's dnslookup router ignores
- * such targets by default ({@code ignore_target_hosts = 0.0.0.0 : 127.0.0.0/8}).
+ * such targets by default ({@code ignore_target_hosts = 0.0.0.0 : 127.0.0.0/8}). The same holds
+ * for a recipient written with an address literal ({@code user@[0.0.0.0]}), which an application
+ * takes from a web form as readily as any other address.
  */
 class UnusableMxAddressTest {
 
@@ -46,5 +48,15 @@ class UnusableMxAddressTest {
         assertEquals(0, local.connectionsAccepted(), () -> "the local server was reached: " + local.transcript());
         assertTrue(failed.getMessage().contains("0.0.0.0"), failed.getMessage());
         assertFalse(failed.isPermanent(), "DNS may be fixed: " + failed.getMessage());
+    }
+
+    @Test
+    void anAddressLiteralOfTheUnspecifiedAddressIsNotConnectedTo() {
+        Deliverer.ConnectFailedException failed = assertThrows(Deliverer.ConnectFailedException.class,
+                () -> deliverer.connect(Destination.domain("[0.0.0.0]"), LoopbackSmtp.BUDGET, new Abort()).close(),
+                () -> "connected to [0.0.0.0], that is, to this machine: " + local.transcript());
+
+        assertEquals(0, local.connectionsAccepted(), () -> "the local server was reached: " + local.transcript());
+        assertTrue(failed.getMessage().contains("0.0.0.0"), failed.getMessage());
     }
 }
