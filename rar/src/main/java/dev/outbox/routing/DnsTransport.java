@@ -5,8 +5,9 @@ import org.xbill.DNS.io.IoClientFactory;
 import org.xbill.DNS.io.TcpIoClient;
 import org.xbill.DNS.io.UdpIoClient;
 
-import java.io.DataInputStream;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -111,11 +112,10 @@ final class DnsTransport implements IoClientFactory, UdpIoClient, TcpIoClient {
             System.arraycopy(data, 0, framed, 2, data.length);
             out.write(framed);
             out.flush();
-            DataInputStream in = new DataInputStream(socket.getInputStream());
+            InputStream in = socket.getInputStream();
             while (true) {
-                socket.setSoTimeout(millisUntil(end, timeout));
-                byte[] answer = new byte[in.readUnsignedShort()];
-                in.readFully(answer);
+                byte[] length = readFully(socket, in, new byte[2], end, timeout);
+                byte[] answer = readFully(socket, in, new byte[((length[0] & 0xFF) << 8) | (length[1] & 0xFF)], end, timeout);
                 if (answer.length >= 2 && id(answer) == query.getHeader().getID()) {
                     return CompletableFuture.completedFuture(answer);
                 }
@@ -125,6 +125,20 @@ final class DnsTransport implements IoClientFactory, UdpIoClient, TcpIoClient {
         } finally {
             inFlight.closed(socket);
         }
+    }
+
+    /** Fills {@code buffer} from {@code in}, every read waiting only what is left until {@code end}: a server that trickles cannot stretch it. */
+    private static byte[] readFully(Socket socket, InputStream in, byte[] buffer, long end, Duration timeout) throws IOException {
+        int filled = 0;
+        while (filled < buffer.length) {
+            socket.setSoTimeout(millisUntil(end, timeout));
+            int read = in.read(buffer, filled, buffer.length - filled);
+            if (read < 0) {
+                throw new EOFException("the server closed the TCP connection after " + filled + " of " + buffer.length + " bytes");
+            }
+            filled += read;
+        }
+        return buffer;
     }
 
     private long end(Duration timeout) {
