@@ -5,6 +5,7 @@ import dev.outbox.delivery.SmarthostLogin;
 import dev.outbox.delivery.SmtpSettings;
 import dev.outbox.delivery.TlsPolicy;
 import dev.outbox.delivery.TrustStore;
+import dev.outbox.queue.Destination;
 import dev.outbox.queue.NextHop;
 import dev.outbox.queue.PerDestination;
 import dev.outbox.queue.QueuePolicy;
@@ -17,6 +18,7 @@ import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -117,16 +119,39 @@ record AdapterSettings(NextHop smarthost, String smarthostSource, List<DnsServer
         }
         Path store = directory != null ? Path.of(directory) : Path.of(dataDirectory, "outbox");
         long maxStoreBytes = number(properties, "MaxStoreBytes", DEFAULT_MAX_STORE_BYTES, 64L * 1024 * 1024, Long.MAX_VALUE);
+        NextHop relay = nextHop;
         QueuePolicy policy = new QueuePolicy(
                 parsed(properties, "RetrySchedule", DEFAULT_RETRY_SCHEDULE, RetrySchedule::parse),
                 parsed(properties, "MaxMessageAge", DEFAULT_MAX_MESSAGE_AGE, RetrySchedule.DurationText::parse),
                 parsed(properties, "ConnectionsPerDestination", Long.toString(DEFAULT_CONNECTIONS_PER_DESTINATION),
-                        text -> PerDestination.parse(text, (int) DEFAULT_CONNECTIONS_PER_DESTINATION, 1, 100)),
+                        text -> forSmarthost(PerDestination.parse(text, (int) DEFAULT_CONNECTIONS_PER_DESTINATION, 1, 100), relay)),
                 parsed(properties, "MessagesPerConnection", Long.toString(DEFAULT_MESSAGES_PER_CONNECTION),
-                        text -> PerDestination.parse(text, (int) DEFAULT_MESSAGES_PER_CONNECTION, 1, 100_000)),
+                        text -> forSmarthost(PerDestination.parse(text, (int) DEFAULT_MESSAGES_PER_CONNECTION, 1, 100_000), relay)),
                 (int) number(properties, "MaxConnections", DEFAULT_MAX_CONNECTIONS, 1, 1000),
                 Duration.ofSeconds(number(properties, "AttemptTimeoutSeconds", DEFAULT_ATTEMPT_TIMEOUT_SECONDS, 10, 86_400)));
         return new AdapterSettings(nextHop, source, dnsServers, smtpPort, smtp, limits, store, maxStoreBytes, policy);
+    }
+
+    /**
+     * {@code limit} with an override that names the smarthost as the administrator may write it
+     * (its host alone, or in another case) keyed by the smarthost's queue name ({@code host:port}),
+     * which every recipient goes to; unchanged without a smarthost.
+     */
+    private static PerDestination forSmarthost(PerDestination limit, NextHop smarthost) {
+        if (smarthost == null) {
+            return limit;
+        }
+        String queue = Destination.smarthost(smarthost).name();
+        Map<String, Integer> overrides = new LinkedHashMap<>();
+        for (Map.Entry<String, Integer> override : limit.overrides().entrySet()) {
+            String name = override.getKey();
+            boolean relay = name.equalsIgnoreCase(queue) || name.equalsIgnoreCase(smarthost.host())
+                    || name.equalsIgnoreCase("[" + smarthost.host() + "]");
+            if (overrides.put(relay ? queue : name, override.getValue()) != null) {
+                throw new IllegalArgumentException("the smarthost " + queue + " is given twice");
+            }
+        }
+        return new PerDestination(limit.defaultValue(), overrides);
     }
 
     private static TrustStore trustStore(Map<String, String> properties) {

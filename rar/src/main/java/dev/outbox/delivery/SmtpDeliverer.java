@@ -87,7 +87,11 @@ public final class SmtpDeliverer implements Deliverer, AutoCloseable {
             throw new ConnectFailedException("cannot route " + destination + " by MX: this deliverer has no resolver", null);
         }
         long deadline = System.nanoTime() + budget.toNanos();
-        Route route = resolver.resolve(destination.name());
+        // Within the attempt's budget, and cancelled by its abort: the lookup's sockets close as a connection's would.
+        Route route = resolver.resolve(destination.name(), budget, abort::onFire);
+        if (abort.fired()) {
+            throw new ConnectFailedException("cannot route " + destination + ": aborted during its MX lookup", null);
+        }
         if (route instanceof Route.Bounce bounce) {
             throw ConnectFailedException.permanent(bounce.replyCode(), bounce.reply());
         }

@@ -89,11 +89,14 @@ public final class OutboxMBeans implements AutoCloseable {
     /** A queue's bean as registered, with what the last refresh saw of it. */
     private static final class Published {
         final ObjectName name;
+        /** The queue the bean reads: the engine may forget it and make a new one under the same name. */
+        final TransferQueue queue;
         QueueState lastState;
         long idleSinceMillis;
 
-        Published(ObjectName name, QueueState state) {
+        Published(ObjectName name, TransferQueue queue, QueueState state) {
             this.name = name;
+            this.queue = queue;
             this.lastState = state;
         }
     }
@@ -147,6 +150,11 @@ public final class OutboxMBeans implements AutoCloseable {
             current.add(queue.name());
             QueueState state = queue.state(now);
             Published published = queues.get(queue.name());
+            if (published != null && published.queue != queue) {
+                // The engine forgot the queue this bean reads and made a new one for the destination: a bean for the new one.
+                unregister(queue.name(), published);
+                published = null;
+            }
             if (published == null) {
                 if (retired.contains(queue.name())) {
                     if (idle(queue, state)) {
@@ -243,7 +251,7 @@ public final class OutboxMBeans implements AutoCloseable {
             LOG.log(Level.WARNING, "Outbox could not register " + name, e);
             return null;
         }
-        Published published = new Published(name, state);
+        Published published = new Published(name, queue, state);
         queues.put(queue.name(), published);
         return published;
     }

@@ -135,8 +135,8 @@ final class DeliveryAgent implements Runnable {
         Attempt attempt = first;
         while (attempt != null) {
             settle(attempt, RecipientOutcome.all(attempt.addresses(), RecipientOutcome.Status.FAILED, e.bounceCode(), e.getMessage()), 0);
-            if (mailQueue.stopping || abort.fired()) {
-                return;
+            if (mailQueue.stopping || mailQueue.paused() || abort.fired()) {
+                return; // as after a message sent: held mail stays held
             }
             attempt = next(false);
         }

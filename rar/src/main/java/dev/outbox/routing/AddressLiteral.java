@@ -13,7 +13,8 @@ import java.util.Locale;
  * or {@code [IPv6:2001:db8::1]}. Mail to it goes to that address, port 25, with no DNS lookup.
  *
  * <p>{@link #route(String, boolean)} turns one into a {@link Route}: a single {@link MailHost}
- * named by the literal, preference 0; a {@link Route.Bounce} for a literal that is malformed or
+ * named by the literal, preference 0; a {@link Route.Bounce} for a literal that is malformed, is
+ * an address no host can have (0.0.0.0, which reaches this machine, ::, multicast, broadcast) or
  * has a tag other than IPv6 (a General-address-literal: nothing can deliver to it); a
  * {@link Route.Defer} for an IPv6 literal while the JVM cannot reach IPv6 addresses. Addresses
  * are parsed as text only (never {@link InetAddress#getByName}, which could look a name up).
@@ -60,6 +61,11 @@ final class AddressLiteral {
             address = InetAddress.getByAddress(text, bytes); // named, so that getHostName() never looks it up
         } catch (UnknownHostException e) {
             throw new IllegalStateException("an address of " + bytes.length + " bytes, from " + literal, e); // 4 or 16: cannot happen
+        }
+        if (address.isAnyLocalAddress() || address.isMulticastAddress()
+                || (bytes.length == 4 && (bytes[0] == 0 || (bytes[0] & bytes[1] & bytes[2] & bytes[3]) == (byte) 0xFF))) {
+            return new Route.Bounce("address literal " + literal + " is an address no mail host can have"
+                    + " (unspecified, 0.0.0.0/8, multicast or broadcast)");
         }
         if (preferIPv4Stack && address instanceof Inet6Address) {
             return new Route.Defer("address literal " + literal + " is an IPv6 address, and java.net.preferIPv4Stack=true:"

@@ -5,9 +5,9 @@ import org.xbill.DNS.io.IoClientFactory;
 import org.xbill.DNS.io.TcpIoClient;
 import org.xbill.DNS.io.UdpIoClient;
 
-import java.io.Closeable;
-import java.io.DataInputStream;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -16,7 +16,6 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -39,8 +38,8 @@ import java.util.concurrent.TimeUnit;
  * and this transport's deadline, with {@link SocketTimeoutException}.
  *
  * <p>One instance serves one attempt (its UDP exchange and any TCP retry) and is not shared.
- * While a socket is open it is in {@code inFlight}, so that {@link NameServers#close()} can
- * close it from another thread and end the wait at once.
+ * While a socket is open it is in its lookup ({@link NameServers.Lookup}), so that cancelling
+ * the lookup or {@link NameServers#close()} can close it from another thread and end the wait at once.
  */
 final class DnsTransport implements IoClientFactory, UdpIoClient, TcpIoClient {
 
@@ -49,9 +48,9 @@ final class DnsTransport implements IoClientFactory, UdpIoClient, TcpIoClient {
     private static final long NANOS_PER_MILLI = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final long deadlineNanos;
-    private final Set<Closeable> inFlight;
+    private final NameServers.Lookup inFlight;
 
-    DnsTransport(long deadlineNanos, Set<Closeable> inFlight) {
+    DnsTransport(long deadlineNanos, NameServers.Lookup inFlight) {
         this.deadlineNanos = deadlineNanos;
         this.inFlight = inFlight;
     }
@@ -73,7 +72,7 @@ final class DnsTransport implements IoClientFactory, UdpIoClient, TcpIoClient {
         DatagramSocket socket = null;
         try {
             socket = local == null ? new DatagramSocket() : new DatagramSocket(local);
-            inFlight.add(socket);
+            inFlight.opened(socket);
             socket.connect(remote);
             socket.send(new DatagramPacket(data, data.length));
             byte[] buffer = new byte[MAX_DATAGRAM];
@@ -89,7 +88,7 @@ final class DnsTransport implements IoClientFactory, UdpIoClient, TcpIoClient {
             return CompletableFuture.failedFuture(e);
         } finally {
             if (socket != null) {
-                inFlight.remove(socket);
+                inFlight.closed(socket);
                 socket.close();
             }
         }
@@ -100,8 +99,8 @@ final class DnsTransport implements IoClientFactory, UdpIoClient, TcpIoClient {
                                                        byte[] data, Duration timeout) {
         long end = end(timeout);
         Socket socket = new Socket();
-        inFlight.add(socket);
         try (socket) {
+            inFlight.opened(socket);
             if (local != null) {
                 socket.bind(local);
             }
@@ -113,11 +112,10 @@ final class DnsTransport implements IoClientFactory, UdpIoClient, TcpIoClient {
             System.arraycopy(data, 0, framed, 2, data.length);
             out.write(framed);
             out.flush();
-            DataInputStream in = new DataInputStream(socket.getInputStream());
+            InputStream in = socket.getInputStream();
             while (true) {
-                socket.setSoTimeout(millisUntil(end, timeout));
-                byte[] answer = new byte[in.readUnsignedShort()];
-                in.readFully(answer);
+                byte[] length = readFully(socket, in, new byte[2], end, timeout);
+                byte[] answer = readFully(socket, in, new byte[((length[0] & 0xFF) << 8) | (length[1] & 0xFF)], end, timeout);
                 if (answer.length >= 2 && id(answer) == query.getHeader().getID()) {
                     return CompletableFuture.completedFuture(answer);
                 }
@@ -125,8 +123,22 @@ final class DnsTransport implements IoClientFactory, UdpIoClient, TcpIoClient {
         } catch (IOException e) {
             return CompletableFuture.failedFuture(e);
         } finally {
-            inFlight.remove(socket);
+            inFlight.closed(socket);
         }
+    }
+
+    /** Fills {@code buffer} from {@code in}, every read waiting only what is left until {@code end}: a server that trickles cannot stretch it. */
+    private static byte[] readFully(Socket socket, InputStream in, byte[] buffer, long end, Duration timeout) throws IOException {
+        int filled = 0;
+        while (filled < buffer.length) {
+            socket.setSoTimeout(millisUntil(end, timeout));
+            int read = in.read(buffer, filled, buffer.length - filled);
+            if (read < 0) {
+                throw new EOFException("the server closed the TCP connection after " + filled + " of " + buffer.length + " bytes");
+            }
+            filled += read;
+        }
+        return buffer;
     }
 
     private long end(Duration timeout) {

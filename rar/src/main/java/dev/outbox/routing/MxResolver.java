@@ -15,6 +15,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -26,6 +27,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -54,6 +56,9 @@ import java.util.logging.Logger;
  *   The caller's duty: pass the domain part of one recipient address (a host name, a U-label
  *   name, which is converted with IDNA, or an address literal), and deliver to port 25 (or
  *   {@code outbox.smtp-port}) of the addresses in the order given.</li>
+ * <li>{@link #resolve(String, Duration, Consumer)}: the same within a caller's budget, and
+ *     cancellable from another thread (a delivery attempt's abort), which closes the lookup's
+ *     sockets at once.</li>
  * <li>{@link #servers()}: the DNS servers it asks, for the adapter's start-up log line.</li>
  * <li>{@link #close()}: ends lookups in flight (they return a Defer), refuses new ones, and stops
  *     dnsjava's NIO selector thread if anything in this class loader started it (see
@@ -125,6 +130,16 @@ public final class MxResolver implements AutoCloseable {
 
     /** Where mail for {@code domain} goes; blocks up to the lookup timeout. See the class comment. */
     public Route resolve(String domain) {
+        return resolve(domain, settings.lookupTimeout(), cancel -> { });
+    }
+
+    /**
+     * As {@link #resolve(String)}, within {@code budget} when that is shorter than the lookup
+     * timeout, and cancellable: the lookup hands {@code onCancel} the action that cancels it (the
+     * caller runs it from any thread, for example when its attempt is aborted), which closes the
+     * lookup's sockets at once; a cancelled lookup ends in a {@link Route.Defer}.
+     */
+    public Route resolve(String domain, Duration budget, Consumer<Runnable> onCancel) {
         Objects.requireNonNull(domain, "domain");
         if (closed.get()) {
             throw new IllegalStateException("the MX resolver is closed; it was asked about " + domain.replaceAll("\\p{Cc}", "?"));
@@ -134,7 +149,14 @@ public final class MxResolver implements AutoCloseable {
         if (AddressLiteral.is(text)) {
             route = AddressLiteral.route(text, settings.preferIPv4Stack());
         } else {
-            route = resolveName(text);
+            long limit = Math.min(settings.lookupTimeout().toNanos(), Math.max(0, budget.toNanos()));
+            NameServers.Lookup lookup = nameServers.begin();
+            try {
+                onCancel.accept(lookup::cancel);
+                route = resolveName(text, System.nanoTime() + limit, lookup);
+            } finally {
+                nameServers.end(lookup);
+            }
         }
         LOG.fine(() -> "route of " + domain.replaceAll("\\p{Cc}", "?") + ": " + route);
         return route;
@@ -150,7 +172,7 @@ public final class MxResolver implements AutoCloseable {
         DnsjavaSelector.stop();
     }
 
-    private Route resolveName(String text) {
+    private Route resolveName(String text, long deadline, NameServers.Lookup lookup) {
         Name name;
         try {
             name = domainName(text);
@@ -158,8 +180,7 @@ public final class MxResolver implements AutoCloseable {
             return new Route.Bounce(e.getMessage());
         }
         String domain = hostName(name);
-        long deadline = System.nanoTime() + settings.lookupTimeout().toNanos();
-        Answer mx = lookup(name, Type.MX, deadline);
+        Answer mx = lookup(name, Type.MX, deadline, lookup);
         if (mx instanceof Answer.Failed) {
             return new Route.Defer(mx.describe());
         }
@@ -167,13 +188,13 @@ public final class MxResolver implements AutoCloseable {
             return new Route.Bounce(domain + " does not exist: " + mx.describe());
         }
         if (mx instanceof Answer.Found found) {
-            return viaMx(domain, found, deadline);
+            return viaMx(domain, found, deadline, lookup);
         }
-        return implicitMx(name, domain, mx, deadline);
+        return implicitMx(name, domain, mx, deadline, lookup);
     }
 
     /** RFC 5321 5.1: MX records found; their hosts in order, those with usable addresses. */
-    private Route viaMx(String domain, Answer.Found found, long deadline) {
+    private Route viaMx(String domain, Answer.Found found, long deadline, NameServers.Lookup lookup) {
         List<MXRecord> records = found.records().stream().map(MXRecord.class::cast).toList();
         List<MXRecord> exchanges = records.stream().filter(mx -> !mx.getTarget().equals(Name.root)).toList();
         if (exchanges.isEmpty()) {
@@ -186,7 +207,7 @@ public final class MxResolver implements AutoCloseable {
         List<String> unusable = new ArrayList<>();
         for (MXRecord mx : preferenceOrder(exchanges)) {
             String host = hostName(mx.getTarget());
-            HostAddresses addresses = addresses(mx.getTarget(), host, deadline);
+            HostAddresses addresses = addresses(mx.getTarget(), host, deadline, lookup);
             if (addresses.usable().isEmpty()) {
                 unusable.add(host + " " + addresses.why());
             } else {
@@ -200,8 +221,8 @@ public final class MxResolver implements AutoCloseable {
     }
 
     /** RFC 5321 5.1: no MX records, so the domain itself is the host, with preference 0. */
-    private Route implicitMx(Name name, String domain, Answer mx, long deadline) {
-        HostAddresses addresses = addresses(name, domain, deadline);
+    private Route implicitMx(Name name, String domain, Answer mx, long deadline, NameServers.Lookup lookup) {
+        HostAddresses addresses = addresses(name, domain, deadline, lookup);
         if (!addresses.usable().isEmpty()) {
             return new Route.Hosts(List.of(new MailHost(domain, 0, addresses.usable())));
         }
@@ -242,19 +263,23 @@ public final class MxResolver implements AutoCloseable {
     private record HostAddresses(List<InetAddress> usable, String why, boolean temporary) {
     }
 
-    private HostAddresses addresses(Name name, String host, long deadline) {
+    private HostAddresses addresses(Name name, String host, long deadline, NameServers.Lookup lookup) {
         boolean ipv4Only = settings.preferIPv4Stack();
-        Answer a = lookup(name, Type.A, deadline);
-        List<InetAddress> usable = new ArrayList<>(addressesIn(a, host));
+        Answer a = lookup(name, Type.A, deadline, lookup);
+        List<String> refused = new ArrayList<>();
+        List<InetAddress> usable = destinations(addressesIn(a, host), refused);
         Answer aaaa = null;
         if (!ipv4Only || usable.isEmpty()) { // with IPv4 only, AAAA is asked for to say why there is no address
-            aaaa = lookup(name, Type.AAAA, deadline);
+            aaaa = lookup(name, Type.AAAA, deadline, lookup);
             if (!ipv4Only) {
-                usable.addAll(addressesIn(aaaa, host));
+                usable.addAll(destinations(addressesIn(aaaa, host), refused));
             }
         }
         if (!usable.isEmpty()) {
             return new HostAddresses(usable, null, false);
+        }
+        if (!refused.isEmpty()) {
+            return new HostAddresses(usable, "has only addresses no mail host can have: " + refused, true);
         }
         if (a instanceof Answer.Failed || aaaa instanceof Answer.Failed) {
             return new HostAddresses(usable, "has no address yet: " + a.describe() + "; " + aaaa.describe(), true);
@@ -263,6 +288,26 @@ public final class MxResolver implements AutoCloseable {
             return new HostAddresses(usable, ONLY_IPV6, true);
         }
         return new HostAddresses(usable, "has no address: " + a.describe() + "; " + aaaa.describe(), false);
+    }
+
+    /**
+     * The addresses of {@code found} a connection may go to; the others (the unspecified address
+     * 0.0.0.0 or ::, which reaches this machine, the rest of 0.0.0.0/8, multicast, broadcast) are
+     * added to {@code refused}, as text.
+     */
+    private static List<InetAddress> destinations(List<InetAddress> found, List<String> refused) {
+        List<InetAddress> usable = new ArrayList<>(found.size());
+        for (InetAddress address : found) {
+            byte[] bytes = address.getAddress();
+            boolean none = address.isAnyLocalAddress() || address.isMulticastAddress()
+                    || (bytes.length == 4 && (bytes[0] == 0 || (bytes[0] & bytes[1] & bytes[2] & bytes[3]) == (byte) 0xFF));
+            if (none) {
+                refused.add(address.getHostAddress());
+            } else {
+                usable.add(address);
+            }
+        }
+        return usable;
     }
 
     /** The addresses in {@code answer}, each named {@code host}, so that getHostName() never asks DNS. */
@@ -282,12 +327,12 @@ public final class MxResolver implements AutoCloseable {
         return addresses;
     }
 
-    private Answer lookup(Name name, int type, long deadline) {
+    private Answer lookup(Name name, int type, long deadline, NameServers.Lookup lookup) {
         Answer cached = cache.get(name, type);
         if (cached != null) {
             return cached;
         }
-        Answer answer = nameServers.ask(name, type, deadline);
+        Answer answer = nameServers.ask(name, type, deadline, lookup);
         cache.put(answer);
         return answer;
     }

@@ -66,8 +66,50 @@ final class NameServers implements Closeable {
 
     private final List<InetSocketAddress> servers;
     private final Duration queryTimeout;
-    private final Set<Closeable> inFlight = ConcurrentHashMap.newKeySet();
+    /** The lookups under way, each with the sockets it has open: {@link #close()} cancels them all. */
+    private final Set<Lookup> lookups = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
+
+    /**
+     * One caller's lookup (all the questions of one route): its open sockets, so that
+     * {@link #cancel()} from another thread closes them and ends the wait at once, and every
+     * question asked after that fails without a query. Made by {@link NameServers#begin()}, ended
+     * by {@link NameServers#end(Lookup)}.
+     */
+    static final class Lookup {
+        private final Set<Closeable> sockets = ConcurrentHashMap.newKeySet();
+        private volatile boolean cancelled;
+
+        /** Records a socket just opened; closes it and throws when the lookup is cancelled already. */
+        void opened(Closeable socket) throws IOException {
+            sockets.add(socket);
+            if (cancelled) { // cancel() may have taken its snapshot before the add: close it here
+                sockets.remove(socket);
+                socket.close();
+                throw new IOException("the lookup was cancelled");
+            }
+        }
+
+        void closed(Closeable socket) {
+            sockets.remove(socket);
+        }
+
+        /** Closes the lookup's sockets and fails its later questions at once. */
+        void cancel() {
+            cancelled = true;
+            for (Closeable socket : sockets) {
+                try {
+                    socket.close();
+                } catch (IOException e) {
+                    // Closing is all we wanted.
+                }
+            }
+        }
+
+        boolean cancelled() {
+            return cancelled;
+        }
+    }
 
     /** A usable response and which server sent it; or, with no message, what every server did instead. */
     private record Reply(Message message, String server, String failure) {
@@ -89,12 +131,12 @@ final class NameServers implements Closeable {
     }
 
     /** The answer to {@code name}/{@code type}, following CNAMEs, by {@code deadlineNanos} ({@link System#nanoTime()}). */
-    Answer ask(Name name, int type, long deadlineNanos) {
+    Answer ask(Name name, int type, long deadlineNanos, Lookup lookup) {
         Name current = name;
         long ttl = Long.MAX_VALUE;
         int links = 0;
         while (true) {
-            Reply reply = exchange(current, type, deadlineNanos);
+            Reply reply = exchange(current, type, deadlineNanos, lookup);
             if (reply.message() == null) {
                 String via = current.equals(name) ? "" : " (asking about " + Answer.text(current) + ", the CNAME target)";
                 return new Answer.Failed(name, type, reply.failure() + via);
@@ -128,21 +170,31 @@ final class NameServers implements Closeable {
         }
     }
 
+    /** A new lookup, cancelled at once when these servers are closed. Pass it to {@link #end} when done. */
+    Lookup begin() {
+        Lookup lookup = new Lookup();
+        lookups.add(lookup);
+        if (closed) {
+            lookup.cancel();
+        }
+        return lookup;
+    }
+
+    void end(Lookup lookup) {
+        lookups.remove(lookup);
+    }
+
     /** Ends every question in flight and refuses new ones. */
     @Override
     public void close() {
         closed = true;
-        for (Closeable socket : inFlight) {
-            try {
-                socket.close();
-            } catch (IOException e) {
-                // Closing is all we wanted.
-            }
+        for (Lookup lookup : lookups) {
+            lookup.cancel();
         }
     }
 
     /** A reply with NOERROR or NXDOMAIN, or one saying what every server did instead. */
-    private Reply exchange(Name name, int type, long deadlineNanos) {
+    private Reply exchange(Name name, int type, long deadlineNanos, Lookup lookup) {
         Set<String> failures = new LinkedHashSet<>();
         Set<InetSocketAddress> answered = new LinkedHashSet<>();
         for (int round = 0; round < ATTEMPTS_PER_SERVER; round++) {
@@ -150,8 +202,8 @@ final class NameServers implements Closeable {
                 if (answered.contains(server)) {
                     continue;
                 }
-                if (closed) {
-                    failures.add("the resolver is closed");
+                if (closed || lookup.cancelled()) {
+                    failures.add(closed ? "the resolver is closed" : "the lookup was cancelled");
                     return Reply.failed(failures);
                 }
                 long left = deadlineNanos - System.nanoTime();
@@ -162,7 +214,7 @@ final class NameServers implements Closeable {
                 Duration wait = Duration.ofNanos(Math.min(queryTimeout.toNanos(), left));
                 String label = label(server);
                 try {
-                    Message response = send(server, name, type, wait);
+                    Message response = send(server, name, type, wait, lookup);
                     int rcode = response.getRcode();
                     if (rcode != Rcode.NOERROR && rcode != Rcode.NXDOMAIN) {
                         failures.add(Rcode.string(rcode) + " from " + label);
@@ -182,7 +234,7 @@ final class NameServers implements Closeable {
                 } catch (WireParseException e) {
                     failures.add("a malformed answer from " + label + ": " + e.getMessage());
                 } catch (IOException e) {
-                    failures.add(closed ? "the resolver is closed" : label + ": " + e);
+                    failures.add(closed ? "the resolver is closed" : lookup.cancelled() ? "the lookup was cancelled" : label + ": " + e);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     failures.add("interrupted while asking " + label);
@@ -194,10 +246,10 @@ final class NameServers implements Closeable {
     }
 
     /** Sends one query and waits for its answer on this thread. */
-    private Message send(InetSocketAddress server, Name name, int type, Duration wait) throws IOException, InterruptedException {
+    private Message send(InetSocketAddress server, Name name, int type, Duration wait, Lookup lookup) throws IOException, InterruptedException {
         SimpleResolver resolver = new SimpleResolver(server);
         resolver.setTimeout(wait);
-        resolver.setIoClientFactory(new DnsTransport(System.nanoTime() + wait.toNanos(), inFlight));
+        resolver.setIoClientFactory(new DnsTransport(System.nanoTime() + wait.toNanos(), lookup));
         Message query = Message.newQuery(Record.newRecord(name, type, DClass.IN));
         CompletableFuture<Message> response = resolver.sendAsync(query, CALLING_THREAD).toCompletableFuture();
         try {
