@@ -48,6 +48,8 @@ public final class SmtpDeliverer implements Deliverer, AutoCloseable {
     private final ScheduledThreadPoolExecutor timeouts;
     /** Set once the IPv4-only warning was logged: it is about the server's settings, not about one domain. */
     private final AtomicBoolean ipv4OnlyWarned = new AtomicBoolean();
+    /** MX addresses that broke a session lately: tried after the others of their domain. */
+    private final HostsToTryLast tryLast = new HostsToTryLast();
 
     /** Delivers to smarthosts only: a domain destination fails (temporarily) with a reason saying so. */
     public SmtpDeliverer(SmtpSettings settings) {
@@ -102,11 +104,22 @@ public final class SmtpDeliverer implements Deliverer, AutoCloseable {
         return connectToFirst(destination, ((Route.Hosts) route).hosts(), deadline, abort);
     }
 
-    /** Each host in order, each of its addresses in order, until one greets; all failures named when none does. */
+    /**
+     * Each host in order, each of its addresses in order (those whose last session the peer broke
+     * after all the others), until one greets; all failures named when none does.
+     */
     private Connection connectToFirst(Destination destination, List<MailHost> hosts, long deadline, Abort abort) throws ConnectFailedException {
         List<String> failures = new ArrayList<>();
         MessagingException last = null;
+        List<MailHost> inOrder = new ArrayList<>();
+        List<MailHost> broke = new ArrayList<>();
         for (MailHost host : hosts) {
+            for (InetAddress address : host.addresses()) {
+                (tryLast.isMarked(address) ? broke : inOrder).add(new MailHost(host.name(), host.preference(), List.of(address)));
+            }
+        }
+        inOrder.addAll(broke);
+        for (MailHost host : inOrder) {
             for (InetAddress address : host.addresses()) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0 || abort.fired()) {
@@ -116,6 +129,7 @@ public final class SmtpDeliverer implements Deliverer, AutoCloseable {
                 NextHop hop = new NextHop(address.getHostAddress(), mxPort);
                 try {
                     SmtpSession session = SmtpSession.open(hop, Peer.MX_HOST, settings, timeouts, Duration.ofNanos(left), abort);
+                    session.whenPeerBreaks(() -> tryLast.broke(address));
                     if (!failures.isEmpty()) {
                         LOG.info(() -> "Outbox reached " + destination + " at " + host.name() + " " + hop + " after: " + String.join("; ", failures));
                     }

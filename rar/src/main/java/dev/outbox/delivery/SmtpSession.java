@@ -80,6 +80,8 @@ final class SmtpSession implements Deliverer.Connection {
     private String tlsDescription = "no TLS";
     private boolean closed; // our own flag: Angus's isConnected() costs a NOOP round trip
     private volatile boolean broken;
+    /** Told once when the peer breaks the connection (421, or no reply): the deliverer then tries that host last. */
+    private volatile Runnable whenPeerBreaks;
 
     private SmtpSession(NextHop nextHop, RecordingSocketFactory sockets, ScheduledExecutorService timeouts) {
         this.nextHop = nextHop;
@@ -234,13 +236,24 @@ final class SmtpSession implements Deliverer.Connection {
         } finally {
             deadline.cancel(false);
         }
+        boolean aborted = broken;
         for (RecipientOutcome outcome : outcomes) {
             // No reply (a timeout, a reset, EOF) or 421 (the server is closing): this connection carries nothing more.
             if (outcome.status() == Status.DEFERRED && (outcome.replyCode() <= 0 || outcome.replyCode() == 421)) {
                 broken = true;
             }
         }
+        Runnable hook = whenPeerBreaks;
+        if (broken && !aborted && hook != null) { // the peer broke it, not our deadline or abort
+            whenPeerBreaks = null;
+            hook.run();
+        }
         return outcomes;
+    }
+
+    /** Runs {@code hook} once if the peer breaks this connection during a transfer (421, or no reply), not when it is aborted. */
+    void whenPeerBreaks(Runnable hook) {
+        whenPeerBreaks = hook;
     }
 
     @Override

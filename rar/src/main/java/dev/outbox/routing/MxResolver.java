@@ -84,6 +84,8 @@ public final class MxResolver implements AutoCloseable {
 
     /** How many MX hosts (the most preferred) a route has at most; a domain may list hundreds. */
     public static final int MAX_MX_HOSTS = 10;
+    /** The most addresses in one route, over all its hosts. */
+    public static final int MAX_ROUTE_ADDRESSES = 10;
 
     private static final Logger LOG = Logger.getLogger(MxResolver.class.getName());
     private static final String ONLY_IPV6 = "has only IPv6 addresses (AAAA) and java.net.preferIPv4Stack=true";
@@ -217,14 +219,33 @@ public final class MxResolver implements AutoCloseable {
         if (hosts.isEmpty()) {
             return new Route.Defer("none of the MX hosts of " + domain + " has a usable address: " + String.join("; ", unusable));
         }
-        return new Route.Hosts(hosts);
+        return new Route.Hosts(capped(hosts));
+    }
+
+    /**
+     * The first {@link #MAX_ROUTE_ADDRESSES} addresses of {@code hosts}, in order: one attempt
+     * tries no more (Postfix's smtp_mx_address_limit is 5), so a domain cannot make Outbox scan
+     * addresses of its choosing.
+     */
+    static List<MailHost> capped(List<MailHost> hosts) {
+        List<MailHost> kept = new ArrayList<>();
+        int left = MAX_ROUTE_ADDRESSES;
+        for (MailHost host : hosts) {
+            if (left == 0) {
+                break;
+            }
+            List<InetAddress> addresses = host.addresses().size() <= left ? host.addresses() : host.addresses().subList(0, left);
+            kept.add(addresses == host.addresses() ? host : new MailHost(host.name(), host.preference(), addresses));
+            left -= addresses.size();
+        }
+        return kept;
     }
 
     /** RFC 5321 5.1: no MX records, so the domain itself is the host, with preference 0. */
     private Route implicitMx(Name name, String domain, Answer mx, long deadline, NameServers.Lookup lookup) {
         HostAddresses addresses = addresses(name, domain, deadline, lookup);
         if (!addresses.usable().isEmpty()) {
-            return new Route.Hosts(List.of(new MailHost(domain, 0, addresses.usable())));
+            return new Route.Hosts(capped(List.of(new MailHost(domain, 0, addresses.usable()))));
         }
         String answers = mx.describe() + ", and " + domain + " " + addresses.why();
         return addresses.temporary() ? new Route.Defer(answers) : new Route.Bounce(domain + " has no MX and no address: " + answers);

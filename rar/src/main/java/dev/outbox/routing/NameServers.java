@@ -3,6 +3,7 @@ package dev.outbox.routing;
 import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Flags;
+import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Rcode;
@@ -22,6 +23,7 @@ import java.net.PortUnreachableException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -56,6 +58,9 @@ import java.util.concurrent.TimeoutException;
  * thread for the whole exchange (see {@link DnsTransport}); it never starts a thread.
  */
 final class NameServers implements Closeable {
+
+    /** The most records kept of one answer. */
+    static final int MAX_RECORDS = 32;
 
     static final int ATTEMPTS_PER_SERVER = 2;
     static final int MAX_CNAME_LINKS = 8;
@@ -158,7 +163,7 @@ final class NameServers implements Closeable {
             }
             if (!data.isEmpty()) {
                 long dataTtl = data.stream().mapToLong(Record::getTTL).min().orElse(0);
-                return new Answer.Found(name, type, data, Math.min(ttl, dataTtl), reply.server());
+                return new Answer.Found(name, type, bounded(data), Math.min(ttl, dataTtl), reply.server());
             }
             if (message.getRcode() == Rcode.NXDOMAIN) {
                 return new Answer.NoSuchDomain(name, type, end, Math.min(ttl, negativeTtl(message)), reply.server());
@@ -308,5 +313,21 @@ final class NameServers implements Closeable {
     static String text(Duration duration) {
         long millis = duration.toMillis();
         return millis >= 1000 && millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms";
+    }
+
+    /**
+     * At most {@link #MAX_RECORDS} records of one answer, MX records the most preferred first:
+     * more than any real host or domain has, and a hostile answer's thousands would otherwise
+     * fill the cache and make a route a scan of addresses the domain's owner chose.
+     */
+    static List<Record> bounded(List<Record> data) {
+        if (data.size() <= MAX_RECORDS) {
+            return data;
+        }
+        List<Record> kept = new ArrayList<>(data);
+        if (kept.get(0) instanceof MXRecord) {
+            kept.sort(Comparator.comparingInt(r -> ((MXRecord) r).getPriority()));
+        }
+        return List.copyOf(kept.subList(0, MAX_RECORDS));
     }
 }

@@ -5,6 +5,7 @@ import dev.outbox.testing.dns.TestDns;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -285,7 +286,11 @@ class MxResolverTest {
             dns.a("many.big.test", "198.51.100." + i);
         }
 
-        assertEquals(120, hosts(fixture.resolver().resolve("big.test")).get(0).addresses().size());
+        List<InetAddress> addresses = hosts(fixture.resolver().resolve("big.test")).get(0).addresses();
+
+        assertEquals(2, dns.queries("many.big.test", "A"), "asked over UDP, then again over TCP for the whole answer");
+        assertEquals(MxResolver.MAX_ROUTE_ADDRESSES, addresses.size(), "a route keeps the first addresses only");
+        assertEquals("198.51.100.1", addresses.get(0).getHostAddress());
     }
 
     @Test

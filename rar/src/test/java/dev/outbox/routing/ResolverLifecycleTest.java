@@ -47,7 +47,8 @@ class ResolverLifecycleTest {
         Set<Thread> before = Thread.getAllStackTraces().keySet();
 
         try (MxResolver resolver = new MxResolver(fixture.settings())) {
-            assertEquals(120, hosts(resolver.resolve("example.test")).get(0).addresses().size());
+            assertEquals(MxResolver.MAX_ROUTE_ADDRESSES, hosts(resolver.resolve("example.test")).get(0).addresses().size());
+            assertEquals(2, dns.queries("mx.example.test", "A"), "asked over UDP, then over TCP");
             assertTrue(DnsjavaSelector.threads().isEmpty(), "dnsjava's selector was started: " + DnsjavaSelector.threads());
             List<String> started = Thread.getAllStackTraces().keySet().stream()
                     .filter(thread -> !before.contains(thread) && !thread.getName().startsWith("test-dns-"))
