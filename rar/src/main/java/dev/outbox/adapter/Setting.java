@@ -42,8 +42,8 @@ enum Setting {
             "a host name or an IP address", "",
             "name given in EHLO"),
     TLS(Source.ADAPTER, "Tls", "outbox.tls", "opportunistic", "`opportunistic`", "`none`, `opportunistic`, `required`", "",
-            "STARTTLS: `none` never; `opportunistic` whenever offered, without a certificate check; `required` always,"
-                    + " with the smarthost's certificate and name verified"),
+            "STARTTLS: `none` never; `opportunistic` whenever offered, without a certificate check (after a failed"
+                    + " handshake, once more in plain text); `required` always, with the smarthost's certificate and name verified"),
     SMARTHOST_TRUST_STORE(Source.ADAPTER, "SmarthostTrustStore", "outbox.smarthost-trust-store", null, "the JDK's trust store",
             "a readable file", "",
             "file of the certificates the smarthost's chain is verified against under `required` TLS"),
@@ -103,18 +103,20 @@ enum Setting {
             "most SMTP connections open at once over all destinations, each on a long-running thread of the work manager;"
                     + " keep it below that pool's threads (50 in WildFly's default)"),
     BOOTSTRAP_CONTEXT(Source.ACTIVATION, null, "outbox.bootstrap-context", "default", "`default`",
-            "a bootstrap context of the jca subsystem", "",
-            "the bootstrap context, so the work manager, whose long-running threads carry the connections; one that does not"
-                    + " exist keeps the adapter from starting until it is added"),
+            "a `bootstrap-context` of the jca subsystem", "",
+            "the jca subsystem's bootstrap context, and so the work manager whose long-running threads carry the connections;"
+                    + " a named one that does not exist keeps the adapter from starting until it is added"),
     SMARTHOST_VARIABLE(Source.ENVIRONMENT, null, "OUTBOX_SMARTHOST", null, "none", "as `outbox.smarthost`", "",
             "environment variable: the smarthost when `outbox.smarthost` is unset"),
     SMARTHOST_PASSWORD_VARIABLE(Source.ENVIRONMENT, null, "OUTBOX_SMARTHOST_PASSWORD", null, "none", "", "",
             "environment variable: the smarthost's password, the other place for it being `outbox.smarthost-password-file`;"
                     + " never logged or shown"),
-    JOURNAL_DIRECT_IO(Source.JVM, null, "dev.outbox.journal.directIo", "true", "`true`", "`true`, `false`", "",
+    JOURNAL_DIRECT_IO(Source.JVM, null, "dev.outbox.journal.directIo", "true", "`true`",
+            "`false` turns it off, any other value leaves it on", "",
             "write the journal with direct I/O where the file system allows it (`false`: through the page cache, for storage"
                     + " that handles direct I/O badly)"),
-    JOURNAL_YIELD_WHILE_SYNCING(Source.JVM, null, "dev.outbox.journal.yieldWhileSyncing", "true", "`true`", "`true`, `false`", "",
+    JOURNAL_YIELD_WHILE_SYNCING(Source.JVM, null, "dev.outbox.journal.yieldWhileSyncing", "true", "`true`",
+            "`false` turns it off, any other value leaves it on", "",
             "while the disk syncs a batch in under 400 us, a submitter waiting for its sync yields the CPU instead of sleeping,"
                     + " for at most twice the sync time (`false`: always sleep; saves some CPU, costs about a quarter of the"
                     + " submits a second on fast disks)");
