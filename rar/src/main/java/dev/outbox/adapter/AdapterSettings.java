@@ -24,23 +24,26 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 
+import static dev.outbox.adapter.Setting.*;
+
 /**
  * The adapter's configuration read once at start: every property arrives as text (from
  * ironjacamar.xml, where an unset system property leaves it empty), and an empty one takes its
- * default. The defaults and ranges live here and nowhere else.
+ * default. The names, defaults and ranges are {@link Setting}'s; this record puts the values
+ * together and checks the settings that depend on each other.
  *
  * <p>The smarthost's password never arrives as a property: {@link SmarthostPassword} reads it
  * from the environment or a file, and it is held as a {@link Secret}, so this record's
  * {@code toString()} shows the username and a mask.
  *
  * <p>Misuse: a value that is not a number or is out of range throws
- * {@link IllegalArgumentException} naming the property, the value and the range, so the
- * adapter refuses to start instead of running with a surprise; so does a username without a
- * password or a password without a username, a trust store that cannot be read, and a
- * password in the system property {@code outbox.smarthost-password}.
+ * {@link IllegalArgumentException} naming the system property an operator sets, the value and
+ * the range, so the adapter refuses to start instead of running with a surprise; so does a
+ * username without a password or a password without a username, a trust store that cannot be
+ * read, and a password in the system property {@code outbox.smarthost-password}.
  *
  * @param smarthost       where every message goes, or null to route each recipient domain by MX
- * @param smarthostSource which setting named it, for the start-up log line
+ * @param smarthostSource which setting named it ({@code outbox.smarthost} or {@code OUTBOX_SMARTHOST}), for the start-up log line
  * @param dnsServers      the DNS servers that resolve MX hosts, or empty for the system's resolvers
  * @param smtpPort        the port of MX hosts (25; tests use another)
  * @param smtp            EHLO name, timeouts, TLS level, trust store and the smarthost login
@@ -52,24 +55,8 @@ import java.util.function.Function;
 record AdapterSettings(NextHop smarthost, String smarthostSource, List<DnsServer> dnsServers, int smtpPort, SmtpSettings smtp,
                        SubmitLimits limits, Path storeDirectory, long maxStoreBytes, QueuePolicy policy) {
 
-    /** Read when {@code Smarthost} is empty: part of Outbox's public contract. */
-    static final String SMARTHOST_VARIABLE = "OUTBOX_SMARTHOST";
-    static final int DEFAULT_SMTP_PORT = 25;
-
-    static final long DEFAULT_CONNECT_TIMEOUT_SECONDS = 30;
-    static final long DEFAULT_READ_TIMEOUT_SECONDS = 300;
-    static final long DEFAULT_MAX_MESSAGE_SIZE_BYTES = 10L * 1024 * 1024;
-    static final long DEFAULT_MAX_RECIPIENTS = 1000;
-    static final long DEFAULT_MAX_STORE_BYTES = 4L * 1024 * 1024 * 1024;
-    static final String DEFAULT_RETRY_SCHEDULE = "1m,5m,15m,30m,1h,2h,4h";
-    static final String DEFAULT_MAX_MESSAGE_AGE = "2d";
-    static final long DEFAULT_CONNECTIONS_PER_DESTINATION = 4;
-    static final long DEFAULT_MESSAGES_PER_CONNECTION = 100;
-    static final long DEFAULT_WRITE_TIMEOUT_SECONDS = 300;
-    static final long DEFAULT_MAX_CONNECTIONS = QueuePolicy.DEFAULT_MAX_CONNECTIONS;
-    static final long DEFAULT_ATTEMPT_TIMEOUT_SECONDS = QueuePolicy.DEFAULT_ATTEMPT_TIMEOUT.toSeconds();
-    static final TlsPolicy DEFAULT_TLS = TlsPolicy.OPPORTUNISTIC;
-    static final TrustStore.Type DEFAULT_TRUST_STORE_TYPE = TrustStore.Type.PEM;
+    /** The port of a smarthost named without one. */
+    static final int SMARTHOST_PORT = 25;
 
     /** As {@link #of(Map, Function, Function, String)} with no system property set. */
     static AdapterSettings of(Map<String, String> properties, Function<String, String> environment, String dataDirectory) {
@@ -84,52 +71,51 @@ record AdapterSettings(NextHop smarthost, String smarthostSource, List<DnsServer
      */
     static AdapterSettings of(Map<String, String> properties, Function<String, String> environment,
                               Function<String, String> systemProperties, String dataDirectory) {
-        String configured = text(properties.get("Smarthost"));
-        String fromEnvironment = text(environment.apply(SMARTHOST_VARIABLE));
-        String source = configured != null ? "Smarthost" : fromEnvironment != null ? SMARTHOST_VARIABLE : null;
-        String smarthost = configured != null ? configured : fromEnvironment;
-        NextHop nextHop = null;
-        if (smarthost != null) {
-            try {
-                nextHop = NextHop.parse(smarthost, DEFAULT_SMTP_PORT);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("smarthost (" + source + "): " + e.getMessage(), e);
-            }
-        }
-        List<DnsServer> dnsServers = parsed(properties, "DnsServers", "", DnsServer::parseList);
-        int smtpPort = (int) number(properties, "SmtpPort", DEFAULT_SMTP_PORT, 1, 65535);
-        String helo = text(properties.get("HeloName"));
+        String fromEnvironment = text(environment.apply(SMARTHOST_VARIABLE.key()));
+        Setting source = SMARTHOST.text(properties) != null ? SMARTHOST : fromEnvironment != null ? SMARTHOST_VARIABLE : null;
+        NextHop nextHop = source == SMARTHOST ? SMARTHOST.parseIfSet(properties, AdapterSettings::nextHop)
+                : source == SMARTHOST_VARIABLE ? SMARTHOST_VARIABLE.read(fromEnvironment, AdapterSettings::nextHop) : null;
+        List<DnsServer> dnsServers = DNS_SERVERS.parse(properties, DnsServer::parseList);
+        int smtpPort = (int) SMTP_PORT.number(properties);
+        String helo = HELO_NAME.parseIfSet(properties, SmtpSettings::checkedHeloName);
         SmtpSettings smtp = new SmtpSettings(helo != null ? helo : localHostName(),
-                Duration.ofSeconds(number(properties, "ConnectTimeoutSeconds", DEFAULT_CONNECT_TIMEOUT_SECONDS, 1, 3600)),
-                Duration.ofSeconds(number(properties, "ReadTimeoutSeconds", DEFAULT_READ_TIMEOUT_SECONDS, 1, 3600)),
-                Duration.ofSeconds(number(properties, "WriteTimeoutSeconds", DEFAULT_WRITE_TIMEOUT_SECONDS, 1, 3600)),
-                oneOf(properties, "Tls", "outbox.tls", DEFAULT_TLS, "a TLS level"),
+                Duration.ofSeconds(CONNECT_TIMEOUT_SECONDS.number(properties)),
+                Duration.ofSeconds(READ_TIMEOUT_SECONDS.number(properties)),
+                Duration.ofSeconds(WRITE_TIMEOUT_SECONDS.number(properties)),
+                TLS.parse(properties, text -> oneOf(TlsPolicy.class, text, "a TLS level")),
                 trustStore(properties),
                 login(properties, environment, systemProperties));
         if (smtp.login() != null && nextHop == null) {
-            throw new IllegalArgumentException("SmarthostUsername (outbox.smarthost-username) is set, but no smarthost is:"
-                    + " Outbox logs in only to a smarthost (outbox.smarthost or OUTBOX_SMARTHOST), never to MX hosts");
+            throw new IllegalArgumentException(SMARTHOST_USERNAME.key() + " is set, but no smarthost is: Outbox logs in only to a"
+                    + " smarthost (" + SMARTHOST.key() + " or " + SMARTHOST_VARIABLE.key() + "), never to MX hosts");
         }
-        SubmitLimits limits = new SubmitLimits(
-                number(properties, "MaxMessageSizeBytes", DEFAULT_MAX_MESSAGE_SIZE_BYTES, 1024, Integer.MAX_VALUE),
-                (int) number(properties, "MaxRecipients", DEFAULT_MAX_RECIPIENTS, 1, 100_000));
-        String directory = text(properties.get("StoreDirectory"));
+        SubmitLimits limits = new SubmitLimits(MAX_MESSAGE_SIZE_BYTES.number(properties), (int) MAX_RECIPIENTS.number(properties));
+        String directory = STORE_DIRECTORY.text(properties);
         if (directory == null && text(dataDirectory) == null) {
-            throw new IllegalArgumentException("StoreDirectory is empty and jboss.server.data.dir is not set: name a directory for the store");
+            throw new IllegalArgumentException(STORE_DIRECTORY.key() + " is empty and jboss.server.data.dir is not set:"
+                    + " name a directory for the store");
         }
         Path store = directory != null ? Path.of(directory) : Path.of(dataDirectory, "outbox");
-        long maxStoreBytes = number(properties, "MaxStoreBytes", DEFAULT_MAX_STORE_BYTES, 64L * 1024 * 1024, Long.MAX_VALUE);
-        NextHop relay = nextHop;
+        long maxStoreBytes = MAX_STORE_BYTES.number(properties);
         QueuePolicy policy = new QueuePolicy(
-                parsed(properties, "RetrySchedule", DEFAULT_RETRY_SCHEDULE, RetrySchedule::parse),
-                parsed(properties, "MaxMessageAge", DEFAULT_MAX_MESSAGE_AGE, RetrySchedule.DurationText::parse),
-                parsed(properties, "ConnectionsPerDestination", Long.toString(DEFAULT_CONNECTIONS_PER_DESTINATION),
-                        text -> forSmarthost(PerDestination.parse(text, (int) DEFAULT_CONNECTIONS_PER_DESTINATION, 1, 100), relay)),
-                parsed(properties, "MessagesPerConnection", Long.toString(DEFAULT_MESSAGES_PER_CONNECTION),
-                        text -> forSmarthost(PerDestination.parse(text, (int) DEFAULT_MESSAGES_PER_CONNECTION, 1, 100_000), relay)),
-                (int) number(properties, "MaxConnections", DEFAULT_MAX_CONNECTIONS, 1, 1000),
-                Duration.ofSeconds(number(properties, "AttemptTimeoutSeconds", DEFAULT_ATTEMPT_TIMEOUT_SECONDS, 10, 86_400)));
-        return new AdapterSettings(nextHop, source, dnsServers, smtpPort, smtp, limits, store, maxStoreBytes, policy);
+                RETRY_SCHEDULE.parse(properties, RetrySchedule::parse),
+                MAX_MESSAGE_AGE.parse(properties, RetrySchedule.DurationText::parse),
+                perDestination(properties, CONNECTIONS_PER_DESTINATION, nextHop),
+                perDestination(properties, MESSAGES_PER_CONNECTION, nextHop),
+                (int) MAX_CONNECTIONS.number(properties),
+                Duration.ofSeconds(ATTEMPT_TIMEOUT_SECONDS.number(properties)));
+        return new AdapterSettings(nextHop, source != null ? source.key() : null, dnsServers, smtpPort, smtp, limits, store,
+                maxStoreBytes, policy);
+    }
+
+    private static NextHop nextHop(String text) {
+        return NextHop.parse(text, SMARTHOST_PORT);
+    }
+
+    /** A per-destination limit: its default and range are the setting's. */
+    private static PerDestination perDestination(Map<String, String> properties, Setting setting, NextHop smarthost) {
+        return setting.parse(properties, text -> forSmarthost(
+                PerDestination.parse(text, Integer.parseInt(setting.defaultValue()), (int) setting.min(), (int) setting.max()), smarthost));
     }
 
     /**
@@ -155,40 +141,34 @@ record AdapterSettings(NextHop smarthost, String smarthostSource, List<DnsServer
     }
 
     private static TrustStore trustStore(Map<String, String> properties) {
-        String path = text(properties.get("SmarthostTrustStore"));
-        TrustStore.Type type = oneOf(properties, "SmarthostTrustStoreType", "outbox.smarthost-trust-store-type",
-                DEFAULT_TRUST_STORE_TYPE, "a trust store type Outbox reads");
-        if (path == null) {
-            if (text(properties.get("SmarthostTrustStoreType")) != null) {
-                throw new IllegalArgumentException("SmarthostTrustStoreType (outbox.smarthost-trust-store-type) is set, but"
-                        + " SmarthostTrustStore (outbox.smarthost-trust-store) names no file");
+        TrustStore.Type type = SMARTHOST_TRUST_STORE_TYPE.parse(properties,
+                text -> oneOf(TrustStore.Type.class, text, "a trust store type Outbox reads"));
+        if (SMARTHOST_TRUST_STORE.text(properties) == null) {
+            if (SMARTHOST_TRUST_STORE_TYPE.text(properties) != null) {
+                throw new IllegalArgumentException(SMARTHOST_TRUST_STORE_TYPE.key() + " is set, but " + SMARTHOST_TRUST_STORE.key()
+                        + " names no file");
             }
             return null;
         }
-        try {
-            return TrustStore.read(Path.of(path), type);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("SmarthostTrustStore (outbox.smarthost-trust-store): " + e.getMessage(), e);
-        }
+        return SMARTHOST_TRUST_STORE.parseIfSet(properties, path -> TrustStore.read(Path.of(path), type));
     }
 
     private static SmarthostLogin login(Map<String, String> properties, Function<String, String> environment,
                                         Function<String, String> systemProperties) {
-        String username = text(properties.get("SmarthostUsername"));
-        Secret password = SmarthostPassword.read(text(properties.get("SmarthostPasswordFile")), environment, systemProperties);
-        boolean withoutTls = choice(properties, "SmarthostAuthWithoutTls", "outbox.smarthost-auth-without-tls", false,
-                AdapterSettings::bool);
+        String username = SMARTHOST_USERNAME.text(properties);
+        Secret password = SmarthostPassword.read(SMARTHOST_PASSWORD_FILE.text(properties), environment, systemProperties);
+        boolean withoutTls = SMARTHOST_AUTH_WITHOUT_TLS.parse(properties, AdapterSettings::bool);
         if (username == null && password == null) {
             return null;
         }
         if (username == null) {
-            throw new IllegalArgumentException("a smarthost password is given (" + SmarthostPassword.VARIABLE + " or "
-                    + SmarthostPassword.FILE_SETTING + "), but SmarthostUsername (outbox.smarthost-username) is not set");
+            throw new IllegalArgumentException("a smarthost password is given (" + SMARTHOST_PASSWORD_VARIABLE.key() + " or "
+                    + SMARTHOST_PASSWORD_FILE.key() + "), but " + SMARTHOST_USERNAME.key() + " is not set");
         }
         if (password == null) {
-            throw new IllegalArgumentException("SmarthostUsername (outbox.smarthost-username) is \"" + username
-                    + "\", but no password is given: set the environment variable " + SmarthostPassword.VARIABLE
-                    + " or name a file in " + SmarthostPassword.FILE_SETTING);
+            throw new IllegalArgumentException(SMARTHOST_USERNAME.key() + " is \"" + username + "\", but no password is given:"
+                    + " set the environment variable " + SMARTHOST_PASSWORD_VARIABLE.key() + " or name a file in "
+                    + SMARTHOST_PASSWORD_FILE.key());
         }
         return new SmarthostLogin(username, password, withoutTls);
     }
@@ -197,64 +177,21 @@ record AdapterSettings(NextHop smarthost, String smarthostSource, List<DnsServer
         return switch (text.strip().toLowerCase(Locale.ROOT)) {
             case "true" -> true;
             case "false" -> false;
-            default -> throw new IllegalArgumentException("\"" + text.replaceAll("\\p{Cntrl}", "?") + "\" is neither true nor false");
+            default -> throw new IllegalArgumentException("neither true nor false");
         };
     }
 
-    /** One of the constants of {@code defaultValue}'s enum, named in any case; the error names the property, the value and the choices. */
-    private static <E extends Enum<E>> E oneOf(Map<String, String> properties, String name, String systemProperty, E defaultValue,
-                                               String what) {
-        E[] choices = defaultValue.getDeclaringClass().getEnumConstants();
-        return choice(properties, name, systemProperty, defaultValue, value -> {
-            for (E choice : choices) {
-                if (choice.name().equalsIgnoreCase(value)) {
-                    return choice;
-                }
+    /** One of {@code type}'s constants, named in any case; the refusal names the choices. */
+    private static <E extends Enum<E>> E oneOf(Class<E> type, String value, String what) {
+        E[] choices = type.getEnumConstants();
+        for (E choice : choices) {
+            if (choice.name().equalsIgnoreCase(value)) {
+                return choice;
             }
-            List<String> names = Arrays.stream(choices).map(E::toString).toList();
-            throw new IllegalArgumentException("\"" + value.replaceAll("\\p{Cntrl}", "?") + "\" is not " + what + ": expected "
-                    + String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.get(names.size() - 1));
-        });
-    }
-
-    /** A value read by {@code parser}, whose message names the value; the error names the property and its system property. */
-    private static <T> T choice(Map<String, String> properties, String name, String systemProperty, T defaultValue,
-                                Function<String, T> parser) {
-        String value = text(properties.get(name));
-        if (value == null) {
-            return defaultValue;
         }
-        try {
-            return parser.apply(value);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(name + " (" + systemProperty + "): " + e.getMessage(), e);
-        }
-    }
-
-    private static <T> T parsed(Map<String, String> properties, String name, String defaultValue, Function<String, T> parser) {
-        String value = text(properties.get(name));
-        try {
-            return parser.apply(value != null ? value : defaultValue);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(name + " is \"" + value + "\": " + e.getMessage(), e);
-        }
-    }
-
-    private static long number(Map<String, String> properties, String name, long defaultValue, long min, long max) {
-        String value = text(properties.get(name));
-        if (value == null) {
-            return defaultValue;
-        }
-        long parsed;
-        try {
-            parsed = Long.parseLong(value);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " is \"" + value + "\", not a whole number in " + min + ".." + max);
-        }
-        if (parsed < min || parsed > max) {
-            throw new IllegalArgumentException(name + " is " + parsed + ", outside " + min + ".." + max);
-        }
-        return parsed;
+        List<String> names = Arrays.stream(choices).map(E::toString).toList();
+        throw new IllegalArgumentException("not " + what + ": expected " + String.join(", ", names.subList(0, names.size() - 1))
+                + " or " + names.get(names.size() - 1));
     }
 
     private static String text(String value) {

@@ -37,9 +37,11 @@ import java.util.logging.Logger;
  * The resource adapter: owns Outbox's configuration and, between {@link #start} and
  * {@link #stop}, its queue engine.
  *
- * <p>Configuration: text JavaBean properties, set by ironjacamar.xml from system properties
+ * <p>Configuration: text JavaBean properties, one per {@link Setting} of
+ * {@link Setting.Source#ADAPTER}, set by ironjacamar.xml from system properties
  * ({@code outbox.smarthost} and the rest, see README.md); an empty one takes its default.
- * {@link AdapterSettings} holds the defaults and ranges and checks them at start.
+ * {@link Setting} holds the names, defaults and ranges, and {@link AdapterSettings} checks the
+ * values at start.
  *
  * <p>Metrics: when the EJB module hands over the server's Micrometer registry (only servers with
  * the micrometer subsystem have one), the running engine's meters are published in it
@@ -104,7 +106,7 @@ public class OutboxResourceAdapter implements ResourceAdapter {
                     : new SmtpDeliverer(settings.smtp(), new MxResolver(DnsSettings.defaults().withServers(settings.dnsServers())), settings.smtpPort());
         } catch (IllegalArgumentException e) {
             store.close();
-            throw new ResourceAdapterInternalException("Outbox cannot start: DnsServers: " + e.getMessage(), e);
+            throw new ResourceAdapterInternalException("Outbox cannot start: " + Setting.DNS_SERVERS.key() + ": " + e.getMessage(), e);
         }
         MailQueue queue = new MailQueue(Clock.systemUTC(), store, router, deliverer,
                 connections, this::wakeAt, settings.policy());
@@ -299,196 +301,196 @@ public class OutboxResourceAdapter implements ResourceAdapter {
     }
 
     public String getSmarthost() {
-        return property("Smarthost");
+        return property(Setting.SMARTHOST);
     }
 
     public void setSmarthost(String value) {
-        setProperty("Smarthost", value);
+        setProperty(Setting.SMARTHOST, value);
     }
 
     public String getTls() {
-        return property("Tls");
+        return property(Setting.TLS);
     }
 
     public void setTls(String value) {
-        setProperty("Tls", value);
+        setProperty(Setting.TLS, value);
     }
 
     public String getSmarthostTrustStore() {
-        return property("SmarthostTrustStore");
+        return property(Setting.SMARTHOST_TRUST_STORE);
     }
 
     public void setSmarthostTrustStore(String value) {
-        setProperty("SmarthostTrustStore", value);
+        setProperty(Setting.SMARTHOST_TRUST_STORE, value);
     }
 
     public String getSmarthostTrustStoreType() {
-        return property("SmarthostTrustStoreType");
+        return property(Setting.SMARTHOST_TRUST_STORE_TYPE);
     }
 
     public void setSmarthostTrustStoreType(String value) {
-        setProperty("SmarthostTrustStoreType", value);
+        setProperty(Setting.SMARTHOST_TRUST_STORE_TYPE, value);
     }
 
     public String getSmarthostUsername() {
-        return property("SmarthostUsername");
+        return property(Setting.SMARTHOST_USERNAME);
     }
 
     public void setSmarthostUsername(String value) {
-        setProperty("SmarthostUsername", value);
+        setProperty(Setting.SMARTHOST_USERNAME, value);
     }
 
     /** The path of the file that holds the password; the password itself is never a property of the adapter. */
     public String getSmarthostPasswordFile() {
-        return property("SmarthostPasswordFile");
+        return property(Setting.SMARTHOST_PASSWORD_FILE);
     }
 
     public void setSmarthostPasswordFile(String value) {
-        setProperty("SmarthostPasswordFile", value);
+        setProperty(Setting.SMARTHOST_PASSWORD_FILE, value);
     }
 
     public String getSmarthostAuthWithoutTls() {
-        return property("SmarthostAuthWithoutTls");
+        return property(Setting.SMARTHOST_AUTH_WITHOUT_TLS);
     }
 
     public void setSmarthostAuthWithoutTls(String value) {
-        setProperty("SmarthostAuthWithoutTls", value);
+        setProperty(Setting.SMARTHOST_AUTH_WITHOUT_TLS, value);
     }
 
     public String getHeloName() {
-        return property("HeloName");
+        return property(Setting.HELO_NAME);
     }
 
     public void setHeloName(String value) {
-        setProperty("HeloName", value);
+        setProperty(Setting.HELO_NAME, value);
     }
 
     public String getConnectTimeoutSeconds() {
-        return property("ConnectTimeoutSeconds");
+        return property(Setting.CONNECT_TIMEOUT_SECONDS);
     }
 
     public void setConnectTimeoutSeconds(String value) {
-        setProperty("ConnectTimeoutSeconds", value);
+        setProperty(Setting.CONNECT_TIMEOUT_SECONDS, value);
     }
 
     public String getReadTimeoutSeconds() {
-        return property("ReadTimeoutSeconds");
+        return property(Setting.READ_TIMEOUT_SECONDS);
     }
 
     public void setReadTimeoutSeconds(String value) {
-        setProperty("ReadTimeoutSeconds", value);
+        setProperty(Setting.READ_TIMEOUT_SECONDS, value);
     }
 
     public String getMaxMessageSizeBytes() {
-        return property("MaxMessageSizeBytes");
+        return property(Setting.MAX_MESSAGE_SIZE_BYTES);
     }
 
     public void setMaxMessageSizeBytes(String value) {
-        setProperty("MaxMessageSizeBytes", value);
+        setProperty(Setting.MAX_MESSAGE_SIZE_BYTES, value);
     }
 
     public String getMaxRecipients() {
-        return property("MaxRecipients");
+        return property(Setting.MAX_RECIPIENTS);
     }
 
     public void setMaxRecipients(String value) {
-        setProperty("MaxRecipients", value);
+        setProperty(Setting.MAX_RECIPIENTS, value);
     }
 
     public String getStoreDirectory() {
-        return property("StoreDirectory");
+        return property(Setting.STORE_DIRECTORY);
     }
 
     public void setStoreDirectory(String value) {
-        setProperty("StoreDirectory", value);
+        setProperty(Setting.STORE_DIRECTORY, value);
     }
 
     public String getMaxStoreBytes() {
-        return property("MaxStoreBytes");
+        return property(Setting.MAX_STORE_BYTES);
     }
 
     public void setMaxStoreBytes(String value) {
-        setProperty("MaxStoreBytes", value);
+        setProperty(Setting.MAX_STORE_BYTES, value);
     }
 
     public String getRetrySchedule() {
-        return property("RetrySchedule");
+        return property(Setting.RETRY_SCHEDULE);
     }
 
     public void setRetrySchedule(String value) {
-        setProperty("RetrySchedule", value);
+        setProperty(Setting.RETRY_SCHEDULE, value);
     }
 
     public String getMaxMessageAge() {
-        return property("MaxMessageAge");
+        return property(Setting.MAX_MESSAGE_AGE);
     }
 
     public void setMaxMessageAge(String value) {
-        setProperty("MaxMessageAge", value);
+        setProperty(Setting.MAX_MESSAGE_AGE, value);
     }
 
     public String getConnectionsPerDestination() {
-        return property("ConnectionsPerDestination");
+        return property(Setting.CONNECTIONS_PER_DESTINATION);
     }
 
     public void setConnectionsPerDestination(String value) {
-        setProperty("ConnectionsPerDestination", value);
+        setProperty(Setting.CONNECTIONS_PER_DESTINATION, value);
     }
 
     public String getMessagesPerConnection() {
-        return property("MessagesPerConnection");
+        return property(Setting.MESSAGES_PER_CONNECTION);
     }
 
     public void setMessagesPerConnection(String value) {
-        setProperty("MessagesPerConnection", value);
+        setProperty(Setting.MESSAGES_PER_CONNECTION, value);
     }
 
     public String getWriteTimeoutSeconds() {
-        return property("WriteTimeoutSeconds");
+        return property(Setting.WRITE_TIMEOUT_SECONDS);
     }
 
     public void setWriteTimeoutSeconds(String value) {
-        setProperty("WriteTimeoutSeconds", value);
+        setProperty(Setting.WRITE_TIMEOUT_SECONDS, value);
     }
 
     public String getMaxConnections() {
-        return property("MaxConnections");
+        return property(Setting.MAX_CONNECTIONS);
     }
 
     public void setMaxConnections(String value) {
-        setProperty("MaxConnections", value);
+        setProperty(Setting.MAX_CONNECTIONS, value);
     }
 
     public String getAttemptTimeoutSeconds() {
-        return property("AttemptTimeoutSeconds");
+        return property(Setting.ATTEMPT_TIMEOUT_SECONDS);
     }
 
     public void setAttemptTimeoutSeconds(String value) {
-        setProperty("AttemptTimeoutSeconds", value);
+        setProperty(Setting.ATTEMPT_TIMEOUT_SECONDS, value);
     }
 
     public String getDnsServers() {
-        return property("DnsServers");
+        return property(Setting.DNS_SERVERS);
     }
 
     public void setDnsServers(String value) {
-        setProperty("DnsServers", value);
+        setProperty(Setting.DNS_SERVERS, value);
     }
 
     public String getSmtpPort() {
-        return property("SmtpPort");
+        return property(Setting.SMTP_PORT);
     }
 
     public void setSmtpPort(String value) {
-        setProperty("SmtpPort", value);
+        setProperty(Setting.SMTP_PORT, value);
     }
 
-    private String property(String name) {
-        return properties.getOrDefault(name, "");
+    private String property(Setting setting) {
+        return properties.getOrDefault(setting.bean(), "");
     }
 
-    private void setProperty(String name, String value) {
-        properties.put(name, value == null ? "" : value);
+    private void setProperty(Setting setting, String value) {
+        properties.put(setting.bean(), value == null ? "" : value);
     }
 
     // The JCA container keys adapters by identity; these make that explicit.

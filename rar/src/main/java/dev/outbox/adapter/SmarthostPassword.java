@@ -30,10 +30,10 @@ import java.util.function.Function;
 final class SmarthostPassword {
 
     /** Part of Outbox's public contract. */
-    static final String VARIABLE = "OUTBOX_SMARTHOST_PASSWORD";
+    static final String VARIABLE = Setting.SMARTHOST_PASSWORD_VARIABLE.key();
     /** The system property that must stay unset. */
     static final String REFUSED_PROPERTY = "outbox.smarthost-password";
-    static final String FILE_SETTING = "SmarthostPasswordFile (outbox.smarthost-password-file)";
+    static final String FILE_SETTING = Setting.SMARTHOST_PASSWORD_FILE.key();
 
     private SmarthostPassword() {
     }
@@ -49,7 +49,7 @@ final class SmarthostPassword {
             throw new IllegalArgumentException("the system property " + REFUSED_PROPERTY + " is set, and Outbox refuses a password"
                     + " there: every JMX reader sees system properties (java.lang:type=Runtime), and WildFly puts the clear text"
                     + " there even when the value is an ${ENC::...} expression. Remove it, and give the password in the environment"
-                    + " variable " + VARIABLE + " or in a file named by outbox.smarthost-password-file (see README.md,"
+                    + " variable " + VARIABLE + " or in a file named by " + FILE_SETTING + " (see README.md,"
                     + " \"Authenticating to a smarthost\")");
         }
         String variable = environment.apply(VARIABLE);

@@ -25,11 +25,7 @@ public record SmtpSettings(String heloName, Duration connectTimeout, Duration re
     private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
 
     public SmtpSettings {
-        if (heloName == null || heloName.isBlank() || !heloName.matches("[A-Za-z0-9.\\-\\[\\]:]+")) {
-            throw new IllegalArgumentException("HELO name \"" + String.valueOf(heloName).replaceAll("\\p{Cntrl}", "?")
-                    + "\" is not a host name or address literal");
-        }
-        heloName = addressLiteral(heloName);
+        heloName = checkedHeloName(heloName);
         requirePositive("connect timeout", connectTimeout);
         requirePositive("read timeout", readTimeout);
         requirePositive("write timeout", writeTimeout);
@@ -38,6 +34,18 @@ public record SmtpSettings(String heloName, Duration connectTimeout, Duration re
             throw new IllegalArgumentException("outbox.tls is none and outbox.smarthost-username is set: the password would go"
                     + " in plain text; use opportunistic or required TLS, or allow it with outbox.smarthost-auth-without-tls=true");
         }
+    }
+
+    /**
+     * {@code name} as EHLO gives it: a host name unchanged, a bare IP address as its address
+     * literal; refused with {@link IllegalArgumentException} when it is neither.
+     */
+    public static String checkedHeloName(String name) {
+        if (name == null || name.isBlank() || !name.matches("[A-Za-z0-9.\\-\\[\\]:]+")) {
+            throw new IllegalArgumentException("HELO name \"" + String.valueOf(name).replaceAll("\\p{Cntrl}", "?")
+                    + "\" is not a host name or address literal");
+        }
+        return addressLiteral(name);
     }
 
     /** Opportunistic TLS, the JDK's trust store, no AUTH. */

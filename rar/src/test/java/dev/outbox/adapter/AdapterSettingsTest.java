@@ -55,20 +55,21 @@ class AdapterSettingsTest {
         assertEquals(5, settings.policy().messagesPerConnection().of("example.org"));
         assertEquals("3, example.com=10, relay.example.net:587=1", connections.toString());
 
-        assertRefused("SmtpPort", "0", "SmtpPort is 0, outside 1..65535");
-        assertRefused("DnsServers", "127.0.0.1:99999", "DnsServers is \"127.0.0.1:99999\": DNS servers \"127.0.0.1:99999\": entry 1:");
-        assertRefused("ConnectionsPerDestination", "4, 5", "only the first item may be a bare default");
-        assertRefused("ConnectionsPerDestination", "example.com=0", "0 is outside 1..100");
-        assertRefused("ConnectionsPerDestination", "bad_domain=2", "is not a domain name");
-        assertRefused("ConnectionsPerDestination", "a.example=2, A.example=3", "\"a.example\" is given twice");
-        assertRefused("MessagesPerConnection", "many", "\"many\" is not a whole number in 1..100000");
+        assertRefused(Setting.SMTP_PORT, "0", "outbox.smtp-port is \"0\", outside 1..65535");
+        assertRefused(Setting.DNS_SERVERS, "127.0.0.1:99999", "outbox.dns-servers is \"127.0.0.1:99999\": DNS servers \"127.0.0.1:99999\": entry 1:");
+        assertRefused(Setting.CONNECTIONS_PER_DESTINATION, "4, 5", "only the first item may be a bare default");
+        assertRefused(Setting.CONNECTIONS_PER_DESTINATION, "example.com=0", "0 is outside 1..100");
+        assertRefused(Setting.CONNECTIONS_PER_DESTINATION, "bad_domain=2", "is not a domain name");
+        assertRefused(Setting.CONNECTIONS_PER_DESTINATION, "a.example=2, A.example=3", "\"a.example\" is given twice");
+        assertRefused(Setting.MESSAGES_PER_CONNECTION, "many", "\"many\" is not a whole number in 1..100000");
     }
 
-    private static void assertRefused(String property, String value, String expected) {
+    /** Refused with a message that starts with the system property an operator sets and the value. */
+    private static void assertRefused(Setting setting, String value, String expected) {
         IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
-                () -> AdapterSettings.of(Map.of(property, value), NO_ENVIRONMENT::get, "/tmp/outbox-data"));
+                () -> AdapterSettings.of(Map.of(setting.bean(), value), NO_ENVIRONMENT::get, "/tmp/outbox-data"));
         assertTrue(refused.getMessage().contains(expected), refused.getMessage());
-        assertTrue(refused.getMessage().startsWith(property), refused.getMessage());
+        assertTrue(refused.getMessage().startsWith(setting.key() + " is \""), refused.getMessage());
     }
 
     @Test
@@ -82,16 +83,16 @@ class AdapterSettingsTest {
 
         IllegalArgumentException badSchedule = assertThrows(IllegalArgumentException.class,
                 () -> AdapterSettings.of(Map.of("RetrySchedule", "1m,soon"), NO_ENVIRONMENT::get, "/tmp/outbox-data"));
-        assertTrue(badSchedule.getMessage().startsWith("RetrySchedule is \"1m,soon\": duration \"soon\""), badSchedule.getMessage());
+        assertTrue(badSchedule.getMessage().startsWith("outbox.retry-schedule is \"1m,soon\": duration \"soon\""), badSchedule.getMessage());
         IllegalArgumentException tooShort = assertThrows(IllegalArgumentException.class,
                 () -> AdapterSettings.of(Map.of("RetrySchedule", "1ms"), NO_ENVIRONMENT::get, "/tmp/outbox-data"));
-        assertTrue(tooShort.getMessage().startsWith("RetrySchedule is \"1ms\": retry wait \"1ms\" is shorter than 1s"), tooShort.getMessage());
+        assertTrue(tooShort.getMessage().startsWith("outbox.retry-schedule is \"1ms\": retry wait \"1ms\" is shorter than 1s"), tooShort.getMessage());
         IllegalArgumentException tooYoung = assertThrows(IllegalArgumentException.class,
                 () -> AdapterSettings.of(Map.of("MaxMessageAge", "1ms"), NO_ENVIRONMENT::get, "/tmp/outbox-data"));
         assertTrue(tooYoung.getMessage().contains("maximum message age 1ms must be at least 1m"), tooYoung.getMessage());
         IllegalArgumentException noDirectory = assertThrows(IllegalArgumentException.class,
                 () -> AdapterSettings.of(Map.of(), NO_ENVIRONMENT::get, null));
-        assertTrue(noDirectory.getMessage().startsWith("StoreDirectory is empty"), noDirectory.getMessage());
+        assertTrue(noDirectory.getMessage().startsWith("outbox.store-directory is empty"), noDirectory.getMessage());
     }
 
     @Test
@@ -108,7 +109,7 @@ class AdapterSettingsTest {
                 Map.of("OUTBOX_SMARTHOST", "relay.example.com:2525")::get, "/tmp/outbox-data");
 
         assertEquals(new NextHop("::1", 587), settings.smarthost());
-        assertEquals("Smarthost", settings.smarthostSource());
+        assertEquals("outbox.smarthost", settings.smarthostSource());
     }
 
     @Test
@@ -127,17 +128,22 @@ class AdapterSettingsTest {
     void badValuesNameThePropertyTheValueAndTheRange() {
         IllegalArgumentException notNumber = assertThrows(IllegalArgumentException.class,
                 () -> AdapterSettings.of(Map.of("MaxRecipients", "lots"), NO_ENVIRONMENT::get, "/tmp/outbox-data"));
-        assertEquals("MaxRecipients is \"lots\", not a whole number in 1..100000", notNumber.getMessage());
+        assertEquals("outbox.max-recipients is \"lots\", not a whole number in 1..100000", notNumber.getMessage());
 
         IllegalArgumentException outOfRange = assertThrows(IllegalArgumentException.class,
                 () -> AdapterSettings.of(Map.of("ReadTimeoutSeconds", "0"), NO_ENVIRONMENT::get, "/tmp/outbox-data"));
-        assertEquals("ReadTimeoutSeconds is 0, outside 1..3600", outOfRange.getMessage());
+        assertEquals("outbox.read-timeout-seconds is \"0\", outside 1..3600", outOfRange.getMessage());
 
         IllegalArgumentException badHost = assertThrows(IllegalArgumentException.class,
                 () -> AdapterSettings.of(Map.of(), Map.of("OUTBOX_SMARTHOST", "relay:smtp")::get, "/tmp/outbox-data"));
-        assertTrue(badHost.getMessage().startsWith("smarthost (OUTBOX_SMARTHOST): "), badHost.getMessage());
+        assertTrue(badHost.getMessage().startsWith("OUTBOX_SMARTHOST is \"relay:smtp\": "), badHost.getMessage());
 
-        assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException badHelo = assertThrows(IllegalArgumentException.class,
                 () -> AdapterSettings.of(Map.of("HeloName", "bad name\r\n"), NO_ENVIRONMENT::get, "/tmp/outbox-data"));
+        assertTrue(badHelo.getMessage().startsWith("outbox.helo-name is \"bad name\": HELO name"), badHelo.getMessage());
+
+        IllegalArgumentException badRelay = assertThrows(IllegalArgumentException.class,
+                () -> AdapterSettings.of(Map.of("Smarthost", "relay:smtp"), NO_ENVIRONMENT::get, "/tmp/outbox-data"));
+        assertTrue(badRelay.getMessage().startsWith("outbox.smarthost is \"relay:smtp\": "), badRelay.getMessage());
     }
 }

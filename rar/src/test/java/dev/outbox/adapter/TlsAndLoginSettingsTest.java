@@ -48,7 +48,7 @@ class TlsAndLoginSettingsTest {
         assertEquals(TlsPolicy.NONE, settings(Map.of("Tls", "none"), NONE, NONE).smtp().tls());
 
         IllegalArgumentException bad = refused(Map.of("Tls", "may"), NONE, NONE);
-        assertEquals("Tls (outbox.tls): \"may\" is not a TLS level: expected none, opportunistic or required", bad.getMessage());
+        assertEquals("outbox.tls is \"may\": not a TLS level: expected none, opportunistic or required", bad.getMessage());
     }
 
     @Test
@@ -64,15 +64,15 @@ class TlsAndLoginSettingsTest {
                 .smtp().trustStore().type());
 
         IllegalArgumentException missing = refused(Map.of("SmarthostTrustStore", directory.resolve("none.pem").toString()), NONE, NONE);
-        assertTrue(missing.getMessage().startsWith("SmarthostTrustStore (outbox.smarthost-trust-store): cannot read the PEM trust store "
-                + directory.resolve("none.pem")), missing.getMessage());
+        assertTrue(missing.getMessage().startsWith("outbox.smarthost-trust-store is \"" + directory.resolve("none.pem")
+                + "\": cannot read the PEM trust store " + directory.resolve("none.pem")), missing.getMessage());
         IllegalArgumentException notPem = refused(Map.of("SmarthostTrustStore", jks.toString()), NONE, NONE);
         assertTrue(notPem.getMessage().contains("trust store " + jks), notPem.getMessage());
         IllegalArgumentException pkcs12 = refused(Map.of("SmarthostTrustStore", pem.toString(), "SmarthostTrustStoreType", "PKCS12"), NONE, NONE);
-        assertEquals("SmarthostTrustStoreType (outbox.smarthost-trust-store-type): \"PKCS12\" is not a trust store type Outbox reads:"
+        assertEquals("outbox.smarthost-trust-store-type is \"PKCS12\": not a trust store type Outbox reads:"
                 + " expected PEM or JKS", pkcs12.getMessage());
         IllegalArgumentException typeAlone = refused(Map.of("SmarthostTrustStoreType", "JKS"), NONE, NONE);
-        assertTrue(typeAlone.getMessage().contains("names no file"), typeAlone.getMessage());
+        assertEquals("outbox.smarthost-trust-store-type is set, but outbox.smarthost-trust-store names no file", typeAlone.getMessage());
     }
 
     @Test
@@ -104,7 +104,7 @@ class TlsAndLoginSettingsTest {
 
         IllegalArgumentException refused = refused(Map.of("SmarthostUsername", "ann", "SmarthostPasswordFile", file.toString()), NONE, NONE);
 
-        assertEquals("SmarthostPasswordFile (outbox.smarthost-password-file): " + file + " has permissions rw-r-----, so users other"
+        assertEquals("outbox.smarthost-password-file: " + file + " has permissions rw-r-----, so users other"
                 + " than its owner may read or change it; only the owner may have access to a password file (chmod 600 " + file + ")",
                 refused.getMessage());
     }
@@ -112,17 +112,17 @@ class TlsAndLoginSettingsTest {
     @Test
     void anEmptyOrMissingPasswordFileIsRefused() throws Exception {
         Path empty = passwordFile("\n", "rw-------");
-        assertEquals("SmarthostPasswordFile (outbox.smarthost-password-file): " + empty + " is empty",
+        assertEquals("outbox.smarthost-password-file: " + empty + " is empty",
                 refused(Map.of("SmarthostUsername", "ann", "SmarthostPasswordFile", empty.toString()), NONE, NONE).getMessage());
         Path missing = directory.resolve("missing");
         assertTrue(refused(Map.of("SmarthostUsername", "ann", "SmarthostPasswordFile", missing.toString()), NONE, NONE).getMessage()
-                .startsWith("SmarthostPasswordFile (outbox.smarthost-password-file): cannot read " + missing));
+                .startsWith("outbox.smarthost-password-file: cannot read " + missing));
     }
 
     @Test
     void aUsernameWithoutAPasswordAndAPasswordWithoutAUsernameAreRefused() {
         IllegalArgumentException noPassword = refused(Map.of("SmarthostUsername", "ann"), NONE, NONE);
-        assertTrue(noPassword.getMessage().startsWith("SmarthostUsername (outbox.smarthost-username) is \"ann\", but no password is given"),
+        assertTrue(noPassword.getMessage().startsWith("outbox.smarthost-username is \"ann\", but no password is given"),
                 noPassword.getMessage());
 
         IllegalArgumentException noUsername = refused(NONE, Map.of("OUTBOX_SMARTHOST_PASSWORD", PASSWORD), NONE);
@@ -164,7 +164,7 @@ class TlsAndLoginSettingsTest {
         assertTrue(settings(Map.of("Tls", "none", "SmarthostUsername", "ann", "SmarthostAuthWithoutTls", "true"), environment, NONE)
                 .smtp().login().withoutTls());
         IllegalArgumentException notBoolean = refused(Map.of("SmarthostUsername", "ann", "SmarthostAuthWithoutTls", "yes"), environment, NONE);
-        assertEquals("SmarthostAuthWithoutTls (outbox.smarthost-auth-without-tls): \"yes\" is neither true nor false", notBoolean.getMessage());
+        assertEquals("outbox.smarthost-auth-without-tls is \"yes\": neither true nor false", notBoolean.getMessage());
     }
 
     private Path passwordFile(String content, String permissions) throws Exception {
