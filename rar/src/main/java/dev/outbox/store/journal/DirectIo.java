@@ -65,8 +65,8 @@ final class DirectIo {
         } else {
             try {
                 long blockSize = Files.getFileStore(directory).getBlockSize();
-                if (blockSize <= 0 || Journal.BLOCK % blockSize != 0) {
-                    without = "its block size " + blockSize + " does not divide " + Journal.BLOCK;
+                if (blockSize <= 0 || BatchWriter.BLOCK % blockSize != 0) {
+                    without = "its block size " + blockSize + " does not divide " + BatchWriter.BLOCK;
                 }
             } catch (IOException | UnsupportedOperationException e) {
                 without = e.toString();
@@ -109,6 +109,6 @@ final class DirectIo {
 
     /** A direct buffer of {@code bytes} whose address is block-aligned, as direct I/O needs. */
     static ByteBuffer alignedBuffer(int bytes) {
-        return ByteBuffer.allocateDirect(bytes + Journal.BLOCK).alignedSlice(Journal.BLOCK).limit(bytes).slice();
+        return ByteBuffer.allocateDirect(bytes + BatchWriter.BLOCK).alignedSlice(BatchWriter.BLOCK).limit(bytes).slice();
     }
 }

@@ -68,7 +68,7 @@ final class Segment {
         this.writeChannel = writeChannel;
         this.directIo = writeChannel == null ? null : directIo;
         this.size = size;
-        this.syncChannels = new FileChannel[Journal.SYNC_SLOTS];
+        this.syncChannels = new FileChannel[GroupCommit.SYNC_SLOTS];
     }
 
     /** Whether records go to this segment with direct I/O. */
@@ -192,7 +192,7 @@ final class Segment {
      * that writing into it later changes no metadata. Replaces an older spare of that name.
      */
     static void prepare(Path spare, long bytes, DirectIo directIo) throws IOException {
-        long blocks = bytes / Journal.BLOCK * Journal.BLOCK;
+        long blocks = bytes / BatchWriter.BLOCK * BatchWriter.BLOCK;
         try (FileChannel channel = FileChannel.open(spare, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE)) {
             long zeroed = 0;
@@ -233,7 +233,7 @@ final class Segment {
             if (direct != null) {
                 // The header goes in its block as records will go: a file system that opens files
                 // for direct I/O but will not write them so is found out here, not in a batch.
-                ByteBuffer block = DirectIo.alignedBuffer(Journal.BLOCK).put(header(id)).clear();
+                ByteBuffer block = DirectIo.alignedBuffer(BatchWriter.BLOCK).put(header(id)).clear();
                 try {
                     writeFully(direct, block, 0);
                 } catch (ClosedChannelException e) {
@@ -256,8 +256,8 @@ final class Segment {
         }
         Files.move(spare, file, StandardCopyOption.ATOMIC_MOVE);
         FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        Segment segment = new Segment(file, id, channel, direct, directIo, Journal.SEGMENT_HEADER);
-        for (int slot = 1; slot < Journal.SYNC_SLOTS; slot++) {
+        Segment segment = new Segment(file, id, channel, direct, directIo, RecordFormat.SEGMENT_HEADER);
+        for (int slot = 1; slot < GroupCommit.SYNC_SLOTS; slot++) {
             segment.syncChannel(slot); // before any record goes in: see sync
         }
         return segment;
@@ -266,14 +266,14 @@ final class Segment {
     /** The segment, or null if its header is missing or wrong. */
     static Segment openForRead(Path file, long id) throws IOException {
         FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
-        ByteBuffer header = ByteBuffer.allocate(Journal.SEGMENT_HEADER);
-        if (channel.size() < Journal.SEGMENT_HEADER) {
+        ByteBuffer header = ByteBuffer.allocate(RecordFormat.SEGMENT_HEADER);
+        if (channel.size() < RecordFormat.SEGMENT_HEADER) {
             channel.close();
             return null;
         }
-        Journal.readFully(channel, header, 0);
+        RecordFormat.readFully(channel, header, 0);
         header.flip();
-        if (header.getLong() != Journal.SEGMENT_MAGIC || header.getLong() != id) {
+        if (header.getLong() != RecordFormat.SEGMENT_MAGIC || header.getLong() != id) {
             channel.close();
             return null;
         }
@@ -281,7 +281,7 @@ final class Segment {
     }
 
     static ByteBuffer header(long id) {
-        return ByteBuffer.allocate(Journal.SEGMENT_HEADER).putLong(Journal.SEGMENT_MAGIC).putLong(id).flip();
+        return RecordFormat.segmentHeader(id);
     }
 
     static long writeFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
