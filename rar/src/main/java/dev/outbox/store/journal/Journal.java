@@ -81,12 +81,17 @@ final class Journal implements AutoCloseable {
     private final GroupCommit commit;
 
     Journal(Path directory, long segmentBytes, int maxRecordBytes) {
+        this(directory, segmentBytes, maxRecordBytes, JournalFiles.NIO);
+    }
+
+    /** A journal whose files are reached through {@code files}: tests pass one with faults. */
+    Journal(Path directory, long segmentBytes, int maxRecordBytes, JournalFiles files) {
         try {
             Files.createDirectories(directory);
         } catch (IOException e) {
             throw new StoreException("cannot create journal directory " + directory + ": " + e.getMessage(), e);
         }
-        this.segments = new SegmentSet(directory, segmentBytes, DirectIo.forDirectory(directory), lock);
+        this.segments = new SegmentSet(directory, files, segmentBytes, DirectIo.forDirectory(directory, files), lock);
         this.recovery = new RecoveryScan(segments, maxRecordBytes);
         this.commit = new GroupCommit(segments, new BatchWriter(segments, segmentBytes), lock);
     }

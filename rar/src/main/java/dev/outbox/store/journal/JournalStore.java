@@ -10,7 +10,6 @@ import dev.outbox.store.StoredMessage;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,7 +45,7 @@ public final class JournalStore implements MessageStore {
     private final long maxBytes;
     private final Map<String, Entry> index = new ConcurrentHashMap<>();
     private final SpaceReclaimer reclaimer;
-    private final FileStore fileStore;
+    private final JournalFiles files;
     /** The last free-space answer and the journal size it was had at; replaced whole. */
     private volatile long[] usable;
     private volatile long undecodable;
@@ -59,16 +58,17 @@ public final class JournalStore implements MessageStore {
      * @param maxRecordBytes the largest record, so that a corrupt length is recognized
      */
     public JournalStore(Path directory, long segmentBytes, long maxBytes, int maxRecordBytes) {
+        this(directory, segmentBytes, maxBytes, maxRecordBytes, JournalFiles.NIO);
+    }
+
+    /** A store whose files are reached through {@code files}: tests pass one with faults. */
+    JournalStore(Path directory, long segmentBytes, long maxBytes, int maxRecordBytes, JournalFiles files) {
         this.directory = directory;
-        this.journal = new Journal(directory, segmentBytes, maxRecordBytes);
+        this.files = files;
+        this.journal = new Journal(directory, segmentBytes, maxRecordBytes, files);
         this.maxBytes = maxBytes;
         this.frozen = new FrozenDestinationsFile(directory);
         this.reclaimer = new SpaceReclaimer(journal, index, directory);
-        try {
-            this.fileStore = Files.getFileStore(directory);
-        } catch (IOException e) {
-            throw new StoreException("cannot find the file system of " + directory + ": " + e.getMessage(), e);
-        }
     }
 
     /**
@@ -308,7 +308,7 @@ public final class JournalStore implements MessageStore {
 
     private void refuseIfDiskFull(String id, StoreException failure) throws QueueFullException {
         try {
-            long free = fileStore.getUsableSpace();
+            long free = files.usableSpace(directory);
             usable = null; // ask again next time
             if (free < DISK_RESERVE_BYTES) {
                 throw new QueueFullException("message " + id + " not queued: the disk of " + directory + " is full (" + free
@@ -328,7 +328,7 @@ public final class JournalStore implements MessageStore {
         long[] known = usable;
         if (known == null || Math.abs(journalSize - known[1]) > DISK_RESERVE_BYTES / 16) {
             try {
-                known = new long[]{fileStore.getUsableSpace(), journalSize};
+                known = new long[]{files.usableSpace(directory), journalSize};
             } catch (IOException e) {
                 throw new StoreException("cannot tell the free space of " + directory + ": " + e.getMessage(), e);
             }

@@ -11,7 +11,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
-import java.util.stream.Stream;
 
 /**
  * The scan at open: reads every segment back in order, hands each sound record to a visitor,
@@ -50,12 +49,14 @@ final class RecoveryScan {
 
     private final SegmentSet segments;
     private final Path directory;
+    private final JournalFiles files;
     private final int maxRecordBytes;
     private final AtomicLong corrupt = new AtomicLong();
 
     RecoveryScan(SegmentSet segments, int maxRecordBytes) {
         this.segments = segments;
         this.directory = segments.directory();
+        this.files = segments.files();
         this.maxRecordBytes = maxRecordBytes;
     }
 
@@ -66,22 +67,22 @@ final class RecoveryScan {
 
     /** Reads every segment in order and hands each sound record to {@code visitor}. */
     void scan(Journal.Visitor visitor) {
-        List<Path> files;
-        try (Stream<Path> list = Files.list(directory)) {
-            files = list.filter(p -> p.getFileName().toString().endsWith(SegmentSet.SUFFIX)).sorted().toList();
+        List<Path> segmentFiles;
+        try {
+            segmentFiles = files.list(directory).stream().filter(p -> p.getFileName().toString().endsWith(SegmentSet.SUFFIX)).sorted().toList();
         } catch (IOException e) {
             throw new StoreException("cannot list journal directory " + directory + ": " + e.getMessage(), e);
         }
         segments.seen(highestSetAside());
         segments.deleteSpareFile();
-        for (Path file : files) {
+        for (Path file : segmentFiles) {
             long id = Long.parseUnsignedLong(file.getFileName().toString().replace(SegmentSet.SUFFIX, ""), 16);
             segments.seen(id);
             try {
-                Segment segment = Segment.openForRead(file, id);
+                Segment segment = Segment.openForRead(files, file, id);
                 if (segment == null) {
                     setAside(file, 0, Files.size(file), "a segment without a valid header");
-                    Files.delete(file);
+                    files.deleteIfExists(file);
                     continue;
                 }
                 segments.opened(segment);
@@ -97,8 +98,8 @@ final class RecoveryScan {
         if (!Files.isDirectory(corruptDirectory)) {
             return 0;
         }
-        try (Stream<Path> list = Files.list(corruptDirectory)) {
-            return list.map(p -> p.getFileName().toString())
+        try {
+            return files.list(corruptDirectory).stream().map(p -> p.getFileName().toString())
                     .filter(name -> name.matches("[0-9a-f]{16}\\" + SegmentSet.SUFFIX + "-\\d+\\.bad"))
                     .mapToLong(name -> Long.parseUnsignedLong(name.substring(0, 16), 16))
                     .max().orElse(0);
@@ -158,7 +159,7 @@ final class RecoveryScan {
             position = next;
         }
         if (end < size) {
-            try (FileChannel cut = FileChannel.open(segment.file, StandardOpenOption.WRITE)) {
+            try (FileChannel cut = files.open(segment.file, StandardOpenOption.WRITE)) {
                 cut.truncate(end);
                 cut.force(true);
             }
@@ -227,8 +228,8 @@ final class RecoveryScan {
             return; // reported at an earlier start
         }
         Files.createDirectories(corruptDirectory);
-        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ);
-             FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        try (FileChannel in = files.open(file, StandardOpenOption.READ);
+             FileChannel out = files.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             in.transferTo(from, to - from, out);
             out.force(true);
         }

@@ -4,10 +4,7 @@ import dev.outbox.store.StoreException;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -53,6 +50,7 @@ final class SegmentSet {
     private enum Spare { NONE, BUSY, READY }
 
     private final Path directory;
+    private final JournalFiles files;
     private final long segmentBytes;
     private final Path spareFile;
     /** Whether segments are written directly, decided once at open. */
@@ -73,8 +71,9 @@ final class SegmentSet {
     /** An interrupt that came while the spare was awaited; reported by {@link #startNext}. */
     private boolean spareInterrupted;
 
-    SegmentSet(Path directory, long segmentBytes, DirectIo directIo, Object lock) {
+    SegmentSet(Path directory, JournalFiles files, long segmentBytes, DirectIo directIo, Object lock) {
         this.directory = directory;
+        this.files = files;
         this.segmentBytes = segmentBytes;
         this.spareFile = directory.resolve(SPARE);
         this.directIo = directIo;
@@ -83,6 +82,10 @@ final class SegmentSet {
 
     Path directory() {
         return directory;
+    }
+
+    JournalFiles files() {
+        return files;
     }
 
     // --- the recovery scan
@@ -102,7 +105,7 @@ final class SegmentSet {
     /** Deletes a spare being prepared when the server stopped: it never holds records. */
     void deleteSpareFile() {
         try {
-            Files.deleteIfExists(spareFile);
+            files.deleteIfExists(spareFile);
         } catch (IOException e) {
             throw new StoreException("cannot delete " + spareFile + ": " + e.getMessage(), e);
         }
@@ -182,7 +185,7 @@ final class SegmentSet {
                 spareInterrupted |= prepareSpareFile();
             }
             Segment[] made = new Segment[1];
-            spareInterrupted |= InterruptedIo.repeatAfterInterrupts(() -> made[0] = Segment.fromSpare(spareFile, file, id, directIo), NOTHING);
+            spareInterrupted |= InterruptedIo.repeatAfterInterrupts(() -> made[0] = Segment.fromSpare(files, spareFile, file, id, directIo), NOTHING);
             return made[0];
         } finally {
             synchronized (lock) {
@@ -223,7 +226,7 @@ final class SegmentSet {
 
     /** Zero-fills the spare file, starting again if an interrupt cut it off; returns whether the caller was interrupted. */
     private boolean prepareSpareFile() throws IOException {
-        return InterruptedIo.repeatAfterInterrupts(() -> Segment.prepare(spareFile, segmentBytes, directIo), NOTHING);
+        return InterruptedIo.repeatAfterInterrupts(() -> Segment.prepare(files, spareFile, segmentBytes, directIo), NOTHING);
     }
 
     /**
@@ -232,11 +235,7 @@ final class SegmentSet {
      * @return whether the caller was interrupted meanwhile; its interrupt status is clear
      */
     boolean syncDirectory() throws IOException {
-        return InterruptedIo.repeatAfterInterrupts(() -> {
-            try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
-                dir.force(true);
-            }
-        }, NOTHING);
+        return InterruptedIo.repeatAfterInterrupts(() -> files.syncDirectory(directory), NOTHING);
     }
 
     // --- anyone
@@ -282,7 +281,7 @@ final class SegmentSet {
         totalBytes.addAndGet(-segment.counted);
         try {
             segment.close();
-            Files.deleteIfExists(segment.file);
+            files.deleteIfExists(segment.file);
             if (syncDirectory()) {
                 Thread.currentThread().interrupt();
             }
@@ -352,7 +351,7 @@ final class SegmentSet {
         }
         segments.clear();
         try {
-            Files.deleteIfExists(spareFile);
+            files.deleteIfExists(spareFile);
         } catch (IOException e) {
             LOG.log(Level.FINE, "Outbox journal: could not delete " + spareFile + "; the next start does", e);
         }
