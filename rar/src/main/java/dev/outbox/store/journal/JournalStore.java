@@ -10,7 +10,6 @@ import dev.outbox.store.StoredMessage;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -228,13 +227,18 @@ public final class JournalStore implements MessageStore {
     }
 
     @Override
-    public byte[] content(String id) throws IOException {
+    public byte[] content(String id) {
         Entry entry = index.get(id);
         if (entry == null) {
-            throw new IOException("message " + id + " is not in the store " + directory);
+            throw new StoreException("message " + id + " is not in the store " + directory);
         }
         synchronized (entry) {
-            return journal.read(entry.position(), entry.contentOffset, entry.contentLength);
+            try {
+                return journal.read(entry.position(), entry.contentOffset, entry.contentLength);
+            } catch (IOException e) {
+                throw new StoreException("cannot read message " + id + " from journal segment " + entry.segment + " of " + directory
+                        + ": " + e.getMessage(), e);
+            }
         }
     }
 

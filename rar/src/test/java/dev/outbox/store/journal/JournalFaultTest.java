@@ -2,7 +2,6 @@ package dev.outbox.store.journal;
 
 import dev.outbox.api.QueueFullException;
 import dev.outbox.store.StoreException;
-import dev.outbox.store.StoredMessage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -134,7 +133,7 @@ class JournalFaultTest {
         acknowledged.put(id, content);
     }
 
-    /** Opens the store on the real file system: exactly the acknowledged messages, in order, whole, and nothing set aside as corrupt that was acknowledged. */
+    /** Opens the store on the real file system: exactly the acknowledged messages, whole. */
     private static void assertRecoveredExactly(Path directory, Map<String, byte[]> acknowledged) throws Exception {
         List<String> ids = new ArrayList<>();
         try (JournalStore store = new JournalStore(directory, SEGMENT_BYTES, 1L << 30, MAX_RECORD_BYTES)) {
@@ -142,8 +141,6 @@ class JournalFaultTest {
             assertEquals(new ArrayList<>(acknowledged.keySet()), ids.stream().sorted(JournalFaultTest::byNumber).toList());
             for (Map.Entry<String, byte[]> message : acknowledged.entrySet()) {
                 assertArrayEquals(message.getValue(), store.content(message.getKey()), message.getKey());
-                StoredMessage expected = message(message.getKey(), 1);
-                assertEquals(expected.envelope(), expected.envelope());
             }
         }
     }
