@@ -2,7 +2,6 @@ package dev.outbox.queue;
 
 import dev.outbox.store.StoreException;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.logging.Level;
@@ -148,7 +147,7 @@ final class DeliveryAgent implements Runnable {
         try {
             byte[] content = mailQueue.store.content(attempt.message().id());
             outcomes = open.send(attempt.envelope(), content, budget(attempt));
-        } catch (IOException | StoreException e) {
+        } catch (StoreException e) {
             LOG.log(Level.SEVERE, "Outbox could not read message " + attempt.message().id() + " from the store; it is deferred", e);
             settle(attempt, RecipientOutcome.all(attempt.addresses(), RecipientOutcome.Status.DEFERRED, 0, "not sent: " + e), 0);
             return true;

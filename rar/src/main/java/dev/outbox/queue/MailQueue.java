@@ -8,7 +8,6 @@ import dev.outbox.store.RecipientStatus;
 import dev.outbox.store.StoreException;
 import dev.outbox.store.StoredMessage;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -465,7 +464,7 @@ public final class MailQueue {
         byte[] content;
         try {
             content = store.content(id);
-        } catch (IOException | StoreException e) {
+        } catch (StoreException e) {
             return "";
         }
         int end = Math.min(content.length, maxBytes);

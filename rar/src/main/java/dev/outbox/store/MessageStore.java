@@ -2,7 +2,6 @@ package dev.outbox.store;
 
 import dev.outbox.api.QueueFullException;
 
-import java.io.IOException;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -18,7 +17,11 @@ import java.util.function.Consumer;
  *
  * <p>Order of use: {@link #recover} once, then the rest, then {@link #close}. What happens
  * for an id that was never added or is already removed is undefined (stores ignore it).
- * Failures of the disk surface as {@link StoreException}, with the id and the file.
+ *
+ * <p>Failures: every method reports a failure of the storage as one unchecked type,
+ * {@link StoreException}, whose message names the id and the file (or table); callers catch
+ * that one type. The only other exception is {@link QueueFullException} from {@link #add}, a
+ * checked one, because the application that submits must decide what to do when it comes.
  */
 public interface MessageStore extends AutoCloseable {
 
@@ -52,8 +55,13 @@ public interface MessageStore extends AutoCloseable {
     /** The length in bytes of message {@code id}'s content, from the store's index (no disk read); -1 for an unknown id. */
     int contentLength(String id);
 
-    /** Reads back the content of message {@code id} from stable storage. */
-    byte[] content(String id) throws IOException;
+    /**
+     * Reads back the content of message {@code id} from stable storage.
+     *
+     * @throws StoreException when the storage cannot be read, or {@code id} is not stored
+     *                        (never added, already removed, or the store is closed)
+     */
+    byte[] content(String id);
 
     /**
      * The destinations (transfer queue names) an operator froze, as last saved; empty for a new
@@ -70,7 +78,13 @@ public interface MessageStore extends AutoCloseable {
     /** Bytes the store occupies on disk, reclaimable space included. */
     long sizeBytes();
 
-    /** Records set aside as torn or corrupt since the store was opened. */
+    /**
+     * Records of the store's own making that it found torn or corrupt, and set aside instead of
+     * replaying, since it was opened: for the journal, records that failed their checksum or did
+     * not decode. A store that keeps no records of its own format, because what it stores in
+     * checks its own data (a database), returns 0; damage there fails the call that meets it
+     * with {@link StoreException}. Operators read it; the engine never branches on it.
+     */
     long corruptRecords();
 
     @Override

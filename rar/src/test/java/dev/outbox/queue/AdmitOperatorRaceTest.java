@@ -14,7 +14,6 @@ import org.junit.jupiter.api.Test;
 import javax.management.MBeanServer;
 import javax.management.MBeanServerFactory;
 import javax.management.ObjectName;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
@@ -145,7 +144,7 @@ class AdmitOperatorRaceTest {
         }
 
         @Override
-        public byte[] content(String id) throws IOException {
+        public byte[] content(String id) {
             return real.content(id);
         }
 

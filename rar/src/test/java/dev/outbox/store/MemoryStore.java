@@ -2,7 +2,6 @@ package dev.outbox.store;
 
 import dev.outbox.api.QueueFullException;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -37,7 +36,7 @@ import java.util.function.Consumer;
  *     keeping nothing of it. The limit is checked under the lock: concurrent adds never pass it.</li>
  * <li>{@link #update} and {@link #remove} of an id not stored are ignored, as the SPI allows; an
  *     update applies all its changes or none.</li>
- * <li>{@link #content} gives a fresh copy, or {@link IOException} for an id not stored.</li>
+ * <li>{@link #content} gives a fresh copy, or {@link StoreException} for an id not stored.</li>
  * <li>{@link #messageCount}, {@link #sizeBytes} (contents plus {@link #MESSAGE_OVERHEAD_BYTES} a
  *     message) and {@link #corruptRecords} (always 0: nothing is ever torn) may be read at any
  *     time, closed or not.</li>
@@ -52,7 +51,7 @@ import java.util.function.Consumer;
  * <p>Misuse: {@link #add}, {@link #update}, {@link #remove} or {@link #content} before the first
  * {@link #recover}, or {@link #recover} on an open store, throw {@link IllegalStateException}
  * naming the state. After {@link #close} the writes throw {@link StoreException} and
- * {@link #content} {@link IOException}, as a closed disk store does, so an engine still running
+ * {@link #content} {@link StoreException}, as a closed disk store does, so an engine still running
  * at close sees what it would see in production. Adding an id already stored, or updating a
  * recipient number the message does not have, throws {@link IllegalArgumentException} and
  * changes nothing: the SPI leaves both undefined, and an engine that does either has a bug.
@@ -191,19 +190,19 @@ public final class MemoryStore implements MessageStore {
     }
 
     @Override
-    public byte[] content(String id) throws IOException {
+    public byte[] content(String id) {
         Entry entry;
         synchronized (lock) {
             if (state == State.NEW) {
                 throw notRecovered("read", id);
             }
             if (state == State.CLOSED) {
-                throw new IOException("cannot read message " + id + ": the memory store is closed");
+                throw new StoreException("cannot read message " + id + ": the memory store is closed");
             }
             entry = messages.get(id);
         }
         if (entry == null) {
-            throw new IOException("message " + id + " is not in the memory store");
+            throw new StoreException("message " + id + " is not in the memory store");
         }
         return entry.content().clone(); // the stored copy is never written after add
     }

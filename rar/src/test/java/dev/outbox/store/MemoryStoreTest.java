@@ -5,7 +5,6 @@ import dev.outbox.api.RecipientState;
 import dev.outbox.store.MemoryStore.Operation;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -57,7 +56,7 @@ class MemoryStoreTest implements MessageStoreContract {
         assertThrows(StoreException.class, () -> store.add(message("late", 1), content("late", 10)), "add after close");
         assertThrows(StoreException.class, () -> store.update("kept", List.of()), "update after close");
         assertThrows(StoreException.class, () -> store.remove("kept"), "remove after close");
-        assertThrows(IOException.class, () -> store.content("kept"), "content after close");
+        assertThrows(StoreException.class, () -> store.content("kept"), "content after close");
         assertEquals(1, store.messageCount(), "close keeps the messages");
 
         assertEquals(List.of(withStatuses(m, List.of(RecipientStatus.QUEUED, deferred(5_000, 1)))), restart(store));
@@ -73,7 +72,7 @@ class MemoryStoreTest implements MessageStoreContract {
         for (String id : List.of("fail-1", "fail-2")) {
             StoreException e = assertThrows(StoreException.class, () -> store.add(message(id, 1), content(id, 100)));
             assertTrue(e.getMessage().contains(id), "the failure names the message: " + e.getMessage());
-            assertThrows(IOException.class, () -> store.content(id));
+            assertThrows(StoreException.class, () -> store.content(id));
         }
         assertEquals(1, store.messageCount());
         assertEquals(size, store.sizeBytes());

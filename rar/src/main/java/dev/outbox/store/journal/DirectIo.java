@@ -36,11 +36,13 @@ final class DirectIo {
     private static final OpenOption DIRECT = directOption();
 
     private final Path directory;
+    private final JournalFiles files;
     /** Cleared for good when direct I/O turns out not to work in this directory. */
     private volatile boolean inUse;
 
-    private DirectIo(Path directory, boolean inUse) {
+    private DirectIo(Path directory, JournalFiles files, boolean inUse) {
         this.directory = directory;
+        this.files = files;
         this.inUse = inUse;
     }
 
@@ -56,7 +58,7 @@ final class DirectIo {
      * Decides, once for the journal in {@code directory} (which must exist), whether its files
      * are written directly, and logs which way.
      */
-    static DirectIo forDirectory(Path directory) {
+    static DirectIo forDirectory(Path directory, JournalFiles files) {
         String without = null;
         if (DIRECT == null) {
             without = "the JDK module jdk.unsupported is not visible";
@@ -65,8 +67,8 @@ final class DirectIo {
         } else {
             try {
                 long blockSize = Files.getFileStore(directory).getBlockSize();
-                if (blockSize <= 0 || Journal.BLOCK % blockSize != 0) {
-                    without = "its block size " + blockSize + " does not divide " + Journal.BLOCK;
+                if (blockSize <= 0 || BatchWriter.BLOCK % blockSize != 0) {
+                    without = "its block size " + blockSize + " does not divide " + BatchWriter.BLOCK;
                 }
             } catch (IOException | UnsupportedOperationException e) {
                 without = e.toString();
@@ -75,7 +77,7 @@ final class DirectIo {
         String why = without;
         LOG.info(() -> "Outbox journal: writing " + directory
                 + (why == null ? " with direct I/O" : " through the page cache, not with direct I/O: " + why));
-        return new DirectIo(directory, why == null);
+        return new DirectIo(directory, files, why == null);
     }
 
     /**
@@ -87,7 +89,7 @@ final class DirectIo {
             return null;
         }
         try {
-            return FileChannel.open(file, StandardOpenOption.WRITE, DIRECT);
+            return files.open(file, StandardOpenOption.WRITE, DIRECT);
         } catch (IOException | UnsupportedOperationException e) {
             inUse = false;
             LOG.warning(() -> "Outbox journal: cannot open " + file + " for direct I/O (" + e + "); writing " + directory
@@ -109,6 +111,6 @@ final class DirectIo {
 
     /** A direct buffer of {@code bytes} whose address is block-aligned, as direct I/O needs. */
     static ByteBuffer alignedBuffer(int bytes) {
-        return ByteBuffer.allocateDirect(bytes + Journal.BLOCK).alignedSlice(Journal.BLOCK).limit(bytes).slice();
+        return ByteBuffer.allocateDirect(bytes + BatchWriter.BLOCK).alignedSlice(BatchWriter.BLOCK).limit(bytes).slice();
     }
 }

@@ -15,6 +15,7 @@ import java.util.Map;
 /**
  * The bodies of the journal's three records, and how they are written and read.
  *
+ * <p>A body starts with one byte: its version in the high four bits, its type in the low four.
  * <pre>
  * MESSAGE  type=1 | id | submit millis | expiry millis | reverse path | n | n x recipient | content length | content
  *          (a recipient: address | state | due millis | attempts; written on add, and again
@@ -24,12 +25,26 @@ import java.util.Map;
  * </pre>
  * Strings are a 2-byte length and UTF-8; numbers are big-endian. A body that does not decode
  * throws {@link IllegalArgumentException}.
+ *
+ * <h2>Versions</h2>
+ * Version 0: the records written before bodies had a version (their first byte is the type
+ * alone, 1 to 3). Version 1 ({@link #VERSION}, written now): the same fields as version 0. A
+ * field is added by a new version that appends it to the layout above (in a MESSAGE, before the
+ * content length; per recipient, after the attempts); the decoder reads a field only in bodies
+ * whose version has it and gives older ones its default, so every journal written since version
+ * 0 stays readable. Records keep the version they were written with, except that a message moved
+ * out of an old segment is written again in the current one. A body of a version newer than
+ * {@link #VERSION} (written by a later Outbox, then downgraded) does not decode: it is counted and
+ * skipped like a corrupt one, with a message naming both versions.
  */
 final class JournalRecords {
 
     static final byte MESSAGE = 1;
     static final byte UPDATE = 2;
     static final byte REMOVE = 3;
+
+    /** The version of the records this code writes; it reads every version up to this one. */
+    static final int VERSION = 1;
 
     private static final RecipientState[] STATES = RecipientState.values();
     /** Distinct senders shared during one recovery; past that (VERP, say) each keeps its own. */
@@ -60,7 +75,7 @@ final class JournalRecords {
             recipients.add(address);
             size += 2 + address.length + 1 + 8 + 4;
         }
-        ByteBuffer body = ByteBuffer.allocate(size).put(MESSAGE);
+        ByteBuffer body = ByteBuffer.allocate(size).put(first(MESSAGE));
         putString(body, id).putLong(message.submitMillis()).putLong(message.expiryMillis());
         putString(body, reversePath).putInt(recipients.size());
         for (int i = 0; i < recipients.size(); i++) {
@@ -73,7 +88,7 @@ final class JournalRecords {
 
     static ByteBuffer update(String id, List<RecipientChange> changes) {
         byte[] idBytes = utf8(id);
-        ByteBuffer body = ByteBuffer.allocate(1 + 2 + idBytes.length + 4 + changes.size() * (4 + 1 + 8 + 4)).put(UPDATE);
+        ByteBuffer body = ByteBuffer.allocate(1 + 2 + idBytes.length + 4 + changes.size() * (4 + 1 + 8 + 4)).put(first(UPDATE));
         putString(body, idBytes).putInt(changes.size());
         for (RecipientChange change : changes) {
             body.putInt(change.recipient());
@@ -84,11 +99,31 @@ final class JournalRecords {
 
     static ByteBuffer remove(String id) {
         byte[] idBytes = utf8(id);
-        return putString(ByteBuffer.allocate(1 + 2 + idBytes.length).put(REMOVE), idBytes).flip();
+        return putString(ByteBuffer.allocate(1 + 2 + idBytes.length).put(first(REMOVE)), idBytes).flip();
     }
 
+    /** The record's type: {@link #MESSAGE}, {@link #UPDATE}, {@link #REMOVE}, or another number for a body that does not decode. */
     static byte type(ByteBuffer body) {
-        return body.get(0);
+        return (byte) (body.get(0) & 0x0F);
+    }
+
+    /** The version of the record's layout: 0 for records written before there were versions. */
+    static int version(ByteBuffer body) {
+        return (body.get(0) & 0xF0) >>> 4;
+    }
+
+    private static byte first(byte type) {
+        return (byte) (VERSION << 4 | type);
+    }
+
+    /** Positions {@code body} after its first byte and returns its version; throws for one this code does not read. */
+    private static int start(ByteBuffer body) {
+        int version = version(body);
+        if (version > VERSION) {
+            throw new IllegalArgumentException("record version " + version + " is newer than this Outbox reads (up to " + VERSION + ")");
+        }
+        body.position(1);
+        return version;
     }
 
     /**
@@ -97,7 +132,7 @@ final class JournalRecords {
      * of a million messages would otherwise hold a million copies of them).
      */
     static Message decodeMessage(ByteBuffer body, Map<String, String> senders) {
-        body.position(1);
+        start(body); // versions 0 and 1 share one layout
         String id = getString(body);
         long submit = body.getLong();
         long expiry = body.getLong();
@@ -124,7 +159,7 @@ final class JournalRecords {
     }
 
     static Update decodeUpdate(ByteBuffer body) {
-        body.position(1);
+        start(body); // versions 0 and 1 share one layout
         String id = getString(body);
         int n = count(body);
         List<RecipientChange> changes = new ArrayList<>(n);
@@ -135,7 +170,7 @@ final class JournalRecords {
     }
 
     static String decodeRemove(ByteBuffer body) {
-        body.position(1);
+        start(body); // versions 0 and 1 share one layout
         return getString(body);
     }
 

@@ -10,8 +10,6 @@ import dev.outbox.store.StoredMessage;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.FileStore;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,10 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -30,13 +25,9 @@ import java.util.logging.Logger;
  * directory, with an index in memory that holds each message's envelope, recipient statuses and
  * where its record is, never its content.
  *
- * <p>Space: a segment is deleted once it is the oldest and no message it holds is still live.
- * A few long-deferred messages would otherwise pin every later segment, so when at most half
- * of the oldest segment's messages are live, they are written again, whole, at the end of the
- * journal, and the segment goes. A segment more than half live stays, and keeps the later
- * ones, until enough of its mail has finished. Replay order makes that safe: the rewritten record comes
- * after every older update of the message, and an update or removal of a message whose record
- * is gone is ignored.
+ * <p>Space: a segment is deleted once no live message is in it, and the last few live messages
+ * of a mostly dead old segment are written again at the end so that it can go
+ * ({@link SpaceReclaimer}).
  *
  * <p>Threading: every method is safe from any thread. Changes to one message are serialized
  * on its index entry, so the journal's order is the order of its changes.
@@ -52,17 +43,8 @@ public final class JournalStore implements MessageStore {
     private final Journal journal;
     private final long maxBytes;
     private final Map<String, Entry> index = new ConcurrentHashMap<>();
-    private final Map<Long, AtomicInteger> live = new ConcurrentHashMap<>();
-    private final Map<Long, AtomicInteger> written = new ConcurrentHashMap<>();
-    private final Object reclaiming = new Object();
-    /**
-     * Held shared by an add from its append until its message counts as live in its segment, and
-     * exclusively by reclamation: without it a segment could be deleted, as neither current nor
-     * live, between the append of an add and its count.
-     */
-    private final ReentrantReadWriteLock adding = new ReentrantReadWriteLock();
-    private long lastSegmentConsidered = -1;
-    private final FileStore fileStore;
+    private final SpaceReclaimer reclaimer;
+    private final JournalFiles files;
     /** The last free-space answer and the journal size it was had at; replaced whole. */
     private volatile long[] usable;
     private volatile long undecodable;
@@ -75,22 +57,24 @@ public final class JournalStore implements MessageStore {
      * @param maxRecordBytes the largest record, so that a corrupt length is recognized
      */
     public JournalStore(Path directory, long segmentBytes, long maxBytes, int maxRecordBytes) {
+        this(directory, segmentBytes, maxBytes, maxRecordBytes, JournalFiles.NIO);
+    }
+
+    /** A store whose files are reached through {@code files}: tests pass one with faults. */
+    JournalStore(Path directory, long segmentBytes, long maxBytes, int maxRecordBytes, JournalFiles files) {
         this.directory = directory;
-        this.journal = new Journal(directory, segmentBytes, maxRecordBytes);
+        this.files = files;
+        this.journal = new Journal(directory, segmentBytes, maxRecordBytes, files);
         this.maxBytes = maxBytes;
         this.frozen = new FrozenDestinationsFile(directory);
-        try {
-            this.fileStore = Files.getFileStore(directory);
-        } catch (IOException e) {
-            throw new StoreException("cannot find the file system of " + directory + ": " + e.getMessage(), e);
-        }
+        this.reclaimer = new SpaceReclaimer(journal, index, directory);
     }
 
     /**
      * One live message: what recovery and relocation need, and where its record is. Kept
      * lean, one of these per queued message: no content, statuses in one array.
      */
-    private static final class Entry {
+    static final class Entry {
         final String id;
         final long submitMillis;
         final long expiryMillis;
@@ -145,7 +129,7 @@ public final class JournalStore implements MessageStore {
                             moved.removed = true; // the copy written when it was moved out of an old segment wins
                         }
                         order.add(entry);
-                        count(written, position.segment(), 1);
+                        reclaimer.written(position.segment());
                     }
                     case JournalRecords.UPDATE -> {
                         JournalRecords.Update update = JournalRecords.decodeUpdate(body);
@@ -172,11 +156,11 @@ public final class JournalStore implements MessageStore {
             Entry entry = order.get(i);
             order.set(i, null); // let the list go as it is read
             if (!entry.removed) {
-                count(live, entry.segment, 1);
+                reclaimer.live(entry.segment);
                 sink.accept(entry.current());
             }
         }
-        reclaimOrLog();
+        reclaimer.reclaimOrLog();
         long setAside = corruptRecords();
         LOG.info(() -> "Outbox journal " + directory + ": recovered " + index.size() + " messages from "
                 + journal.segmentCount() + " segments (" + journal.sizeBytes() + " bytes)"
@@ -188,7 +172,7 @@ public final class JournalStore implements MessageStore {
         ByteBuffer[] record = JournalRecords.message(message, content);
         int head = record[0].remaining(); // where the content starts
         checkRoom(message.id(), Journal.SEGMENT_HEADER + Journal.RECORD_HEADER + head + content.length);
-        adding.readLock().lock();
+        reclaimer.beginAdd();
         try {
             Journal.Position position;
             try {
@@ -203,10 +187,9 @@ public final class JournalStore implements MessageStore {
             }
             Entry entry = new Entry(message, position, head, content.length);
             index.put(message.id(), entry);
-            count(live, position.segment(), 1);
-            count(written, position.segment(), 1);
+            reclaimer.added(position.segment());
         } finally {
-            adding.readLock().unlock();
+            reclaimer.endAdd();
         }
     }
 
@@ -238,19 +221,24 @@ public final class JournalStore implements MessageStore {
             append(id, "remove", JournalRecords.remove(id));
             entry.removed = true;
             index.remove(id);
-            count(live, entry.segment, -1);
+            reclaimer.removed(entry.segment);
         }
-        reclaimOrLog(); // the removal is durable: a failure to reclaim costs only space
+        reclaimer.reclaimOrLog(); // the removal is durable: a failure to reclaim costs only space
     }
 
     @Override
-    public byte[] content(String id) throws IOException {
+    public byte[] content(String id) {
         Entry entry = index.get(id);
         if (entry == null) {
-            throw new IOException("message " + id + " is not in the store " + directory);
+            throw new StoreException("message " + id + " is not in the store " + directory);
         }
         synchronized (entry) {
-            return journal.read(entry.position(), entry.contentOffset, entry.contentLength);
+            try {
+                return journal.read(entry.position(), entry.contentOffset, entry.contentLength);
+            } catch (IOException e) {
+                throw new StoreException("cannot read message " + id + " from journal segment " + entry.segment + " of " + directory
+                        + ": " + e.getMessage(), e);
+            }
         }
     }
 
@@ -324,7 +312,7 @@ public final class JournalStore implements MessageStore {
 
     private void refuseIfDiskFull(String id, StoreException failure) throws QueueFullException {
         try {
-            long free = fileStore.getUsableSpace();
+            long free = files.usableSpace(directory);
             usable = null; // ask again next time
             if (free < DISK_RESERVE_BYTES) {
                 throw new QueueFullException("message " + id + " not queued: the disk of " + directory + " is full (" + free
@@ -344,7 +332,7 @@ public final class JournalStore implements MessageStore {
         long[] known = usable;
         if (known == null || Math.abs(journalSize - known[1]) > DISK_RESERVE_BYTES / 16) {
             try {
-                known = new long[]{fileStore.getUsableSpace(), journalSize};
+                known = new long[]{files.usableSpace(directory), journalSize};
             } catch (IOException e) {
                 throw new StoreException("cannot tell the free space of " + directory + ": " + e.getMessage(), e);
             }
@@ -369,136 +357,4 @@ public final class JournalStore implements MessageStore {
         }
     }
 
-    private static void count(Map<Long, AtomicInteger> counts, long segment, int delta) {
-        counts.computeIfAbsent(segment, s -> new AtomicInteger()).addAndGet(delta);
-    }
-
-    /** {@link #reclaim}, a failure of which is logged: it costs only space, and a later removal tries again. */
-    private void reclaimOrLog() {
-        try {
-            reclaim();
-        } catch (StoreException e) {
-            LOG.log(Level.WARNING, "Outbox journal " + directory + ": could not reclaim space; a later removal tries again", e);
-        }
-    }
-
-    /**
-     * Moves the last live messages out of the oldest segment when it is mostly dead, then
-     * deletes dead segments from the oldest on. Moving runs beside submits (an add never writes
-     * to an old segment); only the deletion excludes adds, briefly, so that no segment goes
-     * while an add that wrote to it has yet to count itself live there.
-     */
-    private void reclaim() {
-        if (journal.segmentCount() < 2) {
-            return; // only the segment being written: nothing to reclaim, and no lock to take
-        }
-        synchronized (reclaiming) {
-            relocateOldestIfMostlyDead();
-            long oldest = journal.oldestSegment();
-            if (oldest == journal.currentSegment() || value(live, oldest) > 0) {
-                return; // nothing to delete: no need to hold up submits (checked again under the lock)
-            }
-            adding.writeLock().lock();
-            try {
-                deleteDeadSegments();
-            } finally {
-                adding.writeLock().unlock();
-            }
-        }
-    }
-
-    private void relocateOldestIfMostlyDead() {
-        long current = journal.currentSegment();
-        long oldest = journal.oldestSegment();
-        int liveCount = value(live, oldest);
-        // Considered once per new segment at most: it scans the index.
-        if (oldest == current || liveCount == 0 || journal.segmentCount() < 3 || lastSegmentConsidered == current
-                || liveCount * 2L > value(written, oldest)) {
-            return;
-        }
-        lastSegmentConsidered = current;
-        relocate(oldest);
-    }
-
-    private void deleteDeadSegments() {
-        long current = journal.currentSegment();
-        for (long segment : journal.segmentIds()) {
-            if (segment == current || value(live, segment) > 0) {
-                return;
-            }
-            if (!journal.delete(segment)) {
-                return; // a batch written there is still being synced: its adds have yet to count
-            }
-            live.remove(segment);
-            written.remove(segment);
-        }
-    }
-
-    /** How many messages one sync carries when they are moved. */
-    private static final int RELOCATION_BATCH = 256;
-
-    private void relocate(long segment) {
-        List<Entry> pinned = new ArrayList<>();
-        for (Entry entry : index.values()) {
-            if (entry.segment == segment) {
-                pinned.add(entry);
-            }
-        }
-        for (int from = 0; from < pinned.size(); from += RELOCATION_BATCH) {
-            relocateLocked(segment, pinned.subList(from, Math.min(pinned.size(), from + RELOCATION_BATCH)), 0, new ArrayList<>());
-        }
-        LOG.fine(() -> "Outbox journal: moved " + pinned.size() + " live messages out of segment " + segment);
-    }
-
-    /**
-     * Takes the monitors of {@code batch} one inside the other, then writes the copies of those
-     * still in {@code segment} with one sync. Each message stays locked from reading its state
-     * to its copy being durable, so no update can fall between the two and be overwritten at
-     * replay. Other threads hold one entry's monitor at a time and never wait for another
-     * while holding it, so this cannot deadlock.
-     */
-    private void relocateLocked(long segment, List<Entry> batch, int next, List<Entry> locked) {
-        if (next < batch.size()) {
-            Entry entry = batch.get(next);
-            synchronized (entry) {
-                if (!entry.removed && entry.segment == segment) {
-                    locked.add(entry);
-                }
-                relocateLocked(segment, batch, next + 1, locked);
-            }
-            return;
-        }
-        if (locked.isEmpty()) {
-            return;
-        }
-        List<ByteBuffer[]> copies = new ArrayList<>(locked.size());
-        for (Entry entry : locked) {
-            try {
-                byte[] content = journal.read(entry.position(), entry.contentOffset, entry.contentLength);
-                copies.add(JournalRecords.message(entry.current(), content));
-            } catch (IOException e) {
-                throw new StoreException("cannot read message " + entry.id + " to move it out of segment " + segment + ": " + e.getMessage(), e);
-            }
-        }
-        List<Journal.Position> positions;
-        try {
-            positions = journal.appendAll(copies);
-        } catch (StoreException e) {
-            throw new StoreException("failed to move " + locked.size() + " messages out of segment " + segment + " of " + directory + ": " + e.getMessage(), e);
-        }
-        for (int i = 0; i < locked.size(); i++) {
-            Entry entry = locked.get(i);
-            Journal.Position position = positions.get(i);
-            count(live, segment, -1);
-            count(live, position.segment(), 1);
-            count(written, position.segment(), 1);
-            entry.moveTo(position);
-            entry.contentOffset = copies.get(i)[0].remaining();
-        }
-    }
-
-    private static int value(Map<Long, AtomicInteger> counts, long segment) {
-        AtomicInteger count = counts.get(segment);
-        return count == null ? 0 : count.get();
-    }
 }

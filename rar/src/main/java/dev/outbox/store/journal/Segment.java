@@ -4,9 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 /**
@@ -40,6 +38,7 @@ final class Segment {
     /** Zeros to fill prepared files with, block-aligned for direct I/O; never written to, shared through duplicates. */
     private static final ByteBuffer ZEROS = DirectIo.alignedBuffer(1024 * 1024).asReadOnlyBuffer();
 
+    private final JournalFiles files;
     final Path file;
     final long id;
     /** Writes and reads go through this channel; so do the syncs of slot 0. */
@@ -61,14 +60,15 @@ final class Segment {
     /** Set by {@link #close}: nothing is opened again after it. Guarded by this. */
     private boolean closed;
 
-    private Segment(Path file, long id, FileChannel channel, FileChannel writeChannel, DirectIo directIo, long size) {
+    private Segment(JournalFiles files, Path file, long id, FileChannel channel, FileChannel writeChannel, DirectIo directIo, long size) {
+        this.files = files;
         this.file = file;
         this.id = id;
         this.channel = channel;
         this.writeChannel = writeChannel;
         this.directIo = writeChannel == null ? null : directIo;
         this.size = size;
-        this.syncChannels = new FileChannel[Journal.SYNC_SLOTS];
+        this.syncChannels = new FileChannel[GroupCommit.SYNC_SLOTS];
     }
 
     /** Whether records go to this segment with direct I/O. */
@@ -94,7 +94,7 @@ final class Segment {
             throw new ClosedChannelException();
         }
         if (!channel.isOpen()) {
-            channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            channel = files.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
             brokenUnlessDirect();
         }
         FileChannel direct = writeChannel;
@@ -161,7 +161,7 @@ final class Segment {
                 if (sync != null) {
                     brokenUnlessDirect(); // an interrupt closed it (see sync)
                 }
-                sync = FileChannel.open(file, StandardOpenOption.WRITE);
+                sync = files.open(file, StandardOpenOption.WRITE);
                 syncChannels[slot] = sync;
             }
         }
@@ -191,9 +191,9 @@ final class Segment {
      * Makes {@code spare} a file of {@code bytes} zeros whose blocks are allocated and on disk, so
      * that writing into it later changes no metadata. Replaces an older spare of that name.
      */
-    static void prepare(Path spare, long bytes, DirectIo directIo) throws IOException {
-        long blocks = bytes / Journal.BLOCK * Journal.BLOCK;
-        try (FileChannel channel = FileChannel.open(spare, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+    static void prepare(JournalFiles files, Path spare, long bytes, DirectIo directIo) throws IOException {
+        long blocks = bytes / BatchWriter.BLOCK * BatchWriter.BLOCK;
+        try (FileChannel channel = files.open(spare, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE)) {
             long zeroed = 0;
             FileChannel direct = directIo.open(spare);
@@ -227,13 +227,13 @@ final class Segment {
      * syncs its header, then renames it. The caller syncs the directory before any record in it
      * is acknowledged.
      */
-    static Segment fromSpare(Path spare, Path file, long id, DirectIo directIo) throws IOException {
+    static Segment fromSpare(JournalFiles files, Path spare, Path file, long id, DirectIo directIo) throws IOException {
         FileChannel direct = directIo.open(spare);
-        try (FileChannel channel = FileChannel.open(spare, StandardOpenOption.WRITE)) {
+        try (FileChannel channel = files.open(spare, StandardOpenOption.WRITE)) {
             if (direct != null) {
                 // The header goes in its block as records will go: a file system that opens files
                 // for direct I/O but will not write them so is found out here, not in a batch.
-                ByteBuffer block = DirectIo.alignedBuffer(Journal.BLOCK).put(header(id)).clear();
+                ByteBuffer block = DirectIo.alignedBuffer(BatchWriter.BLOCK).put(header(id)).clear();
                 try {
                     writeFully(direct, block, 0);
                 } catch (ClosedChannelException e) {
@@ -254,34 +254,34 @@ final class Segment {
             }
             throw e;
         }
-        Files.move(spare, file, StandardCopyOption.ATOMIC_MOVE);
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        Segment segment = new Segment(file, id, channel, direct, directIo, Journal.SEGMENT_HEADER);
-        for (int slot = 1; slot < Journal.SYNC_SLOTS; slot++) {
+        files.move(spare, file);
+        FileChannel channel = files.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        Segment segment = new Segment(files, file, id, channel, direct, directIo, RecordFormat.SEGMENT_HEADER);
+        for (int slot = 1; slot < GroupCommit.SYNC_SLOTS; slot++) {
             segment.syncChannel(slot); // before any record goes in: see sync
         }
         return segment;
     }
 
     /** The segment, or null if its header is missing or wrong. */
-    static Segment openForRead(Path file, long id) throws IOException {
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
-        ByteBuffer header = ByteBuffer.allocate(Journal.SEGMENT_HEADER);
-        if (channel.size() < Journal.SEGMENT_HEADER) {
+    static Segment openForRead(JournalFiles files, Path file, long id) throws IOException {
+        FileChannel channel = files.open(file, StandardOpenOption.READ);
+        ByteBuffer header = ByteBuffer.allocate(RecordFormat.SEGMENT_HEADER);
+        if (channel.size() < RecordFormat.SEGMENT_HEADER) {
             channel.close();
             return null;
         }
-        Journal.readFully(channel, header, 0);
+        RecordFormat.readFully(channel, header, 0);
         header.flip();
-        if (header.getLong() != Journal.SEGMENT_MAGIC || header.getLong() != id) {
+        if (header.getLong() != RecordFormat.SEGMENT_MAGIC || header.getLong() != id) {
             channel.close();
             return null;
         }
-        return new Segment(file, id, channel, null, null, channel.size());
+        return new Segment(files, file, id, channel, null, null, channel.size());
     }
 
     static ByteBuffer header(long id) {
-        return ByteBuffer.allocate(Journal.SEGMENT_HEADER).putLong(Journal.SEGMENT_MAGIC).putLong(id).flip();
+        return RecordFormat.segmentHeader(id);
     }
 
     static long writeFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {

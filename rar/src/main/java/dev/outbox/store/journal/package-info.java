@@ -41,6 +41,25 @@
  * time, would give 121,669: what sixteen synchronous submitters lose is the time each needs to
  * be woken, come back and queue again, not the sync itself.
  *
+ * <h2>How the classes fit</h2>
+ * <pre>
+ *  JournalStore ── the MessageStore: index in memory, records' bodies (JournalRecords),
+ *   │   │          frozen destinations (FrozenDestinationsFile)
+ *   │   └─ SpaceReclaimer ── live counts per segment; moves the last messages out; deletes
+ *   ▼
+ *  Journal ──────── the front: scan once, append (durable on return), read, delete, close
+ *   ├─ RecoveryScan ── at open: sound records to the visitor, the rest to corrupt/, zeros cut
+ *   ├─ GroupCommit ─── queue of appends, the write turn, 2 sync slots, yield or park
+ *   │    └─ BatchWriter ── staging buffer per slot, the tail block, padding, one write per batch
+ *   └─ SegmentSet ──── segment files: current, spare, roll, cut back, delete, directory sync
+ *        └─ Segment ── one file's channels: direct write (DirectIo), a sync channel per slot,
+ *                      I/O again after an interrupt (InterruptedIo)
+ *  RecordFormat ──── magic | length | CRC32C | body, used by the scan and the writer
+ * </pre>
+ * One monitor, the journal's, guards the queue and the turn (GroupCommit), the spare and the
+ * choice to delete a segment (SegmentSet); only the holder of the write turn touches the
+ * current segment and the staging buffers. Everything logs under the logger {@code Journal}.
+ *
  * <h2>Promises and how they are kept</h2>
  * <ul>
  *   <li>Durable before return: {@code add}, {@code update} and {@code remove} return after the

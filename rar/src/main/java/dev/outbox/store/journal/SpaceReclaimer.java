@@ -1,0 +1,223 @@
+package dev.outbox.store.journal;
+
+import dev.outbox.store.StoreException;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Gives back the disk space of finished messages: deletes segments no live message is in, and
+ * moves the last few live messages out of an old segment so that it can go.
+ *
+ * <p>Owns, per segment, how many messages were written there and how many of them are live.
+ * A segment is deleted once it is the oldest and no message it holds is still live. A few
+ * long-deferred messages would otherwise pin every later segment, so when at most half of the
+ * oldest segment's messages are live, they are written again, whole, at the end of the journal,
+ * and the segment goes. A segment more than half live stays, and keeps the later ones, until
+ * enough of its mail has finished. Replay order makes that safe: the rewritten record comes after
+ * every older update of the message, and an update or removal of a message whose record is gone
+ * is ignored.
+ *
+ * <p>Operations, all for {@link JournalStore}: {@link #written} and {@link #live} count what
+ * recovery found; an add calls {@link #beginAdd}, appends, calls {@link #added}, then
+ * {@link #endAdd} (in a finally); a removal calls {@link #removed} after its record is durable,
+ * then {@link #reclaimOrLog}. Threading: any thread; one reclamation at a time, beside adds,
+ * except the deletion, which waits for adds between their append and their count (without that a
+ * segment could be deleted, as neither current nor live, between the two). Failure: a failed
+ * move or deletion costs only space; {@link #reclaimOrLog} logs it and a later removal tries
+ * again, and every message stays where its index entry says.
+ */
+final class SpaceReclaimer {
+
+    private static final Logger LOG = Logger.getLogger(JournalStore.class.getName());
+
+    /** How many messages one sync carries when they are moved. */
+    private static final int RELOCATION_BATCH = 256;
+
+    private final Journal journal;
+    private final Map<String, JournalStore.Entry> index;
+    private final Path directory;
+    private final Map<Long, AtomicInteger> live = new ConcurrentHashMap<>();
+    private final Map<Long, AtomicInteger> written = new ConcurrentHashMap<>();
+    private final Object reclaiming = new Object();
+    /**
+     * Held shared by an add from its append until its message counts as live in its segment, and
+     * exclusively by the deletion of segments.
+     */
+    private final ReentrantReadWriteLock adding = new ReentrantReadWriteLock();
+    private long lastSegmentConsidered = -1;
+
+    SpaceReclaimer(Journal journal, Map<String, JournalStore.Entry> index, Path directory) {
+        this.journal = journal;
+        this.index = index;
+        this.directory = directory;
+    }
+
+    /** Recovery found a message's record in {@code segment}. */
+    void written(long segment) {
+        count(written, segment, 1);
+    }
+
+    /** Recovery found the message whose last record is in {@code segment} live. */
+    void live(long segment) {
+        count(live, segment, 1);
+    }
+
+    void beginAdd() {
+        adding.readLock().lock();
+    }
+
+    void endAdd() {
+        adding.readLock().unlock();
+    }
+
+    /** An add's record is durable in {@code segment}; called between {@link #beginAdd} and {@link #endAdd}. */
+    void added(long segment) {
+        count(live, segment, 1);
+        count(written, segment, 1);
+    }
+
+    /** The removal of a message whose record is in {@code segment} is durable. */
+    void removed(long segment) {
+        count(live, segment, -1);
+    }
+
+    private static void count(Map<Long, AtomicInteger> counts, long segment, int delta) {
+        counts.computeIfAbsent(segment, s -> new AtomicInteger()).addAndGet(delta);
+    }
+
+    /** {@link #reclaim}, a failure of which is logged: it costs only space, and a later removal tries again. */
+    void reclaimOrLog() {
+        try {
+            reclaim();
+        } catch (StoreException e) {
+            LOG.log(Level.WARNING, "Outbox journal " + directory + ": could not reclaim space; a later removal tries again", e);
+        }
+    }
+
+    /**
+     * Moves the last live messages out of the oldest segment when it is mostly dead, then
+     * deletes dead segments from the oldest on. Moving runs beside submits (an add never writes
+     * to an old segment); only the deletion excludes adds, briefly, so that no segment goes
+     * while an add that wrote to it has yet to count itself live there.
+     */
+    private void reclaim() {
+        if (journal.segmentCount() < 2) {
+            return; // only the segment being written: nothing to reclaim, and no lock to take
+        }
+        synchronized (reclaiming) {
+            relocateOldestIfMostlyDead();
+            long oldest = journal.oldestSegment();
+            if (oldest == journal.currentSegment() || value(live, oldest) > 0) {
+                return; // nothing to delete: no need to hold up submits (checked again under the lock)
+            }
+            adding.writeLock().lock();
+            try {
+                deleteDeadSegments();
+            } finally {
+                adding.writeLock().unlock();
+            }
+        }
+    }
+
+    private void relocateOldestIfMostlyDead() {
+        long current = journal.currentSegment();
+        long oldest = journal.oldestSegment();
+        int liveCount = value(live, oldest);
+        // Considered once per new segment at most: it scans the index.
+        if (oldest == current || liveCount == 0 || journal.segmentCount() < 3 || lastSegmentConsidered == current
+                || liveCount * 2L > value(written, oldest)) {
+            return;
+        }
+        lastSegmentConsidered = current;
+        relocate(oldest);
+    }
+
+    private void deleteDeadSegments() {
+        long current = journal.currentSegment();
+        for (long segment : journal.segmentIds()) {
+            if (segment == current || value(live, segment) > 0) {
+                return;
+            }
+            if (!journal.delete(segment)) {
+                return; // a batch written there is still being synced: its adds have yet to count
+            }
+            live.remove(segment);
+            written.remove(segment);
+        }
+    }
+
+    private void relocate(long segment) {
+        List<JournalStore.Entry> pinned = new ArrayList<>();
+        for (JournalStore.Entry entry : index.values()) {
+            if (entry.segment == segment) {
+                pinned.add(entry);
+            }
+        }
+        for (int from = 0; from < pinned.size(); from += RELOCATION_BATCH) {
+            relocateLocked(segment, pinned.subList(from, Math.min(pinned.size(), from + RELOCATION_BATCH)), 0, new ArrayList<>());
+        }
+        LOG.fine(() -> "Outbox journal: moved " + pinned.size() + " live messages out of segment " + segment);
+    }
+
+    /**
+     * Takes the monitors of {@code batch} one inside the other, then writes the copies of those
+     * still in {@code segment} with one sync. Each message stays locked from reading its state
+     * to its copy being durable, so no update can fall between the two and be overwritten at
+     * replay. Other threads hold one entry's monitor at a time and never wait for another
+     * while holding it, so this cannot deadlock.
+     */
+    private void relocateLocked(long segment, List<JournalStore.Entry> batch, int next, List<JournalStore.Entry> locked) {
+        if (next < batch.size()) {
+            JournalStore.Entry entry = batch.get(next);
+            synchronized (entry) {
+                if (!entry.removed && entry.segment == segment) {
+                    locked.add(entry);
+                }
+                relocateLocked(segment, batch, next + 1, locked);
+            }
+            return;
+        }
+        if (locked.isEmpty()) {
+            return;
+        }
+        List<ByteBuffer[]> copies = new ArrayList<>(locked.size());
+        for (JournalStore.Entry entry : locked) {
+            try {
+                byte[] content = journal.read(entry.position(), entry.contentOffset, entry.contentLength);
+                copies.add(JournalRecords.message(entry.current(), content));
+            } catch (IOException e) {
+                throw new StoreException("cannot read message " + entry.id + " to move it out of segment " + segment + ": " + e.getMessage(), e);
+            }
+        }
+        List<Journal.Position> positions;
+        try {
+            positions = journal.appendAll(copies);
+        } catch (StoreException e) {
+            throw new StoreException("failed to move " + locked.size() + " messages out of segment " + segment + " of " + directory + ": " + e.getMessage(), e);
+        }
+        for (int i = 0; i < locked.size(); i++) {
+            JournalStore.Entry entry = locked.get(i);
+            Journal.Position position = positions.get(i);
+            count(live, segment, -1);
+            count(live, position.segment(), 1);
+            count(written, position.segment(), 1);
+            entry.moveTo(position);
+            entry.contentOffset = copies.get(i)[0].remaining();
+        }
+    }
+
+    private static int value(Map<Long, AtomicInteger> counts, long segment) {
+        AtomicInteger count = counts.get(segment);
+        return count == null ? 0 : count.get();
+    }
+}

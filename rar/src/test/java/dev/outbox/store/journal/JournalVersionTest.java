@@ -1,0 +1,93 @@
+package dev.outbox.store.journal;
+
+import dev.outbox.api.RecipientState;
+import dev.outbox.store.RecipientChange;
+import dev.outbox.store.RecipientStatus;
+import dev.outbox.store.StoredMessage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static dev.outbox.store.TestMessages.content;
+import static dev.outbox.store.TestMessages.deferred;
+import static dev.outbox.store.TestMessages.done;
+import static dev.outbox.store.TestMessages.message;
+import static dev.outbox.store.TestMessages.withStatuses;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Records carry a version: journals written before versions stay readable, and newer versions are refused by name. */
+class JournalVersionTest {
+
+    /** The journal in {@code journal-before-versions/} (see its README) comes back whole: adds, the update, the removal. */
+    @Test
+    void aJournalWrittenBeforeVersionsIsRecovered(@TempDir Path directory) throws Exception {
+        copyFixture(directory);
+        List<StoredMessage> recovered = new ArrayList<>();
+        try (JournalStore store = new JournalStore(directory, 64 * 1024, 1L << 30, 1024 * 1024)) {
+            store.recover(recovered::add);
+            StoredMessage a = withStatuses(message("v0-a", 2),
+                    List.of(done(RecipientState.DELIVERED, 1), deferred(1_700_000_600_000L, 2)));
+            assertEquals(List.of(a, message("v0-c", 1)), recovered);
+            assertArrayEquals(content("v0-a", 600), store.content("v0-a"));
+            assertArrayEquals(content("v0-c", 300), store.content("v0-c"));
+            assertEquals(0, store.corruptRecords());
+
+            // Old and new records side by side: a version 1 update of a version 0 message.
+            store.update("v0-c", List.of(new RecipientChange(0, done(RecipientState.DELIVERED, 1))));
+            store.add(message("v1-d", 1), content("v1-d", 100));
+        }
+        recovered.clear();
+        try (JournalStore store = new JournalStore(directory, 64 * 1024, 1L << 30, 1024 * 1024)) {
+            store.recover(recovered::add);
+            assertEquals(List.of("v0-a", "v0-c", "v1-d"), recovered.stream().map(StoredMessage::id).toList());
+            assertEquals(RecipientState.DELIVERED, recovered.get(1).statuses().get(0).state());
+            assertArrayEquals(content("v1-d", 100), store.content("v1-d"));
+        }
+    }
+
+    @Test
+    void recordsAreWrittenWithTheCurrentVersionAndReadBack() {
+        StoredMessage m = message("m", 2);
+        ByteBuffer[] parts = JournalRecords.message(m, content("m", 10));
+        ByteBuffer body = ByteBuffer.allocate(parts[0].remaining() + parts[1].remaining()).put(parts[0].duplicate()).put(parts[1].duplicate()).flip();
+        assertEquals(JournalRecords.VERSION, JournalRecords.version(body));
+        assertEquals(JournalRecords.MESSAGE, JournalRecords.type(body));
+        assertEquals(m, JournalRecords.decodeMessage(body, new HashMap<>()).message());
+
+        ByteBuffer update = JournalRecords.update("m", List.of(new RecipientChange(1, RecipientStatus.QUEUED)));
+        assertEquals(JournalRecords.UPDATE, JournalRecords.type(update));
+        assertEquals(JournalRecords.VERSION, JournalRecords.version(update));
+        ByteBuffer remove = JournalRecords.remove("m");
+        assertEquals(JournalRecords.REMOVE, JournalRecords.type(remove));
+        assertEquals("m", JournalRecords.decodeRemove(remove));
+    }
+
+    @Test
+    void aRecordOfANewerVersionIsRefusedNamingTheVersions() {
+        ByteBuffer remove = JournalRecords.remove("m");
+        remove.put(0, (byte) ((JournalRecords.VERSION + 1) << 4 | JournalRecords.REMOVE));
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> JournalRecords.decodeRemove(remove));
+        assertTrue(refused.getMessage().contains("version " + (JournalRecords.VERSION + 1)), refused.getMessage());
+    }
+
+    private static void copyFixture(Path directory) throws IOException, URISyntaxException {
+        Path fixture = Path.of(JournalVersionTest.class.getResource("/journal-before-versions").toURI());
+        try (Stream<Path> files = Files.list(fixture)) {
+            for (Path file : files.filter(p -> p.getFileName().toString().endsWith(".journal")).toList()) {
+                Files.copy(file, directory.resolve(file.getFileName()));
+            }
+        }
+    }
+}
