@@ -24,6 +24,7 @@ final class FaultyFiles implements JournalFiles {
 
     private final AtomicInteger syncsToFail = new AtomicInteger();
     private final AtomicInteger writesToFail = new AtomicInteger();
+    private final AtomicInteger segmentDeletesToFail = new AtomicInteger();
     private volatile int failWritesOfAtLeast;
     private volatile long usableSpace = -1;
     final AtomicInteger fired = new AtomicInteger();
@@ -38,6 +39,12 @@ final class FaultyFiles implements JournalFiles {
     FaultyFiles failWriteOfAtLeast(int bytes) {
         failWritesOfAtLeast = bytes;
         writesToFail.set(1);
+        return this;
+    }
+
+    /** The next {@code n} deletions of segment files fail, leaving the file where it is. */
+    FaultyFiles failSegmentDeletes(int n) {
+        segmentDeletesToFail.set(n);
         return this;
     }
 
@@ -61,6 +68,10 @@ final class FaultyFiles implements JournalFiles {
 
     @Override
     public boolean deleteIfExists(Path file) throws IOException {
+        if (file.getFileName().toString().endsWith(SegmentSet.SUFFIX) && take(segmentDeletesToFail)) {
+            fired.incrementAndGet();
+            throw new IOException("Input/output error (injected: a failed deletion of " + file + ")");
+        }
         return NIO.deleteIfExists(file);
     }
 

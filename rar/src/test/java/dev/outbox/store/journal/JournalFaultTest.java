@@ -20,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The journal's failure paths, driven through a file system with faults ({@link FaultyFiles}):
@@ -117,6 +118,38 @@ class JournalFaultTest {
             for (Map.Entry<String, byte[]> message : acknowledged.entrySet()) {
                 assertArrayEquals(message.getValue(), store.content(message.getKey()), message.getKey());
             }
+        }
+        assertRecoveredExactly(directory, acknowledged);
+    }
+
+    /**
+     * Deleting a dead segment fails and its file stays. Reclamation must not then delete a later
+     * segment that holds the removals of that file's messages: at the next start the file is
+     * scanned again, and every message in it whose removal went with the later segment would come
+     * back and be delivered a second time.
+     */
+    @Test
+    void aFailedSegmentDeletionResurrectsNothing(@TempDir Path directory) throws Exception {
+        FaultyFiles files = new FaultyFiles();
+        Map<String, byte[]> acknowledged = new LinkedHashMap<>();
+        try (JournalStore store = open(directory, files)) {
+            for (int i = 0; i < 40; i++) {
+                add(store, "m-" + i, acknowledged); // segment 1 holds about 30, the rest start segment 2
+            }
+            files.failSegmentDeletes(1);
+            for (int i = 0; i < 40; i++) {
+                store.remove("m-" + i); // removals go to segment 2; segment 1 dies, and its deletion fails
+                acknowledged.remove("m-" + i);
+            }
+            assertEquals(1, files.fired.get(), "the deletion of segment 1 failed");
+            for (int i = 40; i < 140; i++) {
+                add(store, "m-" + i, acknowledged); // past segment 2, into later ones
+            }
+            for (int i = 40; i < 140; i++) {
+                store.remove("m-" + i); // segment 2 dies too, with the removals of segment 1's messages
+                acknowledged.remove("m-" + i);
+            }
+            assertTrue(java.nio.file.Files.exists(directory.resolve(String.format("%016x.journal", 1))), "segment 1 stayed");
         }
         assertRecoveredExactly(directory, acknowledged);
     }
