@@ -35,7 +35,8 @@ import java.util.Map;
  * 0 stays readable. Records keep the version they were written with, except that a message moved
  * out of an old segment is written again in the current one. A body of a version newer than
  * {@link #VERSION} (written by a later Outbox, then downgraded) does not decode: it is counted and
- * skipped like a corrupt one, with a message naming both versions.
+ * skipped like a corrupt one, with a message naming both versions, and its segment is never
+ * reclaimed, so that the later Outbox, put back, finds it.
  */
 final class JournalRecords {
 

@@ -148,6 +148,7 @@ public final class JournalStore implements MessageStore {
                 }
             } catch (RuntimeException e) {
                 undecodable[0]++;
+                reclaimer.pin(position.segment()); // perhaps a later version's: its segment is never reclaimed
                 LOG.warning(() -> "Outbox journal: record at " + position + " in " + directory + " does not decode and is skipped: " + e);
             }
         });

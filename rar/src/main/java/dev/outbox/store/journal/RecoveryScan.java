@@ -228,11 +228,22 @@ final class RecoveryScan {
             return; // reported at an earlier start
         }
         Files.createDirectories(corruptDirectory);
+        // Copied under a temporary name and renamed once whole: the final name means done.
+        Path partial = corruptDirectory.resolve(target.getFileName() + ".partial");
         try (FileChannel in = files.open(file, StandardOpenOption.READ);
-             FileChannel out = files.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            in.transferTo(from, to - from, out);
+             FileChannel out = files.open(partial, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                     StandardOpenOption.WRITE)) {
+            for (long at = from; at < to; ) {
+                long n = in.transferTo(at, to - at, out);
+                if (n <= 0) {
+                    throw new IOException("cannot copy " + file + " at byte " + at + " to " + partial + ": end of file");
+                }
+                at += n;
+            }
             out.force(true);
         }
+        files.move(partial, target);
+        files.syncDirectory(corruptDirectory);
         corrupt.incrementAndGet();
         LOG.warning(() -> "Outbox journal: " + what + " in " + file + " at bytes " + from + ".." + to
                 + " was set aside as " + target + "; the rest of the journal is intact");

@@ -263,9 +263,9 @@ final class SegmentSet {
 
     /**
      * Deletes segment {@code id}, unless new records go there or a batch written there is still
-     * being synced.
+     * being synced, or its file cannot be deleted.
      *
-     * @return false when the segment was in use and stays
+     * @return false when the segment was in use, or its deletion failed, and stays
      */
     boolean delete(long id) {
         Segment segment = segments.get(id);
@@ -278,15 +278,28 @@ final class SegmentSet {
             }
             segments.remove(id);
         }
+        try {
+            files.deleteIfExists(segment.file);
+        } catch (IOException e) {
+            // It stays, and stays the oldest: a later segment, which may hold the removals of its
+            // messages, must not go before it, or those messages come back at the next start.
+            segments.put(id, segment);
+            LOG.log(Level.WARNING, "Outbox journal: could not delete " + segment.file + "; a later reclamation tries again", e);
+            return false;
+        }
         totalBytes.addAndGet(-segment.counted);
         try {
             segment.close();
-            files.deleteIfExists(segment.file);
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "closing " + segment.file, e);
+        }
+        try {
             if (syncDirectory()) {
                 Thread.currentThread().interrupt();
             }
         } catch (IOException e) {
-            LOG.log(Level.WARNING, "Outbox journal: could not delete " + segment.file + "; it will be scanned again at the next start", e);
+            LOG.log(Level.WARNING, "Outbox journal: could not sync " + directory + " after deleting " + segment.file
+                    + "; the next directory sync makes the deletion durable", e);
         }
         return true;
     }

@@ -72,6 +72,15 @@ final class SpaceReclaimer {
         count(live, segment, 1);
     }
 
+    /**
+     * Recovery found a record in {@code segment} that does not decode (a later version's, say):
+     * the segment counts it as a live message for good, so it is neither moved out nor deleted.
+     */
+    void pin(long segment) {
+        count(live, segment, 1);
+        count(written, segment, 1);
+    }
+
     void beginAdd() {
         adding.readLock().lock();
     }

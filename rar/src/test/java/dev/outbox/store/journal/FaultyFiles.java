@@ -24,6 +24,8 @@ final class FaultyFiles implements JournalFiles {
 
     private final AtomicInteger syncsToFail = new AtomicInteger();
     private final AtomicInteger writesToFail = new AtomicInteger();
+    private final AtomicInteger segmentDeletesToFail = new AtomicInteger();
+    private final AtomicInteger transfersToFail = new AtomicInteger();
     private volatile int failWritesOfAtLeast;
     private volatile long usableSpace = -1;
     final AtomicInteger fired = new AtomicInteger();
@@ -38,6 +40,18 @@ final class FaultyFiles implements JournalFiles {
     FaultyFiles failWriteOfAtLeast(int bytes) {
         failWritesOfAtLeast = bytes;
         writesToFail.set(1);
+        return this;
+    }
+
+    /** The next {@code n} deletions of segment files fail, leaving the file where it is. */
+    FaultyFiles failSegmentDeletes(int n) {
+        segmentDeletesToFail.set(n);
+        return this;
+    }
+
+    /** The next {@code n} copies between files (setting a record aside) copy half, then fail as on a full disk. */
+    FaultyFiles failTransfers(int n) {
+        transfersToFail.set(n);
         return this;
     }
 
@@ -61,6 +75,10 @@ final class FaultyFiles implements JournalFiles {
 
     @Override
     public boolean deleteIfExists(Path file) throws IOException {
+        if (file.getFileName().toString().endsWith(SegmentSet.SUFFIX) && take(segmentDeletesToFail)) {
+            fired.incrementAndGet();
+            throw new IOException("Input/output error (injected: a failed deletion of " + file + ")");
+        }
         return NIO.deleteIfExists(file);
     }
 
@@ -169,6 +187,11 @@ final class FaultyFiles implements JournalFiles {
 
         @Override
         public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
+            if (take(transfersToFail)) {
+                fired.incrementAndGet();
+                real.transferTo(position, count / 2, target);
+                throw new IOException(DISK_FULL + " (injected: " + count / 2 + " of " + count + " bytes copied)");
+            }
             return real.transferTo(position, count, target);
         }
 

@@ -121,6 +121,68 @@ class JournalFaultTest {
         assertRecoveredExactly(directory, acknowledged);
     }
 
+    /**
+     * Deleting a dead segment fails and its file stays. Reclamation must not then delete a later
+     * segment that holds the removals of that file's messages: at the next start the file is
+     * scanned again, and every message in it whose removal went with the later segment would come
+     * back and be delivered a second time.
+     */
+    @Test
+    void aFailedSegmentDeletionResurrectsNothing(@TempDir Path directory) throws Exception {
+        FaultyFiles files = new FaultyFiles();
+        Map<String, byte[]> acknowledged = new LinkedHashMap<>();
+        try (JournalStore store = open(directory, files)) {
+            for (int i = 0; i < 40; i++) {
+                add(store, "m-" + i, acknowledged); // segment 1 holds about 30, the rest start segment 2
+            }
+            files.failSegmentDeletes(1);
+            for (int i = 0; i < 40; i++) {
+                store.remove("m-" + i); // removals go to segment 2; segment 1 dies, and its deletion fails
+                acknowledged.remove("m-" + i);
+            }
+            assertEquals(1, files.fired.get(), "the deletion of segment 1 failed");
+            for (int i = 40; i < 140; i++) {
+                add(store, "m-" + i, acknowledged); // past segment 2, into later ones
+            }
+            for (int i = 40; i < 140; i++) {
+                store.remove("m-" + i); // segment 2 dies too, with the removals of segment 1's messages
+                acknowledged.remove("m-" + i);
+            }
+        }
+        assertRecoveredExactly(directory, acknowledged);
+    }
+
+    /**
+     * Setting a torn tail aside fails half-way (a full disk): the open fails. The next open must
+     * still copy the whole tail to {@code corrupt/} before it cuts the segment back, since that
+     * copy is all that is left of the record; a half copy from the failed open must not pass for
+     * one "reported at an earlier start".
+     */
+    @Test
+    void aFailedSetAsideIsNotTakenForADoneOne(@TempDir Path directory) throws Exception {
+        Journal.Position last;
+        try (Journal journal = new Journal(directory, SEGMENT_BYTES, MAX_RECORD_BYTES)) {
+            journal.scan((position, body) -> { });
+            journal.append(ByteBuffer.wrap(body('a', 1000)));
+            last = journal.append(ByteBuffer.wrap(body('b', 1000)));
+        }
+        Path segment = directory.resolve(String.format("%016x.journal", last.segment()));
+        long tornBytes;
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(segment,
+                java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            channel.write(ByteBuffer.wrap(new byte[]{'x'}), last.offset() + Journal.RECORD_HEADER + 500); // its checksum fails
+            tornBytes = channel.size() - last.offset();
+        }
+        FaultyFiles files = new FaultyFiles().failTransfers(1);
+        assertThrows(StoreException.class, () -> new JournalStore(directory, SEGMENT_BYTES, 1L << 30, MAX_RECORD_BYTES, files).recover(m -> { }));
+        assertEquals(1, files.fired.get(), "the copy to corrupt/ was cut short");
+        try (JournalStore store = new JournalStore(directory, SEGMENT_BYTES, 1L << 30, MAX_RECORD_BYTES)) {
+            store.recover(m -> { });
+        }
+        Path setAside = directory.resolve("corrupt").resolve(segment.getFileName() + "-" + last.offset() + ".bad");
+        assertEquals(tornBytes, java.nio.file.Files.size(setAside), "the whole torn record was set aside");
+    }
+
     private static JournalStore open(Path directory, FaultyFiles files) {
         JournalStore store = new JournalStore(directory, SEGMENT_BYTES, 1L << 30, MAX_RECORD_BYTES, files);
         store.recover(message -> { });

@@ -82,6 +82,41 @@ class JournalVersionTest {
         assertTrue(refused.getMessage().contains("version " + (JournalRecords.VERSION + 1)), refused.getMessage());
     }
 
+    /**
+     * A journal written by a later Outbox, opened by this one (a downgrade): its records are
+     * refused, counted and skipped, as the class comment says, but they must stay on disk, so that
+     * the later Outbox, put back, still finds its acknowledged mail. Reclamation at recovery must
+     * not take a segment that holds only refused records for a dead one and delete it.
+     */
+    @Test
+    void recordsOfANewerVersionAreRefusedButNotDeleted(@TempDir Path directory) throws Exception {
+        try (Journal journal = new Journal(directory, 64 * 1024, 1024 * 1024)) {
+            journal.scan((position, body) -> { });
+            for (int i = 0; i < 8; i++) {
+                ByteBuffer[] parts = JournalRecords.message(message("v2-" + i, 1), content("v2-" + i, 20_000));
+                ByteBuffer body = ByteBuffer.allocate(parts[0].remaining() + parts[1].remaining())
+                        .put(parts[0].duplicate()).put(parts[1].duplicate()).flip();
+                body.put(0, (byte) ((JournalRecords.VERSION + 1) << 4 | JournalRecords.MESSAGE));
+                journal.append(body);
+            }
+            assertTrue(journal.segmentCount() >= 2, "the records span segments");
+        }
+        List<Path> before = segmentFiles(directory);
+        List<StoredMessage> recovered = new ArrayList<>();
+        try (JournalStore store = new JournalStore(directory, 64 * 1024, 1L << 30, 1024 * 1024)) {
+            store.recover(recovered::add);
+            assertEquals(List.of(), recovered);
+            assertEquals(8, store.corruptRecords());
+        }
+        assertEquals(before, segmentFiles(directory), "the segments holding the refused records are kept");
+    }
+
+    private static List<Path> segmentFiles(Path directory) throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".journal")).sorted().toList();
+        }
+    }
+
     private static void copyFixture(Path directory) throws IOException, URISyntaxException {
         Path fixture = Path.of(JournalVersionTest.class.getResource("/journal-before-versions").toURI());
         try (Stream<Path> files = Files.list(fixture)) {
