@@ -27,9 +27,10 @@ import java.util.Map;
  * throws {@link IllegalArgumentException}.
  *
  * <h2>Versions</h2>
- * Version 0: the records written before bodies had a version (their first byte is the type
- * alone, 1 to 3). Version 1 ({@link #VERSION}, written now): the same fields as version 0. A
- * field is added by a new version that appends it to the layout above (in a MESSAGE, before the
+ * The first byte of a body is {@code version << 4 | type}. Version 0 ({@link #VERSION}, written
+ * now) is the layout above, byte for byte what Outbox wrote before bodies had a version (their
+ * first byte was the type alone), so a journal written now is still read by an Outbox from before
+ * versions: a rollback loses nothing. A field is added by a new version that appends it to the layout above (in a MESSAGE, before the
  * content length; per recipient, after the attempts); the decoder reads a field only in bodies
  * whose version has it and gives older ones its default, so every journal written since version
  * 0 stays readable. Records keep the version they were written with, except that a message moved
@@ -44,8 +45,8 @@ final class JournalRecords {
     static final byte UPDATE = 2;
     static final byte REMOVE = 3;
 
-    /** The version of the records this code writes; it reads every version up to this one. */
-    static final int VERSION = 1;
+    /** The version of the records this code writes; it reads every version up to this one. Raise it with the first added field. */
+    static final int VERSION = 0;
 
     private static final RecipientState[] STATES = RecipientState.values();
     /** Distinct senders shared during one recovery; past that (VERP, say) each keeps its own. */
