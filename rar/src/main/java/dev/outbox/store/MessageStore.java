@@ -28,7 +28,7 @@ public interface MessageStore extends AutoCloseable {
     /**
      * Replays every message added and not removed, oldest first (a store may give a message
      * it moved internally at the place it moved it to), with each recipient's last recorded
-     * status. Records that are torn or fail their checksum are set aside and
+     * status and its delay-notice mark. Records that are torn or fail their checksum are set aside and
      * reported, never replayed and never fatal to the rest.
      */
     void recover(Consumer<StoredMessage> sink);
@@ -47,7 +47,17 @@ public interface MessageStore extends AutoCloseable {
     void add(StoredMessage message, byte[] content) throws QueueFullException;
 
     /** Records new statuses for recipients of message {@code id}. Returns once on stable storage. */
-    void update(String id, List<RecipientChange> changes);
+    default void update(String id, List<RecipientChange> changes) {
+        update(id, changes, false);
+    }
+
+    /**
+     * Records new statuses for recipients of message {@code id} and, if {@code delayNoticeSent},
+     * that its delay notice is durably queued, all in one: after a crash either all of it is
+     * recovered or none. The mark is never cleared ({@code false} leaves it as it was); changes may
+     * be empty when only the mark is set. Returns once on stable storage.
+     */
+    void update(String id, List<RecipientChange> changes, boolean delayNoticeSent);
 
     /** Forgets message {@code id}, every recipient of which is final. Returns once on stable storage; the space is reclaimed later. */
     void remove(String id);

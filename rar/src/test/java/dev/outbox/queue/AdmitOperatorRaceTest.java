@@ -139,6 +139,11 @@ class AdmitOperatorRaceTest {
         }
 
         @Override
+        public void update(String id, List<RecipientChange> changes, boolean delayNoticeSent) {
+            real.update(id, changes, delayNoticeSent);
+        }
+
+        @Override
         public void remove(String id) {
             real.remove(id);
         }

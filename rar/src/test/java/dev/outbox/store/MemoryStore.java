@@ -18,7 +18,7 @@ import java.util.function.Consumer;
  * fail on demand.
  *
  * <p>It owns the live messages in the order they were added, each with its latest recipient
- * statuses and a private copy of its content, plus a plan of failures to inject and a count of
+ * statuses and delay-notice mark and a private copy of its content, plus a plan of failures to inject and a count of
  * calls. "Stable storage" is this object: what a call recorded survives {@link #close}, and
  * nothing survives the JVM. So a <em>restart</em> is: {@link #close} the store, then
  * {@link #recover} the same instance again (a test closes its engine and builds a new engine over
@@ -35,7 +35,7 @@ import java.util.function.Consumer;
  *     message's content and {@link #MESSAGE_OVERHEAD_BYTES} would take the store past its limit,
  *     keeping nothing of it. The limit is checked under the lock: concurrent adds never pass it.</li>
  * <li>{@link #update} and {@link #remove} of an id not stored are ignored, as the SPI allows; an
- *     update applies all its changes or none.</li>
+ *     update applies all its changes, and its delay-notice mark, or none.</li>
  * <li>{@link #content} gives a fresh copy, or {@link StoreException} for an id not stored.</li>
  * <li>{@link #messageCount}, {@link #sizeBytes} (contents plus {@link #MESSAGE_OVERHEAD_BYTES} a
  *     message) and {@link #corruptRecords} (always 0: nothing is ever torn) may be read at any
@@ -162,12 +162,12 @@ public final class MemoryStore implements MessageStore {
     }
 
     @Override
-    public void update(String id, List<RecipientChange> changes) {
+    public void update(String id, List<RecipientChange> changes, boolean delayNoticeSent) {
         Objects.requireNonNull(changes, () -> "changes of message " + id);
         synchronized (lock) {
             begin(Operation.UPDATE, id);
             Entry entry = messages.get(id);
-            StoredMessage updated = entry == null ? null : applied(entry.message(), changes); // checked before anything changes
+            StoredMessage updated = entry == null ? null : applied(entry.message(), changes, delayNoticeSent); // checked before anything changes
             failIfPlanned(Operation.UPDATE, id);
             if (updated != null) {
                 messages.put(id, new Entry(updated, entry.content()));
@@ -291,7 +291,7 @@ public final class MemoryStore implements MessageStore {
     }
 
     /** {@code message} with {@code changes} applied, or IllegalArgumentException naming a recipient it does not have. */
-    private static StoredMessage applied(StoredMessage message, List<RecipientChange> changes) {
+    private static StoredMessage applied(StoredMessage message, List<RecipientChange> changes, boolean delayNoticeSent) {
         List<RecipientStatus> statuses = new ArrayList<>(message.statuses());
         for (RecipientChange change : changes) {
             if (change.recipient() < 0 || change.recipient() >= statuses.size()) {
@@ -300,7 +300,8 @@ public final class MemoryStore implements MessageStore {
             }
             statuses.set(change.recipient(), change.status());
         }
-        return new StoredMessage(message.id(), message.submitMillis(), message.expiryMillis(), message.envelope(), statuses);
+        return new StoredMessage(message.id(), message.submitMillis(), message.expiryMillis(), message.envelope(), statuses,
+                message.delayNoticeSent() || delayNoticeSent);
     }
 
     private static String name(Operation operation) {

@@ -139,6 +139,40 @@ public interface MessageStoreContract {
         }
     }
 
+    /**
+     * What a DSN needs (each recipient's last reply, host, attempt time and notice owed; the
+     * message's delay-notice mark) comes back as added and as last updated; the mark, once set,
+     * stays set.
+     */
+    @Test
+    default void dsnFieldsAndTheDelayNoticeMarkSurviveReopen(@TempDir Path directory) throws Exception {
+        RecipientStatus replied = deferred(5_000, 1).withReply(451, "4.3.0 try again later, \u00e9t\u00e9", "mx1.example.com")
+                .withLastAttempt(4_000);
+        StoredMessage added = withStatuses(message("m-dsn", 3), List.of(replied, RecipientStatus.QUEUED,
+                done(RecipientState.BOUNCED, 1).withReply(550, "5.1.1 no such user", "[192.0.2.7]").withLastAttempt(4_001).withNoticePending(true)));
+        StoredMessage plain = message("m-plain", 1);
+        RecipientStatus later = deferred(9_000, 2).withReply(421, "", "mx2.example.com").withLastAttempt(8_000).withNoticePending(true);
+        RecipientStatus queuedNotice = done(RecipientState.BOUNCED, 1).withReply(550, "5.1.1 no such user", "[192.0.2.7]")
+                .withLastAttempt(4_001); // its DSN is queued: no longer owed
+        try (Opened opened = open(directory)) {
+            opened.store().add(added, content(added.id(), 100));
+            opened.store().add(plain.withDelayNoticeSent(), content(plain.id(), 100));
+            opened.store().update(added.id(), List.of(new RecipientChange(0, later)), true);
+            opened.store().update(added.id(), List.of(new RecipientChange(2, queuedNotice)), false); // leaves the mark set
+            try (Opened again = reopen(opened.store(), directory)) {
+                StoredMessage expected = withStatuses(added, List.of(later, RecipientStatus.QUEUED, queuedNotice)).withDelayNoticeSent();
+                assertEquals(List.of(expected, plain.withDelayNoticeSent()), again.recovered());
+                // The mark alone, with no recipient changed.
+                StoredMessage other = message("m-mark-only", 2);
+                again.store().add(other, content(other.id(), 50));
+                again.store().update(other.id(), List.of(), true);
+                try (Opened third = reopen(again.store(), directory)) {
+                    assertEquals(List.of(expected, plain.withDelayNoticeSent(), other.withDelayNoticeSent()), third.recovered());
+                }
+            }
+        }
+    }
+
     @Test
     default void removeSurvivesReopen(@TempDir Path directory) throws Exception {
         try (Opened opened = open(directory)) {

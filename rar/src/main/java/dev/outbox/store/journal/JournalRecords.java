@@ -17,21 +17,34 @@ import java.util.Map;
  *
  * <p>A body starts with one byte: its version in the high four bits, its type in the low four.
  * <pre>
- * MESSAGE  type=1 | id | submit millis | expiry millis | reverse path | n | n x recipient | content length | content
- *          (a recipient: address | state | due millis | attempts; written on add, and again
- *          whole when a message is moved out of an old segment)
- * UPDATE   type=2 | id | n | n x (recipient index | state | due millis | attempts)
+ * MESSAGE  type=1 | id | submit millis | expiry millis | reverse path | n | n x (address | status)
+ *          | flags (1) | content length | content
+ *          (written on add, and again whole when a message is moved out of an old segment)
+ * UPDATE   type=2 | id | n | n x (recipient index | status) | flags (1)
  * REMOVE   type=3 | id
+ *
+ * status   = state (1) | due millis (8) | attempts (4)
+ *            | reply code (2) | reply text | remote host | last attempt millis (8) | flags (1)
  * </pre>
- * Strings are a 2-byte length and UTF-8; numbers are big-endian. A body that does not decode
- * throws {@link IllegalArgumentException}.
+ * Strings are a 2-byte length and UTF-8; numbers are big-endian. A message's flags: bit 0, its
+ * delay notice is sent (in an UPDATE, set now; a set bit is never cleared). A status's flags:
+ * bit 0, a DSN is owed for the recipient and not yet queued. A body that does not decode throws
+ * {@link IllegalArgumentException}.
+ *
+ * <p>Version 1 (written now) is the layout above. Version 0 lacks what version 1 appended: the
+ * message flags and, in a status, everything after the attempts; read, they take their defaults
+ * (not sent; no reply, no host, never tried, no notice owed). A version-1 status is 15 bytes
+ * longer than a version-0 one when it has no reply and no host, and a MESSAGE or UPDATE one
+ * byte longer besides.
  *
  * <h2>Versions</h2>
- * The first byte of a body is {@code version << 4 | type}. Version 0 ({@link #VERSION}, written
- * now) is the layout above, byte for byte what Outbox wrote before bodies had a version (their
- * first byte was the type alone), so a journal written now is still read by an Outbox from before
- * versions: a rollback loses nothing. A field is added by a new version that appends it to the layout above (in a MESSAGE, before the
- * content length; per recipient, after the attempts); the decoder reads a field only in bodies
+ * The first byte of a body is {@code version << 4 | type}. Version 0 is the layout above less
+ * what version 1 appended (see above), byte for byte what Outbox wrote before bodies had a
+ * version (their first byte was the type alone). Version 1 ({@link #VERSION}, written now) added
+ * the DSN fields; an Outbox that reads only version 0 refuses its records (and keeps their
+ * segments, as below), so a rollback past it needs the journal drained first.
+ * A field is added by a new version that appends it to the layout (in a MESSAGE, before the
+ * content length; in a status, at its end; in an UPDATE, at the end); the decoder reads a field only in bodies
  * whose version has it and gives older ones its default, so every journal written since version
  * 0 stays readable. Records keep the version they were written with, except that a message moved
  * out of an old segment is written again in the current one. A body of a version newer than
@@ -45,8 +58,16 @@ final class JournalRecords {
     static final byte UPDATE = 2;
     static final byte REMOVE = 3;
 
-    /** The version of the records this code writes; it reads every version up to this one. Raise it with the first added field. */
-    static final int VERSION = 0;
+    /** The version of the records this code writes; it reads every version up to this one. Raise it with each added field. */
+    static final int VERSION = 1;
+    /** The version that added the DSN fields: message and status flags, reply, host, last attempt. */
+    private static final int DSN_FIELDS = 1;
+
+    private static final int MESSAGE_DELAY_NOTICE_SENT = 1;
+    private static final int STATUS_NOTICE_PENDING = 1;
+    private static final byte[] EMPTY = new byte[0];
+    /** A status with no reply and no host: state, due, attempts, code, two empty strings, last attempt, flags. */
+    private static final int STATUS_BYTES = 1 + 8 + 4 + 2 + 2 + 2 + 8 + 1;
 
     private static final RecipientState[] STATES = RecipientState.values();
     /** Distinct senders shared during one recovery; past that (VERP, say) each keeps its own. */
@@ -60,7 +81,7 @@ final class JournalRecords {
     }
 
     /** A decoded UPDATE record. */
-    record Update(String id, List<RecipientChange> changes) {
+    record Update(String id, List<RecipientChange> changes, boolean delayNoticeSent) {
     }
 
     /**
@@ -70,33 +91,40 @@ final class JournalRecords {
     static ByteBuffer[] message(StoredMessage message, byte[] content) {
         byte[] id = utf8(message.id());
         byte[] reversePath = utf8(message.envelope().reversePath());
-        List<byte[]> recipients = new ArrayList<>();
-        int size = 1 + 2 + id.length + 8 + 8 + 2 + reversePath.length + 4 + 4;
-        for (String recipient : message.envelope().recipients()) {
-            byte[] address = utf8(recipient);
-            recipients.add(address);
-            size += 2 + address.length + 1 + 8 + 4;
+        List<String> addresses = message.envelope().recipients();
+        List<RecipientStatus> statuses = message.statuses();
+        // Per recipient its address, reply text and host; the last two are the shared EMPTY when absent, as on add.
+        byte[][] strings = new byte[addresses.size() * 3][];
+        int size = 1 + 2 + id.length + 8 + 8 + 2 + reversePath.length + 4 + 1 + 4;
+        for (int i = 0; i < addresses.size(); i++) {
+            size += 2 + (strings[3 * i] = utf8(addresses.get(i))).length + statusSize(statuses.get(i), strings, 3 * i + 1);
         }
         ByteBuffer body = ByteBuffer.allocate(size).put(first(MESSAGE));
         putString(body, id).putLong(message.submitMillis()).putLong(message.expiryMillis());
-        putString(body, reversePath).putInt(recipients.size());
-        for (int i = 0; i < recipients.size(); i++) {
-            putString(body, recipients.get(i));
-            putStatus(body, message.statuses().get(i));
+        putString(body, reversePath).putInt(addresses.size());
+        for (int i = 0; i < addresses.size(); i++) {
+            putString(body, strings[3 * i]);
+            putStatus(body, statuses.get(i), strings, 3 * i + 1);
         }
-        body.putInt(content.length);
+        body.put((byte) (message.delayNoticeSent() ? MESSAGE_DELAY_NOTICE_SENT : 0)).putInt(content.length);
         return new ByteBuffer[] {body.flip(), ByteBuffer.wrap(content)};
     }
 
-    static ByteBuffer update(String id, List<RecipientChange> changes) {
+    /** An UPDATE record's body: new statuses and, if {@code delayNoticeSent}, the message's delay notice marked sent. */
+    static ByteBuffer update(String id, List<RecipientChange> changes, boolean delayNoticeSent) {
         byte[] idBytes = utf8(id);
-        ByteBuffer body = ByteBuffer.allocate(1 + 2 + idBytes.length + 4 + changes.size() * (4 + 1 + 8 + 4)).put(first(UPDATE));
-        putString(body, idBytes).putInt(changes.size());
-        for (RecipientChange change : changes) {
-            body.putInt(change.recipient());
-            putStatus(body, change.status());
+        byte[][] strings = new byte[changes.size() * 2][];
+        int size = 1 + 2 + idBytes.length + 4 + 1;
+        for (int i = 0; i < changes.size(); i++) {
+            size += 4 + statusSize(changes.get(i).status(), strings, 2 * i);
         }
-        return body.flip();
+        ByteBuffer body = ByteBuffer.allocate(size).put(first(UPDATE));
+        putString(body, idBytes).putInt(changes.size());
+        for (int i = 0; i < changes.size(); i++) {
+            body.putInt(changes.get(i).recipient());
+            putStatus(body, changes.get(i).status(), strings, 2 * i);
+        }
+        return body.put((byte) (delayNoticeSent ? MESSAGE_DELAY_NOTICE_SENT : 0)).flip();
     }
 
     static ByteBuffer remove(String id) {
@@ -134,7 +162,7 @@ final class JournalRecords {
      * of a million messages would otherwise hold a million copies of them).
      */
     static Message decodeMessage(ByteBuffer body, Map<String, String> senders) {
-        start(body); // versions 0 and 1 share one layout
+        int version = start(body);
         String id = getString(body);
         long submit = body.getLong();
         long expiry = body.getLong();
@@ -150,47 +178,75 @@ final class JournalRecords {
         List<RecipientStatus> statuses = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             addresses.add(getString(body));
-            statuses.add(getStatus(body));
+            statuses.add(getStatus(body, version));
         }
+        boolean delayNoticeSent = version >= DSN_FIELDS && (body.get() & MESSAGE_DELAY_NOTICE_SENT) != 0;
         int contentLength = body.getInt();
         if (contentLength < 0 || contentLength != body.remaining()) {
             throw new IllegalArgumentException("message " + id + ": content length " + contentLength + " but " + body.remaining() + " bytes follow");
         }
-        StoredMessage message = new StoredMessage(id, submit, expiry, new Envelope(reversePath, addresses), statuses);
+        StoredMessage message = new StoredMessage(id, submit, expiry, new Envelope(reversePath, addresses), statuses, delayNoticeSent);
         return new Message(message, body.position(), contentLength);
     }
 
     static Update decodeUpdate(ByteBuffer body) {
-        start(body); // versions 0 and 1 share one layout
+        int version = start(body);
         String id = getString(body);
         int n = count(body);
         List<RecipientChange> changes = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            changes.add(new RecipientChange(body.getInt(), getStatus(body)));
+            changes.add(new RecipientChange(body.getInt(), getStatus(body, version)));
         }
-        return new Update(id, changes);
+        boolean delayNoticeSent = version >= DSN_FIELDS && (body.get() & MESSAGE_DELAY_NOTICE_SENT) != 0;
+        return new Update(id, changes, delayNoticeSent);
     }
 
     static String decodeRemove(ByteBuffer body) {
-        start(body); // versions 0 and 1 share one layout
+        start(body); // every version has the same layout
         return getString(body);
     }
 
-    private static void putStatus(ByteBuffer body, RecipientStatus status) {
-        body.put((byte) status.state().ordinal()).putLong(status.dueMillis()).putInt(status.attempts());
+    /** The bytes {@code status} takes; its reply text and host, encoded, go to {@code strings} at {@code at} and after. */
+    private static int statusSize(RecipientStatus status, byte[][] strings, int at) {
+        byte[] text = strings[at] = status.replyText().isEmpty() ? EMPTY : utf8(status.replyText());
+        byte[] host = strings[at + 1] = status.remoteHost().isEmpty() ? EMPTY : utf8(status.remoteHost());
+        return STATUS_BYTES + text.length + host.length;
     }
 
-    private static RecipientStatus getStatus(ByteBuffer body) {
+    private static void putStatus(ByteBuffer body, RecipientStatus status, byte[][] strings, int at) {
+        body.put((byte) status.state().ordinal()).putLong(status.dueMillis()).putInt(status.attempts());
+        body.putShort((short) status.replyCode());
+        putString(body, strings[at]);
+        putString(body, strings[at + 1]);
+        body.putLong(status.lastAttemptMillis()).put((byte) (status.noticePending() ? STATUS_NOTICE_PENDING : 0));
+    }
+
+    private static RecipientStatus getStatus(ByteBuffer body, int version) {
         int state = body.get();
         if (state < 0 || state >= STATES.length) {
             throw new IllegalArgumentException("unknown recipient state " + state);
         }
         long due = body.getLong();
         int attempts = body.getInt();
-        if (STATES[state] == RecipientState.QUEUED && due == 0 && attempts == 0) {
+        if (version < DSN_FIELDS) {
+            return status(STATES[state], due, attempts);
+        }
+        int code = Short.toUnsignedInt(body.getShort());
+        String text = getString(body);
+        String host = getString(body);
+        long lastAttempt = body.getLong();
+        boolean noticePending = (body.get() & STATUS_NOTICE_PENDING) != 0;
+        if (code == 0 && text.isEmpty() && host.isEmpty() && lastAttempt == 0 && !noticePending) {
+            return status(STATES[state], due, attempts);
+        }
+        return new RecipientStatus(STATES[state], due, attempts, code, text, host, lastAttempt, noticePending);
+    }
+
+    private static RecipientStatus status(RecipientState state, long due, int attempts) {
+        if (state == RecipientState.QUEUED && due == 0 && attempts == 0) {
             return RecipientStatus.QUEUED; // the common case shares one object: a backlog is mostly this
         }
-        return new RecipientStatus(STATES[state], due, attempts);
+        return new RecipientStatus(state, due, attempts);
     }
 
     private static int count(ByteBuffer body) {
@@ -207,6 +263,9 @@ final class JournalRecords {
 
     private static String getString(ByteBuffer body) {
         int length = Short.toUnsignedInt(body.getShort());
+        if (length == 0) {
+            return "";
+        }
         byte[] bytes = new byte[length];
         body.get(bytes);
         return new String(bytes, StandardCharsets.UTF_8);

@@ -22,8 +22,8 @@ import java.util.logging.Logger;
 
 /**
  * The embedded store: messages, content included, in a {@link Journal} under the server's data
- * directory, with an index in memory that holds each message's envelope, recipient statuses and
- * where its record is, never its content.
+ * directory, with an index in memory that holds each message's envelope, recipient statuses, its
+ * delay-notice mark and where its record is, never its content.
  *
  * <p>Space: a segment is deleted once no live message is in it, and the last few live messages
  * of a mostly dead old segment are written again at the end so that it can go
@@ -85,6 +85,7 @@ public final class JournalStore implements MessageStore {
         int contentOffset;
         int contentLength;
         boolean removed;
+        boolean delayNoticeSent;
 
         Entry(StoredMessage message, Journal.Position position, int contentOffset, int contentLength) {
             this.id = message.id();
@@ -92,6 +93,7 @@ public final class JournalStore implements MessageStore {
             this.expiryMillis = message.expiryMillis();
             this.envelope = message.envelope();
             this.statuses = message.statuses().toArray(RecipientStatus[]::new);
+            this.delayNoticeSent = message.delayNoticeSent();
             moveTo(position);
             this.contentOffset = contentOffset;
             this.contentLength = contentLength;
@@ -107,7 +109,7 @@ public final class JournalStore implements MessageStore {
         }
 
         StoredMessage current() {
-            return new StoredMessage(id, submitMillis, expiryMillis, envelope, List.of(statuses));
+            return new StoredMessage(id, submitMillis, expiryMillis, envelope, List.of(statuses), delayNoticeSent);
         }
     }
 
@@ -135,7 +137,7 @@ public final class JournalStore implements MessageStore {
                         JournalRecords.Update update = JournalRecords.decodeUpdate(body);
                         Entry entry = index.get(update.id());
                         if (entry != null) {
-                            apply(entry, update.changes());
+                            apply(entry, update.changes(), update.delayNoticeSent());
                         }
                     }
                     case JournalRecords.REMOVE -> {
@@ -195,17 +197,17 @@ public final class JournalStore implements MessageStore {
     }
 
     @Override
-    public void update(String id, List<RecipientChange> changes) {
+    public void update(String id, List<RecipientChange> changes, boolean delayNoticeSent) {
         Entry entry = index.get(id);
-        if (entry == null || changes.isEmpty()) {
+        if (entry == null || changes.isEmpty() && !delayNoticeSent) {
             return;
         }
         synchronized (entry) {
             if (entry.removed) {
                 return;
             }
-            append(id, "update", JournalRecords.update(id, changes));
-            apply(entry, changes);
+            append(id, "update", JournalRecords.update(id, changes, delayNoticeSent));
+            apply(entry, changes, delayNoticeSent);
         }
     }
 
@@ -350,7 +352,8 @@ public final class JournalStore implements MessageStore {
         }
     }
 
-    private static void apply(Entry entry, List<RecipientChange> changes) {
+    private static void apply(Entry entry, List<RecipientChange> changes, boolean delayNoticeSent) {
+        entry.delayNoticeSent |= delayNoticeSent;
         for (RecipientChange change : changes) {
             if (change.recipient() >= 0 && change.recipient() < entry.statuses.length) {
                 entry.statuses[change.recipient()] = change.status();

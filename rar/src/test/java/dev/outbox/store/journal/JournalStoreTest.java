@@ -124,6 +124,32 @@ class JournalStoreTest implements MessageStoreContract {
         }
     }
 
+    /** A message moved out of an old segment is written again with its DSN fields and delay-notice mark. */
+    @Test
+    void aMovedMessageKeepsItsDsnFieldsAndDelayNoticeMark(@TempDir Path directory) throws Exception {
+        StoredMessage pin = message("pin-dsn", 2);
+        RecipientStatus replied = deferred(1_000, 1).withReply(452, "4.2.2 mailbox full", "mx.example.net").withLastAttempt(900)
+                .withNoticePending(true);
+        try (Opened opened = open(directory)) {
+            MessageStore store = opened.store();
+            store.add(pin, content(pin.id(), 2000));
+            store.update(pin.id(), List.of(new RecipientChange(0, replied)), true);
+            Path oldest = segments(directory).get(0);
+            for (int round = 0; Files.exists(oldest) && round < 30; round++) {
+                for (int i = 0; i < 40; i++) {
+                    store.add(message("churn-" + round + "-" + i, 1), content("churn", 1000));
+                }
+                for (int i = 0; i < 40; i++) {
+                    store.remove("churn-" + round + "-" + i);
+                }
+            }
+            assertFalse(Files.exists(oldest), "the oldest segment " + oldest + " was not reclaimed");
+            try (Opened again = reopen(store, directory)) {
+                assertEquals(List.of(withStatuses(pin, List.of(replied, RecipientStatus.QUEUED)).withDelayNoticeSent()), again.recovered());
+            }
+        }
+    }
+
     @Test
     void aMessageWrittenUnderALargerSizeLimitComesBackAfterTheLimitWasLowered(@TempDir Path directory) throws Exception {
         try (JournalStore store = new JournalStore(directory, SEGMENT_BYTES, Long.MAX_VALUE, MAX_RECORD_BYTES)) {

@@ -24,6 +24,7 @@ import static dev.outbox.store.TestMessages.message;
 import static dev.outbox.store.TestMessages.withStatuses;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,6 +41,13 @@ class JournalVersionTest {
             StoredMessage a = withStatuses(message("v0-a", 2),
                     List.of(done(RecipientState.DELIVERED, 1), deferred(1_700_000_600_000L, 2)));
             assertEquals(List.of(a, message("v0-c", 1)), recovered);
+            for (StoredMessage m : recovered) { // the fields version 1 added, at their defaults
+                assertFalse(m.delayNoticeSent(), m.id());
+                for (RecipientStatus status : m.statuses()) {
+                    assertEquals(List.of(0, "", "", 0L, false), List.of(status.replyCode(), status.replyText(), status.remoteHost(),
+                            status.lastAttemptMillis(), status.noticePending()), m.id());
+                }
+            }
             assertArrayEquals(content("v0-a", 600), store.content("v0-a"));
             assertArrayEquals(content("v0-c", 300), store.content("v0-c"));
             assertEquals(0, store.corruptRecords());
@@ -66,12 +74,40 @@ class JournalVersionTest {
         assertEquals(JournalRecords.MESSAGE, JournalRecords.type(body));
         assertEquals(m, JournalRecords.decodeMessage(body, new HashMap<>()).message());
 
-        ByteBuffer update = JournalRecords.update("m", List.of(new RecipientChange(1, RecipientStatus.QUEUED)));
+        ByteBuffer update = JournalRecords.update("m", List.of(new RecipientChange(1, RecipientStatus.QUEUED)), false);
         assertEquals(JournalRecords.UPDATE, JournalRecords.type(update));
         assertEquals(JournalRecords.VERSION, JournalRecords.version(update));
         ByteBuffer remove = JournalRecords.remove("m");
         assertEquals(JournalRecords.REMOVE, JournalRecords.type(remove));
         assertEquals("m", JournalRecords.decodeRemove(remove));
+    }
+
+    /** Every field version 1 added goes through a MESSAGE and an UPDATE record and back. */
+    @Test
+    void versionOneFieldsRoundTripThroughTheRecords() {
+        RecipientStatus full = deferred(7_000, 3).withReply(599, "x".repeat(RecipientStatus.MAX_TEXT_CHARS), "\u00fc".repeat(1000))
+                .withLastAttempt(Long.MAX_VALUE).withNoticePending(true);
+        StoredMessage m = withStatuses(message("m", 2), List.of(RecipientStatus.QUEUED, full)).withDelayNoticeSent();
+        ByteBuffer[] parts = JournalRecords.message(m, content("m", 10));
+        ByteBuffer body = ByteBuffer.allocate(parts[0].remaining() + parts[1].remaining()).put(parts[0].duplicate()).put(parts[1].duplicate()).flip();
+        JournalRecords.Message decoded = JournalRecords.decodeMessage(body, new HashMap<>());
+        assertEquals(m, decoded.message());
+        assertEquals(parts[0].remaining(), decoded.contentOffset());
+
+        List<RecipientChange> changes = List.of(new RecipientChange(1, full), new RecipientChange(0, done(RecipientState.DELIVERED, 1)));
+        assertEquals(new JournalRecords.Update("m", changes, true), JournalRecords.decodeUpdate(JournalRecords.update("m", changes, true)));
+        assertEquals(new JournalRecords.Update("m", List.of(), false), JournalRecords.decodeUpdate(JournalRecords.update("m", List.of(), false)));
+    }
+
+    /** What version 1 costs a record with no reply and no host: 15 bytes a status, 1 a message or update. */
+    @Test
+    void versionOneGrowsAnEmptyStatusByFifteenBytes() {
+        ByteBuffer one = JournalRecords.message(message("m", 1), new byte[0])[0];
+        ByteBuffer three = JournalRecords.message(message("m", 3), new byte[0])[0];
+        // message("m", n): addresses "rcpt<i>@dest<i%3>.example.com", 2 + 23 bytes each; a version-0 status was 13 bytes
+        assertEquals(2 * (2 + 23 + 13 + 15), three.remaining() - one.remaining());
+        ByteBuffer update = JournalRecords.update("m", List.of(new RecipientChange(0, RecipientStatus.QUEUED)), false);
+        assertEquals(1 + 2 + 1 + 4 + (4 + 13 + 15) + 1, update.remaining());
     }
 
     @Test
