@@ -20,7 +20,7 @@ class RetryClockWiringIT extends SubmitterTestBase {
     @Test
     void clockIsAttachedAndItsWakeUpComesBack() {
         AtomicReference<Http.Answer> answer = new AtomicReference<>();
-        Await.until(Duration.ofSeconds(10), () -> {
+        Await.until(Duration.ofSeconds(30), () -> { // the check is asked for five seconds after the clock attaches
             answer.set(retryTimers());
             return answer.get().body().contains("verified=true");
         }, () -> "the wake-up's round trip verified; last answer " + answer.get());

@@ -23,6 +23,7 @@ import jakarta.resource.spi.endpoint.MessageEndpointFactory;
 import javax.transaction.xa.XAResource;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -172,17 +173,22 @@ public class OutboxResourceAdapter implements ResourceAdapter {
     }
 
     /**
-     * Takes {@code timers} as the clock and checks the round trip with one immediate wake-up,
-     * asked for on another thread: the EJB attaches from its {@code @PostConstruct}, where a
-     * call back into it would be re-entrant. Every queue's next time is then asked for again.
+     * Takes {@code timers} as the clock and checks the round trip with one wake-up a few seconds
+     * on, asked for on another thread: the EJB attaches from its {@code @PostConstruct}, where a
+     * call back into it would be re-entrant. Not at once: WildFly 39's metrics collector walks the
+     * new deployment's resources, timers included, and a timer that comes and goes during that
+     * walk fails the deployment (a NullPointerException in DelegatingResource). Every queue's next
+     * time is then asked for again.
      */
+    static final Duration ROUND_TRIP_DELAY = Duration.ofSeconds(5);
+
     void attachRetryTimers(RetryTimers timers) throws OutboxException {
         Engine current = engine();
         retryTimers.set(timers);
         retryTimersVerified.set(false);
         LOG.info("Outbox retry timers attached");
         current.executor().execute(() -> {
-            timers.schedule(RetryTimerAdminObject.ROUND_TRIP_CHECK, Instant.now());
+            timers.schedule(RetryTimerAdminObject.ROUND_TRIP_CHECK, Instant.now().plus(ROUND_TRIP_DELAY));
             current.queue().rearm();
         });
     }

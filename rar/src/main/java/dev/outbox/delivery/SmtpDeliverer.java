@@ -104,40 +104,42 @@ public final class SmtpDeliverer implements Deliverer, AutoCloseable {
         return connectToFirst(destination, ((Route.Hosts) route).hosts(), deadline, abort);
     }
 
+    /** One address to try, with the name of the MX host it belongs to. */
+    private record Candidate(String host, InetAddress address) {
+    }
+
     /**
      * Each host in order, each of its addresses in order (those whose last session the peer broke
      * after all the others), until one greets; all failures named when none does.
      */
     private Connection connectToFirst(Destination destination, List<MailHost> hosts, long deadline, Abort abort) throws ConnectFailedException {
-        List<String> failures = new ArrayList<>();
-        MessagingException last = null;
-        List<MailHost> inOrder = new ArrayList<>();
-        List<MailHost> broke = new ArrayList<>();
+        List<Candidate> candidates = new ArrayList<>();
+        List<Candidate> broke = new ArrayList<>();
         for (MailHost host : hosts) {
             for (InetAddress address : host.addresses()) {
-                (tryLast.isMarked(address) ? broke : inOrder).add(new MailHost(host.name(), host.preference(), List.of(address)));
+                (tryLast.isMarked(address) ? broke : candidates).add(new Candidate(host.name(), address));
             }
         }
-        inOrder.addAll(broke);
-        for (MailHost host : inOrder) {
-            for (InetAddress address : host.addresses()) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || abort.fired()) {
-                    failures.add(abort.fired() ? "aborted" : "no time left for " + host.name() + " [" + address.getHostAddress() + "]");
-                    throw failed(destination, failures, last);
+        candidates.addAll(broke);
+        List<String> failures = new ArrayList<>();
+        MessagingException last = null;
+        for (Candidate candidate : candidates) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || abort.fired()) {
+                failures.add(abort.fired() ? "aborted" : "no time left for " + candidate.host() + " [" + candidate.address().getHostAddress() + "]");
+                throw failed(destination, failures, last);
+            }
+            NextHop hop = new NextHop(candidate.address().getHostAddress(), mxPort);
+            try {
+                SmtpSession session = SmtpSession.open(hop, Peer.MX_HOST, settings, timeouts, Duration.ofNanos(left), abort);
+                session.whenPeerBreaks(() -> tryLast.broke(candidate.address()));
+                if (!failures.isEmpty()) {
+                    LOG.info(() -> "Outbox reached " + destination + " at " + candidate.host() + " " + hop + " after: " + String.join("; ", failures));
                 }
-                NextHop hop = new NextHop(address.getHostAddress(), mxPort);
-                try {
-                    SmtpSession session = SmtpSession.open(hop, Peer.MX_HOST, settings, timeouts, Duration.ofNanos(left), abort);
-                    session.whenPeerBreaks(() -> tryLast.broke(address));
-                    if (!failures.isEmpty()) {
-                        LOG.info(() -> "Outbox reached " + destination + " at " + host.name() + " " + hop + " after: " + String.join("; ", failures));
-                    }
-                    return session;
-                } catch (MessagingException e) {
-                    last = e;
-                    failures.add(host.name() + " " + hop + ": " + SmtpSession.describe(e));
-                }
+                return session;
+            } catch (MessagingException e) {
+                last = e;
+                failures.add(candidate.host() + " " + hop + ": " + SmtpSession.describe(e));
             }
         }
         throw failed(destination, failures, last);

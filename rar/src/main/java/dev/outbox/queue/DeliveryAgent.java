@@ -60,8 +60,7 @@ final class DeliveryAgent implements Runnable {
                 int sent = 0;
                 while (attempt != null) {
                     boolean usable = deliver(open, attempt);
-                    if (!usable || ++sent >= mailQueue.policy.messagesPerConnectionFor(queue) || mailQueue.stopping || mailQueue.paused()
-                            || abort.fired()) {
+                    if (!usable || ++sent >= mailQueue.policy.messagesPerConnectionFor(queue) || !mayTakeMore()) {
                         break;
                     }
                     attempt = next(false);
@@ -134,11 +133,16 @@ final class DeliveryAgent implements Runnable {
         Attempt attempt = first;
         while (attempt != null) {
             settle(attempt, RecipientOutcome.all(attempt.addresses(), RecipientOutcome.Status.FAILED, e.bounceCode(), e.getMessage()), 0);
-            if (mailQueue.stopping || mailQueue.paused() || abort.fired()) {
+            if (!mayTakeMore()) {
                 return; // as after a message sent: held mail stays held
             }
             attempt = next(false);
         }
+    }
+
+    /** False once the queue stops, an operator pauses it, or this connection is aborted: take no further message. */
+    private boolean mayTakeMore() {
+        return !mailQueue.stopping && !mailQueue.paused() && !abort.fired();
     }
 
     /** Sends one attempt on {@code open} and settles it; false when the connection can carry nothing more. */
