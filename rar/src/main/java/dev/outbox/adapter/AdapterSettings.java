@@ -5,6 +5,7 @@ import dev.outbox.delivery.SmarthostLogin;
 import dev.outbox.delivery.SmtpSettings;
 import dev.outbox.delivery.TlsPolicy;
 import dev.outbox.delivery.TrustStore;
+import dev.outbox.dsn.DeliveryStatusNotice;
 import dev.outbox.queue.Destination;
 import dev.outbox.queue.NextHop;
 import dev.outbox.queue.PerDestination;
@@ -51,9 +52,20 @@ import static dev.outbox.adapter.Setting.*;
  * @param storeDirectory  where the journal lives
  * @param maxStoreBytes   the journal's size at which submits are refused
  * @param policy          retry schedule, expiry and connection limits
+ * @param notices         how delivery status notices are written, and when a delay notice goes out
  */
 record AdapterSettings(NextHop smarthost, String smarthostSource, List<DnsServer> dnsServers, int smtpPort, SmtpSettings smtp,
-                       SubmitLimits limits, Path storeDirectory, long maxStoreBytes, QueuePolicy policy) {
+                       SubmitLimits limits, Path storeDirectory, long maxStoreBytes, QueuePolicy policy, Notices notices) {
+
+    /**
+     * Delivery status notices.
+     *
+     * @param writer           writes them: reporting MTA (the EHLO name), From, the largest original returned whole
+     * @param returned         the original's header, or the whole original
+     * @param delayNoticeAfter a delay notice once a message is undelivered this long; zero for none
+     */
+    record Notices(DeliveryStatusNotice writer, DeliveryStatusNotice.Return returned, Duration delayNoticeAfter) {
+    }
 
     /** The port of a smarthost named without one. */
     static final int SMARTHOST_PORT = 25;
@@ -105,7 +117,25 @@ record AdapterSettings(NextHop smarthost, String smarthostSource, List<DnsServer
                 (int) MAX_CONNECTIONS.number(properties),
                 Duration.ofSeconds(ATTEMPT_TIMEOUT_SECONDS.number(properties)));
         return new AdapterSettings(nextHop, source != null ? source.key() : null, dnsServers, smtpPort, smtp, limits, store,
-                maxStoreBytes, policy);
+                maxStoreBytes, policy, notices(properties, smtp.heloName()));
+    }
+
+    private static Notices notices(Map<String, String> properties, String heloName) {
+        DeliveryStatusNotice writer = DSN_FROM.parse(properties,
+                from -> new DeliveryStatusNotice(heloName, from, DeliveryStatusNotice.DEFAULT_RETURN_LIMIT));
+        DeliveryStatusNotice.Return returned = DSN_RETURN.parse(properties,
+                text -> oneOf(DeliveryStatusNotice.Return.class, text, "what a notice returns"));
+        Duration delay = DELAY_NOTICE_AFTER.parse(properties, text -> {
+            if (text.strip().equals("0")) {
+                return Duration.ZERO;
+            }
+            Duration after = RetrySchedule.DurationText.parse(text);
+            if (after.compareTo(QueuePolicy.SHORTEST_MAX_AGE) < 0 || after.compareTo(QueuePolicy.LONGEST_MAX_AGE) > 0) {
+                throw new IllegalArgumentException("outside 0, or 1m to 365d");
+            }
+            return after;
+        });
+        return new Notices(writer, returned, delay);
     }
 
     private static NextHop nextHop(String text) {

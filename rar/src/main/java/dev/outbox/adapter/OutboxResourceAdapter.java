@@ -2,7 +2,9 @@ package dev.outbox.adapter;
 
 import dev.outbox.api.OutboxException;
 import dev.outbox.api.timers.RetryTimers;
+import dev.outbox.queue.RetrySchedule;
 import dev.outbox.delivery.SmtpDeliverer;
+import dev.outbox.dsn.DsnComposer;
 import dev.outbox.management.OutboxMBeans;
 import dev.outbox.queue.MailQueue;
 import dev.outbox.queue.Destination;
@@ -111,6 +113,8 @@ public class OutboxResourceAdapter implements ResourceAdapter {
         }
         MailQueue queue = new MailQueue(Clock.systemUTC(), store, router, deliverer,
                 connections, this::wakeAt, settings.policy());
+        queue.notifySenders(new DsnComposer(settings.notices().writer(), settings.notices().returned()),
+                settings.notices().delayNoticeAfter());
         try {
             queue.start(); // recovery: finished before the engine accepts a submit
         } catch (RuntimeException e) {
@@ -135,6 +139,9 @@ public class OutboxResourceAdapter implements ResourceAdapter {
                         + ", SMTP port " + settings.smtpPort()) + ", store "
                 + settings.storeDirectory() + ", retry " + settings.policy().retrySchedule() + ", EHLO " + settings.smtp().heloName()
                 + ", TLS " + settings.smtp().tls()
+                + ", notices from " + settings.notices().writer().from() + " returning " + settings.notices().returned()
+                + (settings.notices().delayNoticeAfter().isZero() ? ", no delay notices"
+                        : ", delay notice after " + RetrySchedule.DurationText.format(settings.notices().delayNoticeAfter()))
                 + (settings.smtp().trustStore() != null ? " (smarthost verified against the " + settings.smtp().trustStore() + ")" : "")
                 + (settings.smtp().login() != null ? ", AUTH as \"" + settings.smtp().login().username() + "\""
                         + (settings.smtp().login().withoutTls() ? " (allowed without TLS)" : "") : "")
@@ -433,6 +440,30 @@ public class OutboxResourceAdapter implements ResourceAdapter {
 
     public void setMaxMessageAge(String value) {
         setProperty(Setting.MAX_MESSAGE_AGE, value);
+    }
+
+    public String getDelayNoticeAfter() {
+        return property(Setting.DELAY_NOTICE_AFTER);
+    }
+
+    public void setDelayNoticeAfter(String value) {
+        setProperty(Setting.DELAY_NOTICE_AFTER, value);
+    }
+
+    public String getDsnFrom() {
+        return property(Setting.DSN_FROM);
+    }
+
+    public void setDsnFrom(String value) {
+        setProperty(Setting.DSN_FROM, value);
+    }
+
+    public String getDsnReturn() {
+        return property(Setting.DSN_RETURN);
+    }
+
+    public void setDsnReturn(String value) {
+        setProperty(Setting.DSN_RETURN, value);
     }
 
     public String getConnectionsPerDestination() {

@@ -90,6 +90,14 @@ enum Setting {
                     + RetrySchedule.DurationText.format(QueuePolicy.LONGEST_MAX_AGE) + "`",
             "duration (`ms`, `s`, `m`, `h`, `d`)",
             "how long after submit an undelivered recipient expires"),
+    DELAY_NOTICE_AFTER(Source.ADAPTER, "DelayNoticeAfter", "outbox.delay-notice-after", "4h", "`4h`",
+            "`0` (no delay notices), or `1m` to `365d`", "duration (`ms`, `s`, `m`, `h`, `d`)",
+            "a delay notice (DSN, Action: delayed) goes to the sender once per message still undelivered this long after submit"),
+    DSN_FROM(Source.ADAPTER, "DsnFrom", "outbox.dsn-from", null, "`MAILER-DAEMON@` the EHLO name", "an address", "",
+            "the From of delivery status notices (bounces and delay notices); they are sent with an empty MAIL FROM"),
+    DSN_RETURN(Source.ADAPTER, "DsnReturn", "outbox.dsn-return", "headers", "`headers`", "`headers`, `full`", "",
+            "what of the original a notice carries: its header (`text/rfc822-headers`), or `full`: the whole message when it is"
+                    + " at most 64 KiB, else its header"),
     CONNECTIONS_PER_DESTINATION(Source.ADAPTER, "ConnectionsPerDestination", "outbox.connections-per-destination", 4, 1, 100,
             "connections",
             "most connections open to one destination at once: a default, then optional `destination=number` overrides"

@@ -133,6 +133,7 @@ public final class SmtpDeliverer implements Deliverer, AutoCloseable {
             try {
                 SmtpSession session = SmtpSession.open(hop, Peer.MX_HOST, settings, timeouts, Duration.ofNanos(left), abort);
                 session.whenPeerBreaks(() -> tryLast.broke(candidate.address()));
+                session.remoteHost(candidate.host());
                 if (!failures.isEmpty()) {
                     LOG.info(() -> "Outbox reached " + destination + " at " + candidate.host() + " " + hop + " after: " + String.join("; ", failures));
                 }

@@ -82,6 +82,8 @@ final class SmtpSession implements Deliverer.Connection {
     private volatile boolean broken;
     /** Told once when the peer breaks the connection (421, or no reply): the deliverer then tries that host last. */
     private volatile Runnable whenPeerBreaks;
+    /** The name of the host at the other end, for delivery status notices: the MX host's name, or the smarthost's. */
+    private volatile String remoteHost;
 
     private SmtpSession(NextHop nextHop, RecordingSocketFactory sockets, ScheduledExecutorService timeouts) {
         this.nextHop = nextHop;
@@ -252,6 +254,17 @@ final class SmtpSession implements Deliverer.Connection {
     }
 
     /** Runs {@code hook} once if the peer breaks this connection during a transfer (421, or no reply), not when it is aborted. */
+    /** Names the host at the other end (an MX host reached at one of its addresses): what a notice's Remote-MTA says. */
+    void remoteHost(String name) {
+        remoteHost = name;
+    }
+
+    @Override
+    public String remoteHost() {
+        String name = remoteHost;
+        return name != null ? name : nextHop.host();
+    }
+
     void whenPeerBreaks(Runnable hook) {
         whenPeerBreaks = hook;
     }

@@ -98,7 +98,6 @@ final class QueueBean implements QueueMXBean {
 
     @Override
     public int deleteAll(boolean withNdr) {
-        QueueManagerBean.refuseNdr(withNdr);
-        return engine.deleteQueue(queue.name());
+        return engine.deleteQueue(queue.name(), withNdr);
     }
 }

@@ -40,6 +40,6 @@ public interface QueueMXBean {
 
     MessageSummary[] listMessages(int offset, int limit);
 
-    /** Deletes every unfinished recipient in this queue; {@code withNdr} comes with delivery status notifications. */
+    /** Deletes every unfinished recipient in this queue; {@code withNdr} sends each message's sender a bounce (Action: failed) for them. */
     int deleteAll(boolean withNdr);
 }

@@ -11,9 +11,8 @@ import java.time.Duration;
  * {@link QueueManagerMXBean} over the queue engine: each attribute reads a counter the engine
  * keeps (OverdueRecipients walks the live messages in memory), each operation is one engine call.
  *
- * <p>Misuse: an unknown message id fails with {@link IllegalArgumentException} naming it;
- * {@code withNdr=true} fails with {@link UnsupportedOperationException} until delivery status
- * notifications exist, and deletes nothing. Thread-safe, as the engine is.
+ * <p>Misuse: an unknown message id fails with {@link IllegalArgumentException} naming it.
+ * Thread-safe, as the engine is.
  */
 final class QueueManagerBean implements QueueManagerMXBean {
 
@@ -68,6 +67,21 @@ final class QueueManagerBean implements QueueManagerMXBean {
     @Override
     public long getDeleted() {
         return queue.deletedCount();
+    }
+
+    @Override
+    public long getBounceNotices() {
+        return queue.bounceNoticeCount();
+    }
+
+    @Override
+    public long getDelayNotices() {
+        return queue.delayNoticeCount();
+    }
+
+    @Override
+    public long getNoticesWithheld() {
+        return queue.noticesWithheldCount();
     }
 
     @Override
@@ -151,8 +165,7 @@ final class QueueManagerBean implements QueueManagerMXBean {
 
     @Override
     public int deleteMessage(String id, boolean withNdr) {
-        refuseNdr(withNdr);
-        return queue.deleteMessage(id);
+        return queue.deleteMessage(id, withNdr);
     }
 
     @Override
@@ -160,12 +173,5 @@ final class QueueManagerBean implements QueueManagerMXBean {
         // Each attempt routes afresh (the domain's MX hosts are looked up at each connect, past their
         // TTL), so making the recipients due now is routing them again.
         return queue.retryMessage(id);
-    }
-
-    static void refuseNdr(boolean withNdr) {
-        if (withNdr) {
-            throw new UnsupportedOperationException("a non-delivery report needs delivery status notifications, which Outbox"
-                    + " does not send yet; delete with withNdr=false (nothing was deleted)");
-        }
     }
 }

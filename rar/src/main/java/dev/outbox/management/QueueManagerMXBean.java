@@ -6,7 +6,7 @@ package dev.outbox.management;
  * classes. Times are ISO-8601 instants in UTC, empty when there is none.
  *
  * <p>Counts of recipients by state are of live messages now; Delivered, Bounced, Expired,
- * Deleted, Deferrals and StuckRecovered count since the adapter started.
+ * Deleted, Deferrals, StuckRecovered and the notice counts count since the adapter started.
  */
 public interface QueueManagerMXBean {
 
@@ -25,6 +25,15 @@ public interface QueueManagerMXBean {
     long getExpired();
 
     long getDeleted();
+
+    /** Bounces (delivery status notifications, Action: failed) durably queued to senders since start; each goes out like any mail. */
+    long getBounceNotices();
+
+    /** Delay notices (Action: delayed; one a message) durably queued to senders since start. */
+    long getDelayNotices();
+
+    /** Recipients that failed in messages with a null reverse path (notices among them) since start: no notice goes back for them. */
+    long getNoticesWithheld();
 
     /** Deferrals since start (each 4xx or failed connection that put a recipient back). */
     long getDeferrals();
@@ -65,7 +74,11 @@ public interface QueueManagerMXBean {
 
     int unfreezeMessage(String id);
 
-    /** Deletes every unfinished recipient; {@code withNdr} (a notice to the sender) comes with delivery status notifications. */
+    /**
+     * Deletes every unfinished recipient of message {@code id}; {@code withNdr} sends its sender a bounce (Action: failed,
+     * "deleted by an operator") for them, unless it has a null reverse path. One in flight is deleted when its attempt ends
+     * undelivered (and only then reported).
+     */
     int deleteMessage(String id, boolean withNdr);
 
     /** Routes the message again and makes its deferred recipients due now; returns how many. */

@@ -61,6 +61,11 @@ public interface Deliverer {
             return "no TLS";
         }
 
+        /** The name of the host this connection reached (an MX host's name, or the smarthost's), for a notice's Remote-MTA; "" when unknown. */
+        default String remoteHost() {
+            return "";
+        }
+
         /** Says QUIT without waiting for the reply, and closes. */
         @Override
         void close();

@@ -165,7 +165,7 @@ final class DeliveryAgent implements Runnable {
         } else {
             leftRetry = queue.succeeded(mailQueue.clock.millis());
         }
-        settle(attempt, outcomes, retryAt); // recorded before anything else can block this thread
+        settle(attempt, outcomes, retryAt, open.remoteHost()); // recorded before anything else can block this thread
         if (leftRetry) {
             mailQueue.dispatch(queue); // the queue left RETRY: the other connections may open again
         }
@@ -173,8 +173,13 @@ final class DeliveryAgent implements Runnable {
     }
 
     private void settle(Attempt attempt, List<RecipientOutcome> outcomes, long retryAtMillis) {
+        settle(attempt, outcomes, retryAtMillis, "");
+    }
+
+    /** Records {@code outcomes}, whose replies came from {@code remoteHost} ("" when no host answered), and arms the timer. */
+    private void settle(Attempt attempt, List<RecipientOutcome> outcomes, long retryAtMillis, String remoteHost) {
         current = null;
-        ledger.apply(attempt, outcomes, mailQueue.clock.millis(), retryAtMillis);
+        ledger.apply(attempt, outcomes, mailQueue.clock.millis(), retryAtMillis, remoteHost);
         mailQueue.arm(queue);
     }
 

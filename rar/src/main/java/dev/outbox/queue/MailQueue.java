@@ -10,10 +10,12 @@ import dev.outbox.store.StoredMessage;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -117,11 +119,40 @@ public final class MailQueue {
         this.ledger = new RecipientLedger(store, policy.retrySchedule());
     }
 
+    /**
+     * Sends delivery status notices to senders: bounces for recipients that fail, and (unless
+     * {@code delayNoticeAfter} is zero) one delay notice a message still undelivered that long
+     * after submit, each written by {@code composer}. Call before {@link #start}; without it the
+     * queue sends none and failures are only logged.
+     */
+    public void notifySenders(NoticeComposer composer, Duration delayNoticeAfter) {
+        if (delayNoticeAfter.isNegative()) {
+            throw new IllegalArgumentException("the delay-notice time " + delayNoticeAfter + " is negative: give 0 for no delay notices");
+        }
+        ledger.notifySenders(new SenderNotices(store, composer, clock, delayNoticeAfter.toMillis(), policy.maxAge().toMillis()),
+                this::letOut);
+    }
+
+    /** Takes a notice that is durably queued into its transfer queue and delivers it. */
+    private void letOut(StoredMessage notice) {
+        Set<TransferQueue> ready = admit(notice, clock.millis());
+        if (ready != null && accepting) {
+            for (TransferQueue queue : ready) {
+                dispatch(queue);
+            }
+        }
+    }
+
     /** Recovers the store and starts delivering what is due. Call once, before any submit. */
     public void start() {
         long now = clock.millis();
         List<String> finished = new ArrayList<>();
+        Map<String, List<String>> noticesByOriginal = new HashMap<>();
         store.recover(stored -> {
+            String original = SenderNotices.originalOf(stored.id());
+            if (original != null) {
+                noticesByOriginal.computeIfAbsent(original, k -> new ArrayList<>(1)).add(stored.id());
+            }
             if (admit(stored, now) == null) {
                 finished.add(stored.id());
             }
@@ -129,6 +160,8 @@ public final class MailQueue {
         for (String id : finished) {
             store.remove(id);
         }
+        // Before anything is delivered: a notice stored before a crash pays its marks, and is not made again.
+        ledger.reconcileNotices(noticesByOriginal);
         frozenDestinations.addAll(store.frozenDestinations());
         for (String destination : frozenDestinations) {
             try {
@@ -196,7 +229,9 @@ public final class MailQueue {
     public int sweep() {
         long now = clock.millis();
         ledger.recordAgain();
+        ledger.retryNotices();
         ledger.expireDue(now);
+        ledger.queueDelayNotices(now);
         List<RecipientLedger.Overdue> found = ledger.overdue(now, OVERDUE_GRACE_MILLIS, this::freeSince);
         int repaired = 0;
         List<String> examples = new ArrayList<>();
@@ -309,7 +344,18 @@ public final class MailQueue {
      * flight is deleted when its attempt ends, unless it was delivered. See {@link #freezeMessage}.
      */
     public int deleteMessage(String id) {
-        return operate(id, RecipientLedger.Operation.DELETE);
+        return deleteMessage(id, false);
+    }
+
+    /**
+     * As {@link #deleteMessage(String)}; {@code withNotice} sends the sender a bounce (Action:
+     * failed) for the recipients it deletes, as for any failure (none for a null reverse path).
+     */
+    public int deleteMessage(String id, boolean withNotice) {
+        QueuedMessage message = find(id);
+        int count = ledger.operate(message, null, RecipientLedger.Operation.DELETE, withNotice, clock.millis());
+        LOG.info(() -> "Outbox operator: DELETE" + (withNotice ? " with notice" : "") + " message " + id + " (" + count + " recipients)");
+        return count;
     }
 
     /** Makes the deferred recipients of message {@code id} due now. See {@link #freezeMessage}. */
@@ -317,12 +363,17 @@ public final class MailQueue {
         return operate(id, RecipientLedger.Operation.RETRY_NOW);
     }
 
-    private int operate(String id, RecipientLedger.Operation operation) {
+    private QueuedMessage find(String id) {
         QueuedMessage message = ledger.find(id);
         if (message == null) {
             throw new IllegalArgumentException("no queued message has id \"" + ReplyText.oneLine(id)
                     + "\" (it may have been delivered, bounced, expired or deleted already)");
         }
+        return message;
+    }
+
+    private int operate(String id, RecipientLedger.Operation operation) {
+        QueuedMessage message = find(id);
         int count = ledger.operate(message, null, operation, clock.millis());
         LOG.info(() -> "Outbox operator: " + operation + " message " + id + " (" + count + " recipients)");
         Set<TransferQueue> touched = new LinkedHashSet<>();
@@ -397,15 +448,24 @@ public final class MailQueue {
 
     /** Deletes every unfinished recipient of transfer queue {@code destination} (see {@link #deleteMessage}); returns how many. */
     public int deleteQueue(String destination) {
-        return operateAll(existing(destination), RecipientLedger.Operation.DELETE);
+        return deleteQueue(destination, false);
+    }
+
+    /** As {@link #deleteQueue(String)}; {@code withNotice} sends each sender a bounce (see {@link #deleteMessage(String, boolean)}). */
+    public int deleteQueue(String destination, boolean withNotice) {
+        return operateAll(existing(destination), RecipientLedger.Operation.DELETE, withNotice);
+    }
+
+    private int operateAll(TransferQueue queue, RecipientLedger.Operation operation) {
+        return operateAll(queue, operation, false);
     }
 
     /** Applies {@code operation} to every recipient of {@code queue}; returns how many it changed or marked. */
-    private int operateAll(TransferQueue queue, RecipientLedger.Operation operation) {
+    private int operateAll(TransferQueue queue, RecipientLedger.Operation operation, boolean withNotice) {
         int count = 0;
         long now = clock.millis();
         for (QueuedMessage message : ledger.messagesIn(queue)) {
-            count += ledger.operate(message, queue, operation, now);
+            count += ledger.operate(message, queue, operation, withNotice, now);
         }
         int changed = count;
         LOG.info(() -> "Outbox operator: " + operation + " queue " + queue.name() + " (" + changed + " recipients)");
@@ -601,6 +661,21 @@ public final class MailQueue {
 
     public long deletedCount() {
         return ledger.deletedCount();
+    }
+
+    /** Bounce notices (Action: failed) durably queued to senders since start. */
+    public long bounceNoticeCount() {
+        return ledger.bounceNotices();
+    }
+
+    /** Delay notices (Action: delayed) durably queued to senders since start. */
+    public long delayNoticeCount() {
+        return ledger.delayNotices();
+    }
+
+    /** Failed recipients of messages with a null reverse path (notices among them): no notice is sent for them. */
+    public long noticesWithheldCount() {
+        return ledger.noticesWithheld();
     }
 
     /** Connections that could not get a thread from the executor (each retried a second later by the queue's timer). */

@@ -7,6 +7,7 @@ import dev.outbox.store.RecipientStatus;
 import dev.outbox.store.StoredMessage;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 
 
@@ -47,6 +48,12 @@ public final class QueuedMessage {
 
     /** The last reply per recipient, made only once a recipient has one worth showing (most messages never need it). */
     private String[] lastReplies;
+    /** What each recipient last heard from a host, for a delivery status notice; made at the first attempt that failed. */
+    private Heard[] heard;
+    /** Recipients a notice is owed for and not yet durably queued; made at the first. */
+    private BitSet owed;
+    /** Its delay notice is durably queued (sent once a message). */
+    private boolean delayNoticeSent;
 
     /** Neighbours in the ledger's list of live messages (two references: the sweep's index costs no map). */
     QueuedMessage older;
@@ -59,7 +66,19 @@ public final class QueuedMessage {
 
     /** What an operator asked for a recipient while it was in flight: applied when its attempt ends. */
     enum Intent {
-        NONE, FREEZE, DELETE
+        NONE, FREEZE, DELETE, DELETE_WITH_NOTICE
+    }
+
+    /**
+     * The last reply a recipient had from a host: what its notice's Diagnostic-Code, Remote-MTA
+     * and Last-Attempt-Date say.
+     *
+     * @param code      the reply code, or 0 when no reply was had (the connection failed)
+     * @param reply     the reply starting with its code, or the failure's description
+     * @param host      the host that answered, or ""
+     * @param atMillis  when the attempt ended
+     */
+    record Heard(int code, String reply, String host, long atMillis) {
     }
 
     private static final Intent[] INTENTS = Intent.values();
@@ -77,8 +96,16 @@ public final class QueuedMessage {
             long time = status.state() == RecipientState.QUEUED ? admittedMillis : status.dueMillis();
             slots[i] = slot(status.state(), time, status.attempts());
             shared &= queues[i] == queues[0];
+            if (status.lastAttemptMillis() > 0) {
+                heard(i, new Heard(status.replyCode(), status.replyText(), status.remoteHost(), status.lastAttemptMillis()));
+                lastReply(i, status.replyText());
+            }
+            if (status.noticePending()) {
+                owe(i);
+            }
         }
         this.queues = shared ? queues[0] : queues.clone();
+        this.delayNoticeSent = stored.delayNoticeSent();
     }
 
     private static long slot(RecipientState state, long dueMillis, int attempts) {
@@ -128,6 +155,51 @@ public final class QueuedMessage {
             lastReplies = new String[slots.length];
         }
         lastReplies[recipient] = reply;
+    }
+
+    /** What recipient {@code recipient} last heard from a host, or null when it has not been tried without success. */
+    Heard heard(int recipient) {
+        return heard == null ? null : heard[recipient];
+    }
+
+    /** Records what an attempt of {@code recipient} heard: kept for its notice, and stored with its next change. */
+    void heard(int recipient, Heard reply) {
+        if (heard == null) {
+            heard = new Heard[slots.length];
+        }
+        heard[recipient] = reply;
+    }
+
+    /** Marks that a notice is owed for {@code recipient} (stored with its change, cleared once the notice is durably queued). */
+    void owe(int recipient) {
+        if (owed == null) {
+            owed = new BitSet(slots.length);
+        }
+        owed.set(recipient);
+    }
+
+    /** The notice for {@code recipient} is durably queued. */
+    void paid(int recipient) {
+        if (owed != null) {
+            owed.clear(recipient);
+        }
+    }
+
+    boolean owes(int recipient) {
+        return owed != null && owed.get(recipient);
+    }
+
+    /** True while a notice is owed for any recipient: the message stays in the store until it is queued. */
+    boolean owesNotice() {
+        return owed != null && !owed.isEmpty();
+    }
+
+    boolean delayNoticeSent() {
+        return delayNoticeSent;
+    }
+
+    void delayNoticeSent(boolean sent) {
+        delayNoticeSent = sent;
     }
 
     /** What an operator sees of it now; the caller holds the message's monitor. */
@@ -281,16 +353,24 @@ public final class QueuedMessage {
     /** What the store must hold for this recipient now (IN_FLIGHT is stored as due): for rewriting a message whose update failed. */
     RecipientStatus status(int recipient) {
         RecipientState state = state(recipient);
-        return switch (state) {
+        RecipientStatus status = switch (state) {
             case IN_FLIGHT -> new RecipientStatus(switch (intent(recipient)) {
                 case FREEZE -> RecipientState.FROZEN;
-                case DELETE -> RecipientState.DELETED;
+                case DELETE, DELETE_WITH_NOTICE -> RecipientState.DELETED;
                 case NONE -> RecipientState.QUEUED;
             }, 0, attempts(recipient));
             case QUEUED -> new RecipientStatus(RecipientState.QUEUED, 0, attempts(recipient));
             case DEFERRED -> new RecipientStatus(state, due(recipient), attempts(recipient));
             default -> new RecipientStatus(state, 0, attempts(recipient));
         };
+        Heard last = heard(recipient);
+        if (last != null) {
+            int code = last.code() >= 100 && last.code() <= 599 ? last.code() : 0;
+            String host = ReplyText.oneLine(last.host());
+            status = status.withReply(code, last.reply(), host.length() > 255 ? host.substring(0, 255) : host)
+                    .withLastAttempt(last.atMillis());
+        }
+        return owes(recipient) ? status.withNoticePending(true) : status;
     }
 
     private RecipientChange set(int recipient, RecipientState state, long dueMillis) {

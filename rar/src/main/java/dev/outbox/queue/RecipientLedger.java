@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import java.util.function.ToLongFunction;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -73,6 +74,15 @@ public final class RecipientLedger {
     /** Messages whose last store write failed: memory is ahead of the disk until {@link #recordAgain} succeeds. */
     private final Set<QueuedMessage> unrecorded = ConcurrentHashMap.newKeySet();
 
+    /** The notices owed to senders; none until {@link #notifySenders} is called. */
+    private SenderNotices notices;
+    /** Lets a durably queued notice out for delivery (the engine admits it). */
+    private Consumer<StoredMessage> letOut = stored -> { };
+    /** Messages owing a notice the store would not take yet: tried again by {@link #retryNotices}. */
+    private final Set<QueuedMessage> owing = ConcurrentHashMap.newKeySet();
+    /** Notices queued whose original's cleared marks are not on disk yet: let out once {@link #recordAgain} writes them. */
+    private final Map<QueuedMessage, List<StoredMessage>> heldNotices = new ConcurrentHashMap<>();
+
     private final Object liveLock = new Object();
     private QueuedMessage oldest;
     private QueuedMessage newest;
@@ -81,6 +91,13 @@ public final class RecipientLedger {
     RecipientLedger(MessageStore store, RetrySchedule retrySchedule) {
         this.store = store;
         this.retrySchedule = retrySchedule;
+        this.notices = SenderNotices.none(store, java.time.Clock.systemUTC());
+    }
+
+    /** Sends {@code notices}, each let out through {@code letOut} once it is durable. Before the first admit. */
+    void notifySenders(SenderNotices notices, Consumer<StoredMessage> letOut) {
+        this.notices = notices;
+        this.letOut = letOut;
     }
 
     /** Adds a listener told every later transition. */
@@ -103,7 +120,7 @@ public final class RecipientLedger {
      */
     Set<TransferQueue> admit(StoredMessage stored, TransferQueue[] routed, long now) {
         QueuedMessage message = new QueuedMessage(stored, routed, now);
-        if (message.isFinished()) {
+        if (message.isFinished() && !message.owesNotice()) {
             return null;
         }
         long size = Math.max(0, store.contentLength(message.id()));
@@ -137,6 +154,10 @@ public final class RecipientLedger {
             for (TransferQueue queue : ready) {
                 queue.offerReady(message);
             }
+            if (message.owesNotice()) {
+                owing.add(message); // recovered with a notice owed: reconciled before anything is delivered
+            }
+            notices.watchDelay(message);
         }
         return ready;
     }
@@ -178,6 +199,11 @@ public final class RecipientLedger {
      * as they are. The caller then arms the queue's timer.
      */
     void apply(Attempt attempt, List<RecipientOutcome> outcomes, long now, long retryAtMillis) {
+        apply(attempt, outcomes, now, retryAtMillis, "");
+    }
+
+    /** As {@link #apply(Attempt, List, long, long)}, the replies having come from {@code remoteHost} ("" when none did). */
+    void apply(Attempt attempt, List<RecipientOutcome> outcomes, long now, long retryAtMillis, String remoteHost) {
         QueuedMessage message = attempt.message();
         TransferQueue queue = attempt.queue();
         List<Transition> told = new ArrayList<>();
@@ -207,13 +233,16 @@ public final class RecipientLedger {
                         note(told, message, i, RecipientState.IN_FLIGHT, RecipientState.DELIVERED, outcome.replyCode(), outcome.reply(), now);
                     }
                     case FAILED -> {
+                        message.heard(i, new QueuedMessage.Heard(outcome.replyCode(), outcome.reply(), remoteHost, now));
                         changes.add(message.bounce(i));
+                        owe(message, i);
                         bounced.increment();
                         note(told, message, i, RecipientState.IN_FLIGHT, RecipientState.BOUNCED, outcome.replyCode(), outcome.reply(), now);
                         LOG.warning(() -> "message " + message.id() + " bounced for " + outcome.recipient() + " at " + queue.name()
                                 + ": " + outcome.replyCode() + " " + outcome.reply());
                     }
                     case DEFERRED -> {
+                        message.heard(i, new QueuedMessage.Heard(outcome.replyCode(), outcome.reply(), remoteHost, now));
                         long due = retryAtMillis > 0 ? retryAtMillis : now + retrySchedule.after(message.attempts(i) + 1).toMillis();
                         if (message.intent(i) != QueuedMessage.Intent.NONE) {
                             fulfil(message, i, changes, told, now);
@@ -326,6 +355,11 @@ public final class RecipientLedger {
      * delivered recipient stays delivered. Returns how many recipients it changed or marked.
      */
     int operate(QueuedMessage message, TransferQueue onlyIn, Operation operation, long now) {
+        return operate(message, onlyIn, operation, false, now);
+    }
+
+    /** As {@link #operate(QueuedMessage, TransferQueue, Operation, long)}; a DELETE {@code withNotice} owes the sender a bounce. */
+    int operate(QueuedMessage message, TransferQueue onlyIn, Operation operation, boolean withNotice, long now) {
         int count = 0;
         List<Transition> told = new ArrayList<>();
         synchronized (message) {
@@ -364,10 +398,15 @@ public final class RecipientLedger {
                     }
                     case DELETE -> {
                         if (state == RecipientState.IN_FLIGHT) {
-                            message.intend(i, QueuedMessage.Intent.DELETE);
-                            changes.add(stored(message, i, RecipientState.DELETED)); // a crash mid-attempt does not send it again
+                            // A crash mid-attempt does not send it again; its notice is owed only once the attempt ends
+                            // undelivered, so a recipient the attempt did reach is never reported failed.
+                            message.intend(i, withNotice ? QueuedMessage.Intent.DELETE_WITH_NOTICE : QueuedMessage.Intent.DELETE);
+                            changes.add(stored(message, i, RecipientState.DELETED));
                         } else {
                             changes.add(message.delete(i));
+                            if (withNotice) {
+                                owe(message, i);
+                            }
                             deleted.increment();
                             note(told, message, i, state, RecipientState.DELETED, 0, "deleted by an operator", now);
                         }
@@ -458,7 +497,11 @@ public final class RecipientLedger {
             changes.add(message.freeze(i));
             note(told, message, i, RecipientState.IN_FLIGHT, RecipientState.FROZEN, 0, "frozen by an operator", now);
         } else {
+            boolean withNotice = message.intent(i) == QueuedMessage.Intent.DELETE_WITH_NOTICE;
             changes.add(message.delete(i));
+            if (withNotice) {
+                owe(message, i);
+            }
             deleted.increment();
             note(told, message, i, RecipientState.IN_FLIGHT, RecipientState.DELETED, 0, "deleted by an operator", now);
         }
@@ -557,19 +600,29 @@ public final class RecipientLedger {
         for (QueuedMessage message : unrecorded) {
             synchronized (message) {
                 try {
-                    if (message.isFinished()) {
+                    if (message.isFinished() && !message.owesNotice()) {
                         store.remove(message.id());
                     } else {
                         List<RecipientChange> all = new ArrayList<>(message.recipientCount());
                         for (int i = 0; i < message.recipientCount(); i++) {
                             all.add(new RecipientChange(i, message.status(i)));
                         }
-                        store.update(message.id(), all);
+                        store.update(message.id(), all, message.delayNoticeSent());
                     }
                     unrecorded.remove(message);
                     LOG.info(() -> "Outbox recorded message " + message.id() + " after an earlier store write had failed");
                 } catch (StoreException e) {
                     LOG.log(Level.FINE, "Outbox still cannot record message " + message.id(), e);
+                    continue;
+                }
+                List<StoredMessage> held = heldNotices.remove(message);
+                if (held != null) {
+                    held.forEach(letOut); // the marks they pay are cleared on disk now
+                }
+                if (message.owesNotice()) {
+                    queueNotices(message);
+                } else if (message.isFinished()) {
+                    unlink(message);
                 }
             }
         }
@@ -624,34 +677,212 @@ public final class RecipientLedger {
     private void expire(QueuedMessage message, int i, List<RecipientChange> changes, List<Transition> told, long now, String reason) {
         RecipientState from = message.state(i);
         changes.add(message.expire(i));
+        owe(message, i);
         expired.increment();
         note(told, message, i, from, RecipientState.EXPIRED, 0, reason, now);
         LOG.warning(() -> "message " + message.id() + " expired undelivered for " + message.envelope().recipients().get(i)
                 + " at " + message.queue(i).name() + ": " + reason);
     }
 
-    /** Persists {@code changes} of {@code message} (whose monitor the caller holds) and lets a finished message go. */
+    /**
+     * Persists {@code changes} of {@code message} (whose monitor the caller holds) with their
+     * notice marks, queues the notices owed, and lets a finished message go once it owes none.
+     */
     private void persist(QueuedMessage message, List<RecipientChange> changes) {
         if (changes.isEmpty()) {
             return;
         }
-        boolean finished = message.isFinished();
+        List<Integer> changed = new ArrayList<>(changes.size());
+        for (RecipientChange change : changes) {
+            changed.add(change.recipient());
+        }
+        if (record(message, changed) && message.owesNotice()) {
+            queueNotices(message);
+        }
+        if (message.isFinished() && !message.owesNotice()) {
+            unlink(message);
+        }
+    }
+
+    /**
+     * Writes what memory holds for {@code recipients} of {@code message} (state, reply, notice
+     * mark) and its delay-notice mark, or removes it when it is finished and owes no notice: one
+     * durable write. False when the store failed; the sweep writes the whole message again.
+     */
+    private boolean record(QueuedMessage message, List<Integer> recipients) {
         try {
-            if (finished) {
+            if (message.isFinished() && !message.owesNotice()) {
                 store.remove(message.id()); // one durable write: the final statuses would go with the message
             } else {
-                store.update(message.id(), changes);
+                List<RecipientChange> current = new ArrayList<>(recipients.size());
+                for (int i : recipients) {
+                    current.add(new RecipientChange(i, message.status(i)));
+                }
+                store.update(message.id(), current, message.delayNoticeSent());
             }
+            return true;
         } catch (StoreException e) {
             // Memory keeps what happened (so nothing goes out twice while running); the sweep writes it again.
             unrecorded.add(message);
             unrecordedWrites.increment();
             LOG.log(Level.SEVERE, "Outbox could not record the outcome for message " + message.id()
                     + "; the sweep writes it again, and until then a restart would attempt it again", e);
+            return false;
         }
-        if (finished) {
-            unlink(message);
+    }
+
+    /** A notice is owed for recipient {@code i} of {@code message}, which just failed for good, if it has a sender. */
+    private void owe(QueuedMessage message, int i) {
+        if (notices.owedFor(message)) {
+            message.owe(i);
+        } else {
+            notices.withhold(message, i);
         }
+    }
+
+    /**
+     * Queues the bounces {@code message} owes (its lock held, its marks on disk): each is stored,
+     * then the marks it pays are cleared on disk, and only then is it let out, so that no crash
+     * can deliver a notice whose mark would make a restart compose it again.
+     */
+    private void queueNotices(QueuedMessage message) {
+        List<Integer> owedBefore = new ArrayList<>();
+        for (int i = 0; i < message.recipientCount(); i++) {
+            if (message.owes(i)) {
+                owedBefore.add(i);
+            }
+        }
+        List<StoredMessage> queued = notices.queueBounces(message);
+        if (!queued.isEmpty()) {
+            if (record(message, owedBefore)) {
+                queued.forEach(letOut);
+            } else {
+                heldNotices.merge(message, queued, (a, b) -> {
+                    List<StoredMessage> all = new ArrayList<>(a);
+                    all.addAll(b);
+                    return all;
+                });
+            }
+        }
+        if (message.owesNotice()) {
+            owing.add(message);
+        } else {
+            owing.remove(message);
+            if (message.isFinished()) {
+                unlink(message);
+            }
+        }
+    }
+
+    /** Queues the notices the store refused before (the sweep's call); returns how many messages still owe one. */
+    int retryNotices() {
+        for (QueuedMessage message : owing) {
+            synchronized (message) {
+                if (unrecorded.contains(message)) {
+                    continue; // its marks are not on disk yet: recordAgain queues them once they are
+                }
+                if (message.owesNotice()) {
+                    queueNotices(message);
+                } else {
+                    owing.remove(message);
+                }
+            }
+        }
+        return owing.size();
+    }
+
+    /**
+     * After recovery, before anything is delivered: clears the marks of {@code message} (id to
+     * the ids of the notices recovered for it) that a stored notice already pays, and sets its
+     * delay-notice mark if its delay notice is stored, so a crash between storing a notice and
+     * clearing its mark does not send the notice twice. The notices still owed are then queued.
+     */
+    void reconcileNotices(Map<String, List<String>> noticesByOriginal) {
+        if (!noticesByOriginal.isEmpty()) {
+            for (QueuedMessage message : liveMessages()) {
+                List<String> found = noticesByOriginal.get(message.id());
+                if (found == null) {
+                    continue;
+                }
+                synchronized (message) {
+                    List<Integer> cleared = new ArrayList<>();
+                    boolean delayMarked = false;
+                    for (String noticeId : found) {
+                        if (SenderNotices.isDelayNotice(noticeId)) {
+                            delayMarked |= !message.delayNoticeSent();
+                            message.delayNoticeSent(true);
+                        }
+                        java.util.BitSet covered = SenderNotices.covered(noticeId);
+                        for (int i = covered.nextSetBit(0); i >= 0 && i < message.recipientCount(); i = covered.nextSetBit(i + 1)) {
+                            if (message.owes(i)) {
+                                message.paid(i);
+                                cleared.add(i);
+                            }
+                        }
+                    }
+                    if (!cleared.isEmpty() || delayMarked) {
+                        LOG.info(() -> "Outbox found the notices " + found + " about message " + message.id()
+                                + " already queued before the restart; they are not made again");
+                        record(message, cleared);
+                        if (message.isFinished() && !message.owesNotice()) {
+                            owing.remove(message);
+                            unlink(message);
+                        }
+                    }
+                }
+            }
+        }
+        retryNotices();
+    }
+
+    /**
+     * Queues the delay notices that are due at {@code now}: each watched message once, in submit
+     * order, stopping at the first whose time has not come (the sweep's call). A message still
+     * with an unfinished recipient gets one notice naming those recipients. Returns how many were queued.
+     */
+    int queueDelayNotices(long now) {
+        int count = 0;
+        for (QueuedMessage message = notices.delayDue(now); message != null; message = notices.delayDue(now)) {
+            synchronized (message) {
+                List<Integer> undelivered = new ArrayList<>();
+                for (int i = 0; i < message.recipientCount(); i++) {
+                    if (!message.state(i).isTerminal()) {
+                        undelivered.add(i);
+                    }
+                }
+                if (message.live && !message.delayNoticeSent() && !undelivered.isEmpty()) {
+                    StoredMessage notice = notices.queueDelay(message, undelivered);
+                    if (notice == null) {
+                        return count; // the store refused it: the next sweep tries again
+                    }
+                    message.delayNoticeSent(true);
+                    if (record(message, List.of())) {
+                        letOut.accept(notice);
+                    } else {
+                        heldNotices.merge(message, List.of(notice), (a, b) -> {
+                            List<StoredMessage> all = new ArrayList<>(a);
+                            all.addAll(b);
+                            return all;
+                        });
+                    }
+                    count++;
+                }
+            }
+            notices.delayDone(message);
+        }
+        return count;
+    }
+
+    long bounceNotices() {
+        return notices.bounceCount();
+    }
+
+    long delayNotices() {
+        return notices.delayCount();
+    }
+
+    long noticesWithheld() {
+        return notices.withheldCount();
     }
 
     private void link(QueuedMessage message) {
