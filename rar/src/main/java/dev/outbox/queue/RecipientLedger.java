@@ -757,11 +757,7 @@ public final class RecipientLedger {
             if (record(message, owedBefore)) {
                 queued.forEach(letOut);
             } else {
-                heldNotices.merge(message, queued, (a, b) -> {
-                    List<StoredMessage> all = new ArrayList<>(a);
-                    all.addAll(b);
-                    return all;
-                });
+                hold(message, queued);
             }
         }
         if (message.owesNotice()) {
@@ -772,6 +768,15 @@ public final class RecipientLedger {
                 unlink(message);
             }
         }
+    }
+
+    /** Keeps {@code queued} notices of {@code message} back until its cleared marks are recorded. */
+    private void hold(QueuedMessage message, List<StoredMessage> queued) {
+        heldNotices.merge(message, queued, (a, b) -> {
+            List<StoredMessage> all = new ArrayList<>(a);
+            all.addAll(b);
+            return all;
+        });
     }
 
     /** Queues the notices the store refused before (the sweep's call); returns how many messages still owe one. */
@@ -836,13 +841,15 @@ public final class RecipientLedger {
     }
 
     /**
-     * Queues the delay notices that are due at {@code now}: each watched message once, in submit
-     * order, stopping at the first whose time has not come (the sweep's call). A message still
-     * with an unfinished recipient gets one notice naming those recipients. Returns how many were queued.
+     * Queues the delay notices that are due at {@code now}: each watched message once, when it is
+     * {@code delayAfter} old (the sweep's call). A message still with an unfinished recipient gets
+     * one notice naming those recipients. Returns how many were queued.
      */
     int queueDelayNotices(long now) {
         int count = 0;
-        for (QueuedMessage message = notices.delayDue(now); message != null; message = notices.delayDue(now)) {
+        List<QueuedMessage> due = notices.takeDelayDue(now);
+        for (int k = 0; k < due.size(); k++) {
+            QueuedMessage message = due.get(k);
             synchronized (message) {
                 List<Integer> undelivered = new ArrayList<>();
                 for (int i = 0; i < message.recipientCount(); i++) {
@@ -850,25 +857,22 @@ public final class RecipientLedger {
                         undelivered.add(i);
                     }
                 }
-                if (message.live && !message.delayNoticeSent() && !undelivered.isEmpty()) {
-                    StoredMessage notice = notices.queueDelay(message, undelivered);
-                    if (notice == null) {
-                        return count; // the store refused it: the next sweep tries again
-                    }
-                    message.delayNoticeSent(true);
-                    if (record(message, List.of())) {
-                        letOut.accept(notice);
-                    } else {
-                        heldNotices.merge(message, List.of(notice), (a, b) -> {
-                            List<StoredMessage> all = new ArrayList<>(a);
-                            all.addAll(b);
-                            return all;
-                        });
-                    }
-                    count++;
+                if (!message.live || message.delayNoticeSent() || undelivered.isEmpty()) {
+                    continue;
                 }
+                StoredMessage notice = notices.queueDelay(message, undelivered);
+                if (notice == null) { // the store refused it: watched again, for the next sweep
+                    due.subList(k, due.size()).forEach(notices::watchDelay);
+                    return count;
+                }
+                message.delayNoticeSent(true);
+                if (record(message, List.of())) {
+                    letOut.accept(notice);
+                } else {
+                    hold(message, List.of(notice));
+                }
+                count++;
             }
-            notices.delayDone(message);
         }
         return count;
     }
@@ -900,6 +904,7 @@ public final class RecipientLedger {
     }
 
     private void unlink(QueuedMessage message) {
+        notices.unwatchDelay(message); // not under the live list's lock: the watch's lock is a leaf of its own
         synchronized (liveLock) {
             if (!message.live) {
                 return;

@@ -10,9 +10,10 @@ import dev.outbox.store.StoredMessage;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
-import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -56,8 +57,14 @@ final class SenderNotices {
     private final LongAdder delays = new LongAdder();
     private final LongAdder withheld = new LongAdder();
 
-    /** Messages a delay notice may be owed for, earliest submit first: each is looked at once, when its time comes. */
-    private final PriorityQueue<QueuedMessage> delayWatch = new PriorityQueue<>(Comparator.comparingLong(QueuedMessage::submitMillis));
+    /** Width of a delay watch bucket: messages submitted in the same minute share one. */
+    private static final long WATCH_BUCKET_MILLIS = 60_000;
+    /**
+     * The unfinished messages a delay notice may be owed for, by the minute they were submitted:
+     * the sweep looks only at the buckets whose time has come, each message once, and a message
+     * that finishes leaves its bucket at once.
+     */
+    private final TreeMap<Long, Set<QueuedMessage>> delayWatch = new TreeMap<>();
 
     /**
      * @param composer        writes the notices; null sends none (failures are only logged)
@@ -258,28 +265,50 @@ final class SenderNotices {
     void watchDelay(QueuedMessage message) {
         if (delayAfterMillis > 0 && owedFor(message) && !message.delayNoticeSent()) {
             synchronized (delayWatch) {
-                delayWatch.add(message);
+                delayWatch.computeIfAbsent(message.submitMillis() / WATCH_BUCKET_MILLIS, k -> new HashSet<>()).add(message);
             }
         }
     }
 
-    /** The watched message submitted earliest, if its delay notice is due at {@code now}; else null. */
-    QueuedMessage delayDue(long now) {
-        synchronized (delayWatch) {
-            QueuedMessage first = delayWatch.peek();
-            return first != null && first.submitMillis() + delayAfterMillis <= now ? first : null;
+    /** Stops watching {@code message}: it is finished (a finished message must not be kept in memory until its time). */
+    void unwatchDelay(QueuedMessage message) {
+        if (delayAfterMillis > 0) {
+            synchronized (delayWatch) {
+                Long bucket = message.submitMillis() / WATCH_BUCKET_MILLIS;
+                Set<QueuedMessage> watched = delayWatch.get(bucket);
+                if (watched != null && watched.remove(message) && watched.isEmpty()) {
+                    delayWatch.remove(bucket);
+                }
+            }
         }
     }
 
-    /** {@code message} (the one {@link #delayDue} gave) is settled: watched no more. */
-    void delayDone(QueuedMessage message) {
+    /**
+     * Takes the watched messages whose delay notice is due at {@code now} out of the watch: those
+     * submitted {@code delayAfter} ago or earlier. Looks only at the buckets of minutes that old.
+     */
+    List<QueuedMessage> takeDelayDue(long now) {
+        List<QueuedMessage> due = new ArrayList<>();
+        if (delayAfterMillis == 0) {
+            return due;
+        }
+        long latest = now - delayAfterMillis;
         synchronized (delayWatch) {
-            if (delayWatch.peek() == message) {
-                delayWatch.poll();
-            } else {
-                delayWatch.remove(message);
+            for (var buckets = delayWatch.headMap(latest / WATCH_BUCKET_MILLIS, true).entrySet().iterator(); buckets.hasNext(); ) {
+                Set<QueuedMessage> watched = buckets.next().getValue();
+                for (var messages = watched.iterator(); messages.hasNext(); ) {
+                    QueuedMessage message = messages.next();
+                    if (message.submitMillis() <= latest) {
+                        due.add(message);
+                        messages.remove();
+                    }
+                }
+                if (watched.isEmpty()) {
+                    buckets.remove();
+                }
             }
         }
+        return due;
     }
 
     /** Bounce notices durably queued since start. */
