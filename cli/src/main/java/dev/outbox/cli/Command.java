@@ -134,8 +134,8 @@ enum Command {
         option(text, "--json", "print JSON for scripts instead of tables (field names are stable)");
         option(text, "--offset N", "list, find: skip the first N messages (default 0)");
         option(text, "--limit N", "list, find: print at most N messages (default " + DEFAULT_LIMIT + ")");
-        option(text, "--ndr", "delete, delete-all: with a non-delivery report to the sender (refused");
-        option(text, "", "until Outbox sends delivery status notifications)");
+        option(text, "--ndr", "delete, delete-all: and send each sender a bounce (a delivery status");
+        option(text, "", "notification) for the recipients deleted");
         option(text, "--timeout SECONDS", "give up connecting after SECONDS (default " + DEFAULT_TIMEOUT_SECONDS + ")");
         option(text, "--verbose", "show the JMX client's log and the full error of a failure");
         option(text, "-h, --help", "this text");
