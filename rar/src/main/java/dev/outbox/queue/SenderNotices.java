@@ -42,7 +42,7 @@ final class SenderNotices {
     private static final Logger LOG = Logger.getLogger(SenderNotices.class.getName());
 
     /** Longest list of covered recipients in a notice's id; more recipients are reported in further notices. */
-    static final int MAX_COVER_CHARS = 200;
+    static final int MAX_COVER_CHARS = 500;
     private static final int ID_LENGTH = 26;
     private static final String BOUNCE = "-n";
     private static final String DELAY = "-d";
