@@ -1,12 +1,10 @@
 package dev.outbox.queue;
 
-import dev.outbox.api.QueueFullException;
 import dev.outbox.api.RecipientState;
 import dev.outbox.management.OutboxMBeans;
+import dev.outbox.store.ForwardingStore;
 import dev.outbox.store.MemoryStore;
 import dev.outbox.store.MessageStore;
-import dev.outbox.store.RecipientChange;
-import dev.outbox.store.StoredMessage;
 import dev.outbox.testing.smtp.ScriptedSmtpServer;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
@@ -18,10 +16,8 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -95,14 +91,13 @@ class AdmitOperatorRaceTest {
     }
 
     /** A real store behind a pass-through that holds one thread in its next contentLength call until told to go on. */
-    private static final class PausingStore implements MessageStore {
+    private static final class PausingStore extends ForwardingStore {
         final CountDownLatch paused = new CountDownLatch(1);
         final CountDownLatch resume = new CountDownLatch(1);
-        private final MessageStore real;
         private volatile Thread pausing;
 
         PausingStore(MessageStore real) {
-            this.real = real;
+            super(real);
         }
 
         void pauseContentLengthOn(Thread thread) {
@@ -120,67 +115,7 @@ class AdmitOperatorRaceTest {
                     Thread.currentThread().interrupt();
                 }
             }
-            return real.contentLength(id);
-        }
-
-        @Override
-        public void recover(Consumer<StoredMessage> sink) {
-            real.recover(sink);
-        }
-
-        @Override
-        public void add(StoredMessage message, byte[] content) throws QueueFullException {
-            real.add(message, content);
-        }
-
-        @Override
-        public void update(String id, List<RecipientChange> changes) {
-            real.update(id, changes);
-        }
-
-        @Override
-        public void update(String id, List<RecipientChange> changes, boolean delayNoticeSent) {
-            real.update(id, changes, delayNoticeSent);
-        }
-
-        @Override
-        public void remove(String id) {
-            real.remove(id);
-        }
-
-        @Override
-        public byte[] content(String id) {
-            return real.content(id);
-        }
-
-        @Override
-        public Set<String> frozenDestinations() {
-            return real.frozenDestinations();
-        }
-
-        @Override
-        public void saveFrozenDestinations(Set<String> destinations) {
-            real.saveFrozenDestinations(destinations);
-        }
-
-        @Override
-        public int messageCount() {
-            return real.messageCount();
-        }
-
-        @Override
-        public long sizeBytes() {
-            return real.sizeBytes();
-        }
-
-        @Override
-        public long corruptRecords() {
-            return real.corruptRecords();
-        }
-
-        @Override
-        public void close() {
-            real.close();
+            return super.contentLength(id);
         }
     }
 }

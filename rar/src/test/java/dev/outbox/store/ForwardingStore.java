@@ -1,0 +1,81 @@
+package dev.outbox.store;
+
+import dev.outbox.api.QueueFullException;
+
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * A {@link MessageStore} that passes every call to another, for a test to override the calls where
+ * it puts a hook or a fault (a thread held in one call, a process dying after one write) and keep
+ * the real store's behaviour for the rest. Threading and misuse are those of the store beneath.
+ */
+public abstract class ForwardingStore implements MessageStore {
+
+    private final MessageStore store;
+
+    protected ForwardingStore(MessageStore store) {
+        this.store = store;
+    }
+
+    @Override
+    public void recover(Consumer<StoredMessage> sink) {
+        store.recover(sink);
+    }
+
+    @Override
+    public void add(StoredMessage message, byte[] content) throws QueueFullException {
+        store.add(message, content);
+    }
+
+    @Override
+    public void update(String id, List<RecipientChange> changes, boolean delayNoticeSent) {
+        store.update(id, changes, delayNoticeSent);
+    }
+
+    @Override
+    public void remove(String id) {
+        store.remove(id);
+    }
+
+    @Override
+    public int contentLength(String id) {
+        return store.contentLength(id);
+    }
+
+    @Override
+    public byte[] content(String id) {
+        return store.content(id);
+    }
+
+    @Override
+    public Set<String> frozenDestinations() {
+        return store.frozenDestinations();
+    }
+
+    @Override
+    public void saveFrozenDestinations(Set<String> destinations) {
+        store.saveFrozenDestinations(destinations);
+    }
+
+    @Override
+    public int messageCount() {
+        return store.messageCount();
+    }
+
+    @Override
+    public long sizeBytes() {
+        return store.sizeBytes();
+    }
+
+    @Override
+    public long corruptRecords() {
+        return store.corruptRecords();
+    }
+
+    @Override
+    public void close() {
+        store.close();
+    }
+}
