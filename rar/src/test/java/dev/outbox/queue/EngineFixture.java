@@ -4,6 +4,8 @@ import dev.outbox.api.Envelope;
 import dev.outbox.api.RecipientState;
 import dev.outbox.delivery.SmtpDeliverer;
 import dev.outbox.delivery.SmtpSettings;
+import dev.outbox.dsn.DeliveryStatusNotice;
+import dev.outbox.dsn.DsnComposer;
 import dev.outbox.store.MemoryStore;
 import dev.outbox.store.MessageStore;
 import dev.outbox.routing.DnsServer;
@@ -50,11 +52,12 @@ import static org.junit.jupiter.api.Assertions.fail;
  * recipient transition recorded.
  *
  * <p>Operations: configure before {@link #start}: {@link #policy}, {@link #smtp}, {@link #routeByMx},
+ * {@link #notices} (delivery status notices to {@link #SENDER}, written by the real {@link DsnComposer}),
  * {@link #wrapDeliverer} (a fault at the {@link Deliverer} seam), the executor:
  * {@link #refuseFirst}, {@link #hold} or {@link #holdConnection} until {@link #release},
  * {@link #wrapExecutor}; {@link #wrapClock} (a hook where the engine reads the time) and
  * {@link #wrapWakeups} (a fault at the retry clock). Mail goes to {@link #server()}, or to {@link #server(String)} for the
- * recipients of that domain. {@link #submit} mail; {@link #await} a condition or
+ * recipients of that domain. {@link #submit} mail ({@link #submitFrom} with another reverse path); {@link #await} a condition or
  * {@link #awaitIdle}; {@link #fire} a destination's pending wake-up (the clock moves to its time
  * first) or {@link #driveUntil} a condition holds; {@link #stop}; {@link #restart} a new engine
  * over the same store (the store supplier gives it again: the same MemoryStore, or a new
@@ -76,6 +79,10 @@ final class EngineFixture implements AutoCloseable {
     /** The grace {@link #restart} and {@link #close} give a running engine's connections. */
     static final Duration STOP_GRACE = Duration.ofSeconds(2);
     static final Instant START = Instant.parse("2027-01-04T09:00:00Z");
+    /** The reverse path of {@link #mail}: where notices go (to {@link #server(String)} of "example.com", when a test starts one). */
+    static final String SENDER = "app@example.com";
+    /** The reporting MTA that {@link #notices} writes into every notice: the engine's EHLO name. */
+    static final String REPORTING_MTA = "outbox.test";
     private static final SubmitLimits LIMITS = new SubmitLimits(16 << 20, 100);
 
     /** A wake-up the engine asked for. */
@@ -101,6 +108,8 @@ final class EngineFixture implements AutoCloseable {
     private QueuePolicy policy = policy("1m", 1, 100, QueuePolicy.DEFAULT_MAX_CONNECTIONS, QueuePolicy.DEFAULT_ATTEMPT_TIMEOUT);
     private SmtpSettings smtp = smtpSettings(Duration.ofSeconds(5), Duration.ofSeconds(5));
     private UnaryOperator<Deliverer> deliveryFault = UnaryOperator.identity();
+    /** Set by {@link #notices}: the engine sends notices, delay notices this long after submit (zero: none); null sends none. */
+    private Duration delayNoticeAfter;
     private Executor executor = this::execute;
     private Clock engineClock = clock;
     private Wakeups wakeups = this::wakeAt;
@@ -148,7 +157,7 @@ final class EngineFixture implements AutoCloseable {
 
     /** SMTP settings with a 2 s connect timeout. */
     static SmtpSettings smtpSettings(Duration readTimeout, Duration writeTimeout) {
-        return new SmtpSettings("outbox.test", Duration.ofSeconds(2), readTimeout, writeTimeout);
+        return new SmtpSettings(REPORTING_MTA, Duration.ofSeconds(2), readTimeout, writeTimeout);
     }
 
     /**
@@ -175,6 +184,16 @@ final class EngineFixture implements AutoCloseable {
     EngineFixture routeByMx(TestDns dns, int mxPort) {
         this.dns = dns;
         this.mxPort = mxPort;
+        return this;
+    }
+
+    /**
+     * Sends senders delivery status notices, as the adapter does: bounces, and a delay notice
+     * {@code delayNoticeAfter} after submit (zero for none), written by {@link DsnComposer} for
+     * reporting MTA {@link #REPORTING_MTA}, returning the original's header.
+     */
+    EngineFixture notices(Duration delayNoticeAfter) {
+        this.delayNoticeAfter = delayNoticeAfter;
         return this;
     }
 
@@ -263,6 +282,10 @@ final class EngineFixture implements AutoCloseable {
         store = stores.get();
         pending.clear(); // the old engine's timers went with it
         queue = new MailQueue(engineClock, store, dns == null ? this::route : Destination::ofRecipient, deliverer, executor, wakeups, policy);
+        if (delayNoticeAfter != null) {
+            queue.notifySenders(new DsnComposer(new DeliveryStatusNotice(REPORTING_MTA), DeliveryStatusNotice.Return.HEADERS),
+                    delayNoticeAfter);
+        }
         queue.listen(transitions::add);
         queue.start();
         return queue;
@@ -334,17 +357,17 @@ final class EngineFixture implements AutoCloseable {
         return transfer;
     }
 
-    /** A message from app@example.com to {@code recipients} with {@code subject} and a one-line body. */
+    /** A message from {@link #SENDER} to {@code recipients} with {@code subject} and a one-line body. */
     static Submission mail(String subject, String... recipients) {
-        return mail(subject, "body of " + subject + "\r\n", recipients);
+        return mail(SENDER, subject, "body of " + subject + "\r\n", recipients);
     }
 
-    private static Submission mail(String subject, String body, String... recipients) {
-        String content = "From: app@example.com\r\nTo: " + String.join(", ", recipients) + "\r\nSubject: " + subject
+    private static Submission mail(String reversePath, String subject, String body, String... recipients) {
+        String content = "From: " + SENDER + "\r\nTo: " + String.join(", ", recipients) + "\r\nSubject: " + subject
                 + "\r\n\r\n" + body;
         try {
             return Submission.of(new ByteArrayInputStream(content.getBytes(StandardCharsets.US_ASCII)),
-                    Envelope.of("app@example.com", List.of(recipients)), LIMITS, "outbox.test");
+                    Envelope.of(reversePath, List.of(recipients)), LIMITS, "outbox.test");
         } catch (Exception e) {
             throw new AssertionError("cannot build test mail " + subject, e);
         }
@@ -357,10 +380,16 @@ final class EngineFixture implements AutoCloseable {
 
     /** Submits a message with {@code subject} and {@code body} (CRLF lines) to {@code recipients}; returns its queue id. */
     String submitWithBody(String subject, String body, String... recipients) {
-        return submit(mail(subject, body, recipients));
+        return submit(mail(SENDER, subject, body, recipients));
     }
 
-    private String submit(Submission submission) {
+    /** Submits {@link #mail} with the envelope's reverse path {@code reversePath} ("" for the null reverse path); returns its queue id. */
+    String submitFrom(String reversePath, String subject, String... recipients) {
+        return submit(mail(reversePath, subject, "body of " + subject + "\r\n", recipients));
+    }
+
+    /** Submits {@code submission} (one of {@link #mail}, so a test can compare with what it sent); returns its queue id. */
+    String submit(Submission submission) {
         submitted++;
         try {
             return queue.submit(submission);
