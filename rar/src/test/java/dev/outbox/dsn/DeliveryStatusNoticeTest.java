@@ -190,6 +190,25 @@ class DeliveryStatusNoticeTest {
     }
 
     @Test
+    void anOriginalHeaderWithEightBitBytesIsReturnedQuotedPrintableAndTheNoticeIsSevenBit() throws Exception {
+        byte[] header = "From: app@shop.example\r\nSubject: Gr\u00fc\u00dfe aus K\u00f6ln\r\nMessage-ID: <order-1@shop.example>\r\n"
+                .getBytes(StandardCharsets.UTF_8);
+        byte[] content = (new String(header, StandardCharsets.ISO_8859_1) + "\r\nThank you.\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        RecipientStatus bob = RecipientStatus.failed("bob@example.org", EnhancedStatus.of(550, "550 5.1.1 unknown"), "mx1.example.org",
+                "550 5.1.1 unknown", ATTEMPT);
+        byte[] dsn = notices.compose(new DeliveryStatusNotice.Original("app@shop.example", "<order-1@shop.example>", content, ARRIVAL),
+                List.of(bob), DeliveryStatusNotice.Return.HEADERS, NOW);
+
+        for (int i = 0; i < dsn.length; i++) {
+            assertTrue(dsn[i] > 0, "an 8-bit byte at " + i + ": a server without 8BITMIME cannot take the notice");
+        }
+        BodyPart returned = ((MultipartReport) parse(dsn).getContent()).getBodyPart(2);
+        assertTrue(returned.isMimeType("text/rfc822-headers"), returned.getContentType());
+        assertEquals("quoted-printable", returned.getHeader("Content-Transfer-Encoding")[0]);
+        assertArrayEquals(header, returned.getInputStream().readAllBytes(), "decoded, the original's header byte for byte");
+    }
+
+    @Test
     void noNoticeAboutANotice() {
         assertThrows(IllegalArgumentException.class, () -> new DeliveryStatusNotice.Original("", "<x@y>", new byte[0], ARRIVAL));
         assertThrows(IllegalArgumentException.class, () -> new DeliveryStatusNotice.Original("<>", "<x@y>", new byte[0], ARRIVAL));
