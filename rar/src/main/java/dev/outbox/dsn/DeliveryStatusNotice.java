@@ -33,10 +33,11 @@ import java.util.regex.Pattern;
  * recipient to report into the notice's bytes, ready to send: a {@code multipart/report;
  * report-type=delivery-status} of a text/plain explanation, the {@code message/delivery-status}
  * fields (written by Angus's {@link DeliveryStatus}) and the original's header
- * ({@code text/rfc822-headers}) or, when asked and no larger than the limit, the whole original
- * ({@code message/rfc822}). Lines end in CRLF. The caller sends the bytes with an empty MAIL
- * FROM and must never ask for a notice about a notice: an original with a null reverse path is
- * refused.
+ * ({@code text/rfc822-headers}, quoted-printable when it has 8-bit bytes, so that the notice is
+ * 7-bit and any server takes it) or, when asked and no larger than the limit, the whole original
+ * ({@code message/rfc822}, which may not be encoded: 8bit if the original is). Lines end in
+ * CRLF. The caller sends the bytes with an empty MAIL FROM and must never ask for a notice about
+ * a notice: an original with a null reverse path is refused.
  *
  * <p>Untrusted text (remote replies, addresses, the original's message id) is written as one
  * line: CR, LF, NUL and other control characters never reach a header or a field line, and
@@ -187,11 +188,14 @@ public final class DeliveryStatusNotice {
 
             startPart(out, boundary);
             byte[] returnedBytes = returnWhole ? whole : headerSection(whole);
+            boolean sevenBit = sevenBit(returnedBytes);
             header(out, "Content-Type", returnWhole ? "message/rfc822" : "text/rfc822-headers");
-            header(out, "Content-Transfer-Encoding", sevenBit(returnedBytes) ? "7bit" : "8bit");
+            // A header with 8-bit bytes goes quoted-printable, so the notice reaches a server without 8BITMIME;
+            // message/rfc822 may not be encoded (RFC 2046 5.2.1): a whole 8-bit original stays 8bit.
+            header(out, "Content-Transfer-Encoding", sevenBit ? "7bit" : returnWhole ? "8bit" : "quoted-printable");
             header(out, "Content-Description", returnWhole ? "Undelivered message" : "Undelivered message header");
             out.write(CRLF);
-            out.write(returnedBytes);
+            out.write(sevenBit || returnWhole ? returnedBytes : quotedPrintable(returnedBytes));
 
             out.write(ascii("\r\n--" + boundary + "--\r\n"));
         } catch (IOException e) {
@@ -321,9 +325,14 @@ public final class DeliveryStatusNotice {
     }
 
     private static byte[] quotedPrintable(String text) throws IOException {
-        ByteArrayOutputStream encoded = new ByteArrayOutputStream(text.length() + 64);
+        return quotedPrintable(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** {@code bytes} quoted-printable: 7-bit lines of at most 76 characters, CRLF line ends kept as line ends. */
+    private static byte[] quotedPrintable(byte[] bytes) throws IOException {
+        ByteArrayOutputStream encoded = new ByteArrayOutputStream(bytes.length + bytes.length / 4 + 64);
         try (OutputStream qp = MimeUtility.encode(encoded, "quoted-printable")) {
-            qp.write(text.getBytes(StandardCharsets.UTF_8));
+            qp.write(bytes);
         } catch (MessagingException e) {
             throw new IOException("no quoted-printable encoder", e);
         }
