@@ -1,5 +1,6 @@
 package dev.outbox.queue;
 
+import dev.outbox.api.RecipientState;
 import dev.outbox.testing.smtp.Command;
 import dev.outbox.testing.smtp.Rules;
 import dev.outbox.testing.smtp.ScriptedSmtpServer;
@@ -45,6 +46,8 @@ class ExpiryNoticeTest {
         assertEquals(1, queue.bounceNoticeCount());
         dsn.assertFailed("bob@example.org", "5.4.7", recipients.host(), "smtp; " + last, EngineFixture.START.plus(Duration.ofMinutes(20)));
         dsn.assertReturns(mail);
+        Transition expiry = engine.transitions().stream().filter(t -> t.to() == RecipientState.EXPIRED).findFirst().orElseThrow();
+        assertEquals(last, expiry.reply(), "listeners (the EXPIRED JMX notification) are told the reply the notice names");
         engine.await(() -> engine.store().messageCount() == 0, "the original and its notice gone from the store");
     }
 
