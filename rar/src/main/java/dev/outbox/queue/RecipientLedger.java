@@ -239,7 +239,7 @@ public final class RecipientLedger {
                         bounced.increment();
                         note(told, message, i, RecipientState.IN_FLIGHT, RecipientState.BOUNCED, outcome.replyCode(), outcome.reply(), now);
                         LOG.warning(() -> "message " + message.id() + " bounced for " + outcome.recipient() + " at " + queue.name()
-                                + ": " + outcome.replyCode() + " " + outcome.reply());
+                                + ": " + outcome.reply());
                     }
                     case DEFERRED -> {
                         message.heard(i, new QueuedMessage.Heard(outcome.replyCode(), outcome.reply(), remoteHost, now));
@@ -247,7 +247,7 @@ public final class RecipientLedger {
                         if (message.intent(i) != QueuedMessage.Intent.NONE) {
                             fulfil(message, i, changes, told, now);
                         } else if (due >= message.expiryMillis()) {
-                            expire(message, i, changes, told, now, outcome.replyCode() + " " + outcome.reply());
+                            expire(message, i, changes, told, now, outcome.reply()); // a reply starts with its code already
                         } else {
                             changes.add(message.defer(i, due));
                             deferred.increment();
