@@ -157,7 +157,9 @@ public final class DeliveryStatusNotice {
         boolean failed = recipients.stream().anyMatch(r -> r.action() == RecipientStatus.Action.FAILED);
         String boundary = "=_Outbox_DSN_" + UUID.randomUUID().toString().replace("-", "");
         byte[] whole = crlf(original.content());
-        boolean returnWhole = returned == Return.FULL && whole.length <= returnLimit;
+        // message/rfc822 may not be encoded (RFC 2046 5.2.1): an 8-bit original would make the notice
+        // 8-bit, which a next hop without 8BITMIME refuses, and a notice refused is lost quietly.
+        boolean returnWhole = returned == Return.FULL && whole.length <= returnLimit && sevenBit(whole);
 
         ByteArrayOutputStream out = new ByteArrayOutputStream(4096 + (returnWhole ? whole.length : 1024));
         try {

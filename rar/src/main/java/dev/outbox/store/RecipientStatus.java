@@ -23,7 +23,7 @@ import java.util.Objects;
  * @param dueMillis         when a deferred recipient is due again; 0 otherwise
  * @param attempts          delivery attempts so far
  * @param replyCode         the SMTP code of the last reply, 0 when none
- * @param replyText         the last reply on one line, without its code; empty when none
+ * @param replyText         the last reply on one line (as the server gave it, its code in front); empty when none
  * @param remoteHost        the host that gave the last reply; empty when none
  * @param lastAttemptMillis when it was last tried; 0 when never
  * @param noticePending     a DSN is owed for this recipient and not yet durably queued

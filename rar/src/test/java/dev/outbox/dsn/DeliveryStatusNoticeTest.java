@@ -209,6 +209,22 @@ class DeliveryStatusNoticeTest {
     }
 
     @Test
+    void anEightBitOriginalAskedForWholeIsReturnedAsItsHeaderSoTheNoticeStaysSevenBit() throws Exception {
+        byte[] content = "From: app@shop.example\r\nSubject: order\r\nMessage-ID: <order-2@shop.example>\r\n\r\nGr\u00fc\u00dfe\r\n"
+                .getBytes(StandardCharsets.UTF_8);
+        RecipientStatus bob = RecipientStatus.failed("bob@example.org", EnhancedStatus.of(550, "550 5.1.1 unknown"), "mx1.example.org",
+                "550 5.1.1 unknown", ATTEMPT);
+        byte[] dsn = notices.compose(new DeliveryStatusNotice.Original("app@shop.example", "<order-2@shop.example>", content, ARRIVAL),
+                List.of(bob), DeliveryStatusNotice.Return.FULL, NOW);
+
+        for (int i = 0; i < dsn.length; i++) {
+            assertTrue(dsn[i] > 0, "an 8-bit byte at " + i + ": a server without 8BITMIME cannot take the notice");
+        }
+        BodyPart returned = ((MultipartReport) parse(dsn).getContent()).getBodyPart(2);
+        assertTrue(returned.isMimeType("text/rfc822-headers"), "an 8-bit original comes back as its header: " + returned.getContentType());
+    }
+
+    @Test
     void noNoticeAboutANotice() {
         assertThrows(IllegalArgumentException.class, () -> new DeliveryStatusNotice.Original("", "<x@y>", new byte[0], ARRIVAL));
         assertThrows(IllegalArgumentException.class, () -> new DeliveryStatusNotice.Original("<>", "<x@y>", new byte[0], ARRIVAL));
