@@ -29,7 +29,9 @@ import java.util.function.ToDoubleFunction;
  * <ul>
  * <li>counters, read from the engine's own counts: {@code outbox.submitted} (messages accepted),
  * {@code outbox.delivered}, {@code outbox.deferred}, {@code outbox.bounced},
- * {@code outbox.expired}, {@code outbox.deleted} (recipients), {@code outbox.stuck.recovered}
+ * {@code outbox.expired}, {@code outbox.deleted} (recipients), {@code outbox.notices.bounce} and
+ * {@code outbox.notices.delay} (notices queued to senders), {@code outbox.notices.withheld} (failed
+ * recipients of mail with a null reverse path), {@code outbox.stuck.recovered}
  * (recipients the sweep repaired; 0 in a healthy system) [{@code outbox_delivered_total} ...];
  * <li>{@code outbox.delivery.latency}, a timer of submit to DELIVERED per recipient
  * [{@code outbox_delivery_latency_seconds_count}, {@code _sum}, {@code _max}];
@@ -113,6 +115,9 @@ public final class OutboxMeters implements AutoCloseable {
         counter("outbox.bounced", MailQueue::bouncedCount);
         counter("outbox.expired", MailQueue::expiredCount);
         counter("outbox.deleted", MailQueue::deletedCount);
+        counter("outbox.notices.bounce", MailQueue::bounceNoticeCount);
+        counter("outbox.notices.delay", MailQueue::delayNoticeCount);
+        counter("outbox.notices.withheld", MailQueue::noticesWithheldCount);
         counter("outbox.stuck.recovered", MailQueue::stuckRecovered);
         Timer timer = registry.timer("outbox.delivery.latency", Tags.empty());
         meters.add(timer);

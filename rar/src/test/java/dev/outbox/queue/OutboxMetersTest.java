@@ -88,6 +88,25 @@ class OutboxMetersTest {
     }
 
     @Test
+    void noticesAreCounted() {
+        ScriptedSmtpServer server = engine.server();
+        server.script(Rules.on(Command.RCPT).when(exchange -> exchange.line().contains("nobody@")).reply("550 5.1.1 no such user"));
+        engine.notices(Duration.ZERO);
+        MailQueue queue = engine.start();
+        OutboxMeters meters = OutboxMeters.bind(queue, registry);
+
+        engine.submit("refused", "nobody@a.example");
+        engine.submitFrom("", "refused without a sender", "nobody@a.example");
+        engine.await(() -> queue.bounceNoticeCount() == 1 && queue.noticesWithheldCount() == 1 && engine.idle(),
+                "one bounce queued, one withheld");
+
+        assertEquals(1, registry.get("outbox.notices.bounce").functionCounter().count());
+        assertEquals(1, registry.get("outbox.notices.withheld").functionCounter().count());
+        assertEquals(0, registry.get("outbox.notices.delay").functionCounter().count());
+        meters.close();
+    }
+
+    @Test
     void deferredBouncedAndTheInvariantGauge() {
         ScriptedSmtpServer server = engine.server();
         server.script(Rules.on(Command.RCPT).when(exchange -> exchange.line().contains("ann@")).reply("451 4.7.1 greylisted"));
