@@ -5,21 +5,10 @@ import dev.outbox.testing.Await;
 import dev.outbox.testing.smtp.Received;
 import dev.outbox.testing.smtp.ScriptedSmtpServer;
 import jakarta.mail.internet.MimeMessage;
-import org.jboss.arquillian.container.test.api.ContainerController;
-import org.jboss.arquillian.container.test.api.Deployer;
-import org.jboss.arquillian.container.test.api.Deployment;
-import org.jboss.arquillian.container.test.api.RunAsClient;
-import org.jboss.arquillian.container.test.api.TargetsContainer;
-import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.arquillian.test.api.ArquillianResource;
-import org.jboss.shrinkwrap.api.spec.EnterpriseArchive;
-import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
 import java.net.URL;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -36,39 +25,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the server starts again and the peer comes back, with no operator action; and that an
  * operator's freeze of a queue holds across kill -9.
  */
-@ExtendWith(ArquillianExtension.class)
-@RunAsClient
-class CrashRecoveryIT {
+class CrashRecoveryIT extends CrashServerTestBase {
 
-    private static final String CONTAINER = "crash";
     private static final Duration DEADLINE = Duration.ofSeconds(60);
-
-    @Deployment(name = "outbox", order = 1, managed = false, testable = false)
-    @TargetsContainer(CONTAINER)
-    static EnterpriseArchive outbox() {
-        return Deployments.outboxEar();
-    }
-
-    @Deployment(name = "submitter", order = 2, managed = false, testable = false)
-    @TargetsContainer(CONTAINER)
-    static WebArchive submitter() {
-        return Deployments.submitterWar();
-    }
-
-    @ArquillianResource
-    ContainerController controller;
-
-    @ArquillianResource
-    Deployer deployer;
 
     @Test
     void everyAcknowledgedMessageIsDeliveredAfterKillDashNine() throws Exception {
-        Path jbossHome = Path.of(System.getProperty("jboss.home"));
-        ServerProcess.deleteStore(jbossHome); // a store of this test's own
-        controller.start(CONTAINER);
-        deployer.deploy("outbox");
-        deployer.deploy("submitter");
-        URL submitter = new URL("http://127.0.0.1:" + (8080 + Integer.getInteger("it.port.offset", 100)) + "/submitter/");
+        startWithEmptyStore(); // a store of this test's own
+        URL submitter = submitterUrl();
 
         // The SMTP peer is down. Submit 60 messages, then keep submitting from another thread
         // while the server is killed.
@@ -98,10 +62,9 @@ class CrashRecoveryIT {
                 return acknowledgedDuringKill.size() >= 20;
             }
         }, "20 submits during the kill");
-        ServerProcess.kill(jbossHome);
+        killDashNine();
         killed.set(true);
         submitting.join(30_000);
-        controller.kill(CONTAINER); // tells Arquillian the process is gone
         synchronized (acknowledgedDuringKill) {
             acknowledged.addAll(acknowledgedDuringKill);
         }
@@ -117,9 +80,7 @@ class CrashRecoveryIT {
             assertTrue(all.size() >= acknowledged.size());
         } finally {
             peer.stop();
-            deployer.undeploy("submitter");
-            deployer.undeploy("outbox");
-            controller.stop(CONTAINER);
+            stop();
         }
     }
 
@@ -130,12 +91,8 @@ class CrashRecoveryIT {
      */
     @Test
     void aFrozenQueueIsStillFrozenAfterKillDashNine() throws Exception {
-        Path jbossHome = Path.of(System.getProperty("jboss.home"));
-        ServerProcess.deleteStore(jbossHome);
-        controller.start(CONTAINER);
-        deployer.deploy("outbox");
-        deployer.deploy("submitter");
-        URL submitter = new URL("http://127.0.0.1:" + (8080 + Integer.getInteger("it.port.offset", 100)) + "/submitter/");
+        startWithEmptyStore();
+        URL submitter = submitterUrl();
         String destination = "127.0.0.1:" + TestSmtp.setup().getPort();
         ScriptedSmtpServer peer = null;
         try {
@@ -149,9 +106,7 @@ class CrashRecoveryIT {
             for (int n = 1; n < 6; n++) {
                 assertEquals(200, submit(submitter, n).status());
             }
-            ServerProcess.kill(jbossHome);
-            controller.kill(CONTAINER);
-
+            killDashNine();
             controller.start(CONTAINER);
             peer = ScriptedSmtpServer.start("127.0.0.1", TestSmtp.setup().getPort());
             try (RemoteJmx jmx = RemoteJmx.connect()) {
@@ -179,9 +134,7 @@ class CrashRecoveryIT {
             if (peer != null) {
                 peer.close();
             }
-            deployer.undeploy("submitter");
-            deployer.undeploy("outbox");
-            controller.stop(CONTAINER);
+            stop();
         }
     }
 

@@ -38,7 +38,6 @@ import java.util.stream.Collectors;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -46,9 +45,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code bin/jconsole.sh} connects: the QueueManager and the smarthost's Queue are there with
  * their attributes, operations that only read are INFO and the others ACTION; freeze holds mail
  * while the peer is up and unfreeze delivers each message once; getMessage shows a deferred
- * recipient's last reply; deleteMessage removes only the message named, and a delete with a
- * non-delivery report is refused until delivery status notifications exist. Each test leaves
- * the queue unfrozen and empty.
+ * recipient's last reply; deleteMessage removes only the message named (a delete with a
+ * non-delivery report, which sends the sender a bounce, is {@link DeliveryStatusNoticeIT}'s).
+ * Each test leaves the queue unfrozen and empty.
  */
 class QueueManagementIT extends SubmitterTestBase {
 
@@ -321,20 +320,6 @@ class QueueManagementIT extends SubmitterTestBase {
         List<MessageSummary> all = new ArrayList<>(Arrays.asList(first));
         all.addAll(Arrays.asList(second));
         return all;
-    }
-
-    /** Each recipient's address and state, in order. */
-    private static String states(MessageDetail detail) {
-        return Arrays.stream(detail.getRecipients()).map(r -> r.getAddress() + " " + r.getState()).collect(Collectors.joining(", "));
-    }
-
-    /** The messages of {@code failure} and its causes, with their classes. */
-    private static String messages(Throwable failure) {
-        StringBuilder text = new StringBuilder();
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            text.append(t.getClass().getName()).append(": ").append(t.getMessage()).append('\n');
-        }
-        return text.toString();
     }
 
     private static String describe(MessageSummary[] summaries) {

@@ -16,14 +16,18 @@ final class ServerProcess {
     private ServerProcess() {
     }
 
-    /** kill -9 of the WildFly process that runs from {@code jbossHome}. */
-    static void kill(Path jbossHome) {
+    /** The WildFly process that runs from {@code jbossHome}; found ahead, a kill at a chosen moment costs no search. */
+    static ProcessHandle find(Path jbossHome) {
         String home = "-Djboss.home.dir=" + jbossHome;
         List<ProcessHandle> servers = ProcessHandle.allProcesses()
                 .filter(p -> p.info().arguments().map(args -> List.of(args).contains(home)).orElse(false))
                 .toList();
         assertEquals(1, servers.size(), "exactly one WildFly runs from " + jbossHome);
-        ProcessHandle server = servers.get(0);
+        return servers.get(0);
+    }
+
+    /** kill -9 of {@code server}; returns once it has exited. */
+    static void kill(ProcessHandle server) {
         assertTrue(server.destroyForcibly(), "SIGKILL sent");
         server.onExit().join();
     }
