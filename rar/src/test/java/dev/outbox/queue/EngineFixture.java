@@ -4,6 +4,8 @@ import dev.outbox.api.Envelope;
 import dev.outbox.api.RecipientState;
 import dev.outbox.delivery.SmtpDeliverer;
 import dev.outbox.delivery.SmtpSettings;
+import dev.outbox.dsn.DeliveryStatusNotice;
+import dev.outbox.dsn.DsnComposer;
 import dev.outbox.store.MemoryStore;
 import dev.outbox.store.MessageStore;
 import dev.outbox.routing.DnsServer;
@@ -111,6 +113,8 @@ final class EngineFixture implements AutoCloseable {
     private Deliverer deliverer;
     private MessageStore store;
     private MailQueue queue;
+    /** Set by {@link #withNotices}: the engines started send notices, with this delay-notice time. */
+    private Duration noticeDelay;
     private int submitted;
 
     /** An engine over one {@link MemoryStore}. */
@@ -175,6 +179,15 @@ final class EngineFixture implements AutoCloseable {
     EngineFixture routeByMx(TestDns dns, int mxPort) {
         this.dns = dns;
         this.mxPort = mxPort;
+        return this;
+    }
+
+    /**
+     * The engines started from now on send delivery status notices (headers returned, reporting
+     * MTA outbox.test) and a delay notice {@code delayNoticeAfter} after submit (zero: none).
+     */
+    EngineFixture withNotices(Duration delayNoticeAfter) {
+        this.noticeDelay = delayNoticeAfter;
         return this;
     }
 
@@ -264,6 +277,10 @@ final class EngineFixture implements AutoCloseable {
         pending.clear(); // the old engine's timers went with it
         queue = new MailQueue(engineClock, store, dns == null ? this::route : Destination::ofRecipient, deliverer, executor, wakeups, policy);
         queue.listen(transitions::add);
+        if (noticeDelay != null) {
+            queue.notifySenders(new DsnComposer(new DeliveryStatusNotice("outbox.test"), DeliveryStatusNotice.Return.HEADERS),
+                    noticeDelay);
+        }
         queue.start();
         return queue;
     }
