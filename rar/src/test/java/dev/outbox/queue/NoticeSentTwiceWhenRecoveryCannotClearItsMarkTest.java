@@ -58,5 +58,35 @@ class NoticeSentTwiceWhenRecoveryCannotClearItsMarkTest {
             engine.await(() -> engine.store().messageCount() == 0 && engine.idle(), "the store empties");
             assertEquals(1, senders.received().size(), () -> "bounces sent for one failed recipient: " + senders.received());
         }
+    
+    }
+
+    @Test
+    void aRecoveredNoticeHeldForItsMarkGoesOutOnceTheSweepHasWrittenIt() {
+        AtomicReference<CrashAtWriteStore> store = new AtomicReference<>();
+        AtomicReference<UnaryOperator<CrashAtWriteStore>> plan = new AtomicReference<>(UnaryOperator.identity());
+        try (EngineFixture engine = new EngineFixture(() -> {
+            store.set(plan.get().apply(new CrashAtWriteStore(new JournalStore(directory, 1 << 20, Long.MAX_VALUE, 4 << 20))));
+            return store.get();
+        }).withNotices(Duration.ZERO)) {
+            ScriptedSmtpServer recipients = engine.server("a.example");
+            ScriptedSmtpServer senders = engine.server("example.com");
+            recipients.script(Rules.on(Command.RCPT).reply("550 5.1.1 no such user"));
+            engine.start();
+            store.get().crashAfter(3);
+            String id = engine.submit("doomed", "ann@a.example");
+            engine.await(() -> engine.lastState(id, "ann@a.example") == RecipientState.BOUNCED && engine.idle(), "bounced");
+
+            plan.set(s -> s.failWritesOf(id::equals));
+            MailQueue queue = engine.restart();
+            engine.awaitIdle();
+            store.get().failWritesOf(x -> false); // the disk is well again
+            queue.sweep();
+            engine.await(() -> engine.store().messageCount() == 0 && engine.idle(), "the store empties");
+            queue.sweep();
+            engine.restart();
+            engine.awaitIdle();
+            assertEquals(1, senders.received().size(), () -> "bounces sent for one failed recipient: " + senders.received());
+        }
     }
 }
