@@ -87,6 +87,17 @@ final class CrashAtWriteStore implements MessageStore {
     }
 
     @Override
+    public void addNotice(StoredMessage message, byte[] content) throws QueueFullException {
+        synchronized (this) {
+            if (writesLeft <= 0 || failing.test(message.id())) {
+                write("add", message.id()); // throws
+            }
+        }
+        delegate.addNotice(message, content);
+        write("add", message.id());
+    }
+
+    @Override
     public void update(String id, List<RecipientChange> changes, boolean delayNoticeSent) {
         write("update", id);
         delegate.update(id, changes, delayNoticeSent);
