@@ -1,0 +1,54 @@
+package dev.outbox.queue;
+
+import dev.outbox.api.RecipientState;
+import dev.outbox.store.journal.JournalStore;
+import dev.outbox.testing.smtp.Command;
+import dev.outbox.testing.smtp.Rules;
+import dev.outbox.testing.smtp.ScriptedSmtpServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Proves that an operator's delete with a notice of a recipient in flight survives a crash with
+ * its notice: the recipient is stored DELETED at once (so it is not sent after the restart, as an
+ * attempt cut off by a crash counts as undelivered), and so it is owed its bounce. Before, the
+ * stored DELETED had no notice mark: the recipient was deleted after the restart and its sender
+ * never told.
+ */
+class DeleteWithNoticeLostInCrashMidAttemptTest {
+
+    @TempDir
+    Path directory;
+
+    @Test
+    void aRecipientDeletedWithANoticeWhileInFlightGetsItsNoticeAfterACrash() {
+        AtomicReference<CrashAtWriteStore> store = new AtomicReference<>();
+        try (EngineFixture engine = new EngineFixture(() -> {
+            store.set(new CrashAtWriteStore(new JournalStore(directory, 1 << 20, Long.MAX_VALUE, 4 << 20)));
+            return store.get();
+        }).withNotices(Duration.ZERO)) {
+            ScriptedSmtpServer recipients = engine.server("a.example");
+            ScriptedSmtpServer senders = engine.server("example.com");
+            recipients.script(Rules.on(Command.END_OF_DATA).onConnection(1).delayThenReply(Duration.ofSeconds(4), "451 4.3.0 later"));
+            MailQueue queue = engine.start();
+            String id = engine.submit("held up", "ann@a.example");
+            engine.await(() -> recipients.count(Command.END_OF_DATA) == 1, "its data sent");
+
+            assertEquals(1, queue.deleteMessage(id, true), "the operator deletes it, with a notice to its sender");
+            store.get().crashAfter(0); // kill -9: nothing the old engine does from now on reaches the disk
+
+            engine.restart();
+            engine.await(() -> engine.store().messageCount() == 0 && engine.idle(), "the store empties");
+            assertEquals(0, recipients.received().stream().filter(Received -> Received.acknowledged()).count(), "never delivered");
+            assertEquals(RecipientState.DELETED, engine.lastState(id, "ann@a.example"));
+            assertEquals(1, senders.received().size(), () -> "notices to the sender of a message deleted with a notice: "
+                    + senders.received());
+        }
+    }
+}
