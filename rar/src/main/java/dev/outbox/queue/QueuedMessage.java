@@ -370,7 +370,10 @@ public final class QueuedMessage {
             status = status.withReply(code, last.reply(), host.length() > 255 ? host.substring(0, 255) : host)
                     .withLastAttempt(last.atMillis());
         }
-        return owes(recipient) ? status.withNoticePending(true) : status;
+        // A delete with a notice of a recipient in flight is stored as DELETED at once; should a crash cut the attempt off,
+        // it counts as undelivered (as any attempt a crash cuts off), and so its notice is owed with it.
+        boolean owed = owes(recipient) || (state == RecipientState.IN_FLIGHT && intent(recipient) == Intent.DELETE_WITH_NOTICE);
+        return owed ? status.withNoticePending(true) : status;
     }
 
     private RecipientChange set(int recipient, RecipientState state, long dueMillis) {

@@ -178,7 +178,8 @@ final class SenderNotices {
         String address = message.envelope().recipients().get(i);
         QueuedMessage.Heard heard = message.heard(i);
         if (heard == null || state == RecipientState.DELETED) {
-            return new Notice.Recipient(address, state, 0, message.lastReply(i), "", heard == null ? 0 : heard.atMillis());
+            String reason = message.lastReply(i).isEmpty() && state == RecipientState.DELETED ? "deleted by an operator" : message.lastReply(i);
+            return new Notice.Recipient(address, state, 0, reason, "", heard == null ? 0 : heard.atMillis());
         }
         return new Notice.Recipient(address, state, heard.code(), heard.reply(), heard.host(), heard.atMillis());
     }

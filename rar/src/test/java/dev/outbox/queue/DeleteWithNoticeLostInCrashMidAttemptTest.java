@@ -7,6 +7,8 @@ import dev.outbox.testing.smtp.Rules;
 import dev.outbox.testing.smtp.ScriptedSmtpServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,6 +51,27 @@ class DeleteWithNoticeLostInCrashMidAttemptTest {
             assertEquals(RecipientState.DELETED, engine.lastState(id, "ann@a.example"));
             assertEquals(1, senders.received().size(), () -> "notices to the sender of a message deleted with a notice: "
                     + senders.received());
+        }
+    }
+
+    @ParameterizedTest(name = "the attempt ends with {0}")
+    @ValueSource(strings = {"250 2.0.0 ok", "550 5.7.1 refused", "451 4.3.0 later"})
+    void aRecipientDeletedWithANoticeWhileInFlightIsReportedOnlyIfTheAttemptDidNotDeliverIt(String reply) {
+        try (EngineFixture engine = new EngineFixture(() -> new JournalStore(directory, 1 << 20, Long.MAX_VALUE, 4 << 20))
+                .withNotices(Duration.ZERO)) {
+            ScriptedSmtpServer recipients = engine.server("a.example");
+            ScriptedSmtpServer senders = engine.server("example.com");
+            recipients.script(Rules.on(Command.END_OF_DATA).onConnection(1).delayThenReply(Duration.ofSeconds(1), reply));
+            MailQueue queue = engine.start();
+            String id = engine.submit("held up", "ann@a.example");
+            engine.await(() -> recipients.count(Command.END_OF_DATA) == 1, "its data sent");
+            assertEquals(1, queue.deleteMessage(id, true));
+            engine.await(() -> engine.store().messageCount() == 0 && engine.idle(), "the store empties");
+            int expected = reply.startsWith("250") ? 0 : 1;
+            assertEquals(expected, senders.received().size(), () -> "notices: " + senders.received());
+            engine.restart();
+            engine.awaitIdle();
+            assertEquals(expected, senders.received().size(), () -> "notices after a restart: " + senders.received());
         }
     }
 }
