@@ -34,7 +34,9 @@ import java.util.regex.Pattern;
  * report-type=delivery-status} of a text/plain explanation, the {@code message/delivery-status}
  * fields (written by Angus's {@link DeliveryStatus}) and the original's header
  * ({@code text/rfc822-headers}) or, when asked and no larger than the limit, the whole original
- * ({@code message/rfc822}). Lines end in CRLF. The caller sends the bytes with an empty MAIL
+ * ({@code message/rfc822}); an original with 8-bit bytes is returned as its header,
+ * quoted-printable, so that a notice is always 7-bit and reaches a server without 8BITMIME.
+ * Lines end in CRLF. The caller sends the bytes with an empty MAIL
  * FROM and must never ask for a notice about a notice: an original with a null reverse path is
  * refused.
  *
@@ -156,7 +158,9 @@ public final class DeliveryStatusNotice {
         boolean failed = recipients.stream().anyMatch(r -> r.action() == RecipientStatus.Action.FAILED);
         String boundary = "=_Outbox_DSN_" + UUID.randomUUID().toString().replace("-", "");
         byte[] whole = crlf(original.content());
-        boolean returnWhole = returned == Return.FULL && whole.length <= returnLimit;
+        // A notice is 7-bit, so it reaches a server without 8BITMIME (it is dropped if it fails): an 8-bit original is
+        // returned as its header, quoted-printable (message/rfc822 may not be encoded, RFC 2046 section 5.2.1).
+        boolean returnWhole = returned == Return.FULL && whole.length <= returnLimit && sevenBit(whole);
 
         ByteArrayOutputStream out = new ByteArrayOutputStream(4096 + (returnWhole ? whole.length : 1024));
         try {
@@ -187,11 +191,12 @@ public final class DeliveryStatusNotice {
 
             startPart(out, boundary);
             byte[] returnedBytes = returnWhole ? whole : headerSection(whole);
+            boolean encoded = !sevenBit(returnedBytes);
             header(out, "Content-Type", returnWhole ? "message/rfc822" : "text/rfc822-headers");
-            header(out, "Content-Transfer-Encoding", sevenBit(returnedBytes) ? "7bit" : "8bit");
+            header(out, "Content-Transfer-Encoding", encoded ? "quoted-printable" : "7bit");
             header(out, "Content-Description", returnWhole ? "Undelivered message" : "Undelivered message header");
             out.write(CRLF);
-            out.write(returnedBytes);
+            out.write(encoded ? quotedPrintable(returnedBytes) : returnedBytes);
 
             out.write(ascii("\r\n--" + boundary + "--\r\n"));
         } catch (IOException e) {
@@ -321,9 +326,13 @@ public final class DeliveryStatusNotice {
     }
 
     private static byte[] quotedPrintable(String text) throws IOException {
-        ByteArrayOutputStream encoded = new ByteArrayOutputStream(text.length() + 64);
+        return quotedPrintable(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static byte[] quotedPrintable(byte[] bytes) throws IOException {
+        ByteArrayOutputStream encoded = new ByteArrayOutputStream(bytes.length + bytes.length / 8 + 64);
         try (OutputStream qp = MimeUtility.encode(encoded, "quoted-printable")) {
-            qp.write(text.getBytes(StandardCharsets.UTF_8));
+            qp.write(bytes);
         } catch (MessagingException e) {
             throw new IOException("no quoted-printable encoder", e);
         }
