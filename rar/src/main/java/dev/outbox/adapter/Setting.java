@@ -271,6 +271,6 @@ enum Setting {
     }
 
     private String is(String value) {
-        return key + " is \"" + value.replaceAll("\\p{Cntrl}", "?") + "\"";
+        return value == null ? key + " is unset" : key + " is \"" + value.replaceAll("\\p{Cntrl}", "?") + "\"";
     }
 }
