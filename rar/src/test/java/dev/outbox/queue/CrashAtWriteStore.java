@@ -16,7 +16,8 @@ import java.util.function.Predicate;
  * A store that delegates to a real one (a JournalStore over a directory) and simulates a crash:
  * after {@link #crashAfter} more writes, every write throws {@link StoreException} and reaches
  * nothing, as if the process had died at that write (the test then restarts over a fresh store on
- * the same directory). {@link #failWritesOf} makes the writes of chosen ids fail the same way.
+ * the same directory). {@link #failWritesOf} makes the writes of chosen ids fail the same way,
+ * {@link #failReadsOf} the reads of their content.
  * {@link #writes} lists the writes that reached the delegate ("add id", "update id", "remove id").
  *
  * <p>Thread-safe as the delegate is; the plan is read on each write.
@@ -28,6 +29,7 @@ final class CrashAtWriteStore implements MessageStore {
     private final List<String> refused = new CopyOnWriteArrayList<>();
     private int writesLeft = Integer.MAX_VALUE;
     private Predicate<String> failing = id -> false;
+    private volatile Predicate<String> unreadable = id -> false;
 
     CrashAtWriteStore(MessageStore delegate) {
         this.delegate = delegate;
@@ -42,6 +44,12 @@ final class CrashAtWriteStore implements MessageStore {
     /** Writes of the ids {@code ids} accepts fail, as long as this plan stands. */
     synchronized CrashAtWriteStore failWritesOf(Predicate<String> ids) {
         failing = ids;
+        return this;
+    }
+
+    /** Reads of the content of the ids {@code ids} accepts fail, as from a damaged disk. */
+    CrashAtWriteStore failReadsOf(Predicate<String> ids) {
+        unreadable = ids;
         return this;
     }
 
@@ -116,6 +124,9 @@ final class CrashAtWriteStore implements MessageStore {
 
     @Override
     public byte[] content(String id) {
+        if (unreadable.test(id)) {
+            throw new StoreException("simulated damage: the content of message " + id + " cannot be read");
+        }
         return delegate.content(id);
     }
 
