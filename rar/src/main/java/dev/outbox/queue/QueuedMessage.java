@@ -372,7 +372,8 @@ public final class QueuedMessage {
         }
         // A delete with a notice of a recipient in flight is stored as DELETED at once; should a crash cut the attempt off,
         // it counts as undelivered (as any attempt a crash cuts off), and so its notice is owed with it.
-        boolean owed = owes(recipient) || (state == RecipientState.IN_FLIGHT && intent(recipient) == Intent.DELETE_WITH_NOTICE);
+        boolean owed = owes(recipient) || (state == RecipientState.IN_FLIGHT && intent(recipient) == Intent.DELETE_WITH_NOTICE
+                && !envelope.isNullSender());
         return owed ? status.withNoticePending(true) : status;
     }
 

@@ -120,6 +120,15 @@ public final class RecipientLedger {
      */
     Set<TransferQueue> admit(StoredMessage stored, TransferQueue[] routed, long now) {
         QueuedMessage message = new QueuedMessage(stored, routed, now);
+        if (message.owesNotice() && !notices.owedFor(message)) {
+            // Marked on disk, but no notice can go (a null reverse path, or notices off): it would be owed for ever.
+            for (int i = 0; i < message.recipientCount(); i++) {
+                if (message.owes(i)) {
+                    message.paid(i);
+                    notices.withhold(message, i);
+                }
+            }
+        }
         if (message.isFinished() && !message.owesNotice()) {
             return null;
         }

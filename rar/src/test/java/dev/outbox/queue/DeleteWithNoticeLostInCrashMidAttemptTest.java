@@ -74,4 +74,28 @@ class DeleteWithNoticeLostInCrashMidAttemptTest {
             assertEquals(expected, senders.received().size(), () -> "notices after a restart: " + senders.received());
         }
     }
+
+    @Test
+    void aRecipientOfANullSenderDeletedWithANoticeWhileInFlightLeavesNothingBehindAfterACrash() throws Exception {
+        AtomicReference<CrashAtWriteStore> store = new AtomicReference<>();
+        try (EngineFixture engine = new EngineFixture(() -> {
+            store.set(new CrashAtWriteStore(new JournalStore(directory, 1 << 20, Long.MAX_VALUE, 4 << 20)));
+            return store.get();
+        }).withNotices(Duration.ZERO)) {
+            ScriptedSmtpServer recipients = engine.server("a.example");
+            recipients.script(Rules.on(Command.END_OF_DATA).onConnection(1).delayThenReply(Duration.ofSeconds(4), "451 4.3.0 later"));
+            MailQueue queue = engine.start();
+            String content = "From: MAILER-DAEMON@example.com\r\nTo: ann@a.example\r\nSubject: a bounce\r\n\r\nbody\r\n";
+            String id = queue.submit(Submission.of(new java.io.ByteArrayInputStream(content.getBytes(java.nio.charset.StandardCharsets.US_ASCII)),
+                    dev.outbox.api.Envelope.of("", java.util.List.of("ann@a.example")), new SubmitLimits(1 << 20, 10), "outbox.test"));
+            engine.await(() -> recipients.count(Command.END_OF_DATA) == 1, "its data sent");
+            assertEquals(1, queue.deleteMessage(id, true));
+            store.get().crashAfter(0);
+
+            MailQueue restarted = engine.restart();
+            engine.await(() -> engine.store().messageCount() == 0 && engine.idle(), () -> "the store empties; live "
+                    + restarted.ledger.liveMessages().size());
+            assertEquals(0, restarted.ledger.liveMessages().size());
+        }
+    }
 }
