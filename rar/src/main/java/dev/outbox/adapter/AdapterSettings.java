@@ -121,6 +121,7 @@ record AdapterSettings(NextHop smarthost, String smarthostSource, List<DnsServer
     }
 
     private static Notices notices(Map<String, String> properties, String heloName) {
+        HELO_NAME.read(heloName, DeliveryStatusNotice::new); // the notices' reporting MTA: refused by the setting that names it
         DeliveryStatusNotice writer = DSN_FROM.parse(properties,
                 from -> new DeliveryStatusNotice(heloName, from, DeliveryStatusNotice.DEFAULT_RETURN_LIMIT));
         DeliveryStatusNotice.Return returned = DSN_RETURN.parse(properties,

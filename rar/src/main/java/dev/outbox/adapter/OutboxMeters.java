@@ -201,8 +201,8 @@ public final class OutboxMeters implements AutoCloseable {
     /** The transition listener: runs under the message's lock, so it only records into the timer. */
     private void changed(Transition transition) {
         Timer timer = latency;
-        if (timer == null || transition.to() != RecipientState.DELIVERED) {
-            return;
+        if (timer == null || transition.to() != RecipientState.DELIVERED || QueueIds.isNotice(transition.messageId())) {
+            return; // a notice's id carries its original's time: it would count the original's wait as the notice's
         }
         long submitted;
         try {

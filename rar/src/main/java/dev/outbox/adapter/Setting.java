@@ -79,7 +79,8 @@ enum Setting {
             "where the embedded store keeps its journal (`journal/`, and `journal/corrupt/` for records set aside)"),
     MAX_STORE_BYTES(Source.ADAPTER, "MaxStoreBytes", "outbox.max-store-bytes", 4L * 1024 * 1024 * 1024, 64L * 1024 * 1024,
             Long.MAX_VALUE, "bytes",
-            "size of the store at which `submit` throws `QueueFullException`; the disk keeps 64 MiB free besides"),
+            "size of the store at which `submit` throws `QueueFullException` (notices owed to senders are stored past it);"
+                    + " the disk keeps 64 MiB free besides"),
     RETRY_SCHEDULE(Source.ADAPTER, "RetrySchedule", "outbox.retry-schedule", "1m,5m,15m,30m,1h,2h,4h", "`1m,5m,15m,30m,1h,2h,4h`",
             "each wait `" + RetrySchedule.DurationText.format(RetrySchedule.SHORTEST_WAIT) + "` to `"
                     + RetrySchedule.DurationText.format(RetrySchedule.LONGEST_WAIT) + "`",
@@ -271,6 +272,6 @@ enum Setting {
     }
 
     private String is(String value) {
-        return key + " is \"" + value.replaceAll("\\p{Cntrl}", "?") + "\"";
+        return value == null ? key + " is unset" : key + " is \"" + value.replaceAll("\\p{Cntrl}", "?") + "\"";
     }
 }

@@ -33,11 +33,12 @@ import java.util.regex.Pattern;
  * recipient to report into the notice's bytes, ready to send: a {@code multipart/report;
  * report-type=delivery-status} of a text/plain explanation, the {@code message/delivery-status}
  * fields (written by Angus's {@link DeliveryStatus}) and the original's header
- * ({@code text/rfc822-headers}, quoted-printable when it has 8-bit bytes, so that the notice is
- * 7-bit and any server takes it) or, when asked and no larger than the limit, the whole original
- * ({@code message/rfc822}, which may not be encoded: 8bit if the original is). Lines end in
- * CRLF. The caller sends the bytes with an empty MAIL FROM and must never ask for a notice about
- * a notice: an original with a null reverse path is refused.
+ * ({@code text/rfc822-headers}) or, when asked and no larger than the limit, the whole original
+ * ({@code message/rfc822}); an original with 8-bit bytes is returned as its header,
+ * quoted-printable, so that a notice is always 7-bit and reaches a server without 8BITMIME.
+ * Lines end in CRLF. The caller sends the bytes with an empty MAIL
+ * FROM and must never ask for a notice about a notice: an original with a null reverse path is
+ * refused.
  *
  * <p>Untrusted text (remote replies, addresses, the original's message id) is written as one
  * line: CR, LF, NUL and other control characters never reach a header or a field line, and
@@ -157,8 +158,8 @@ public final class DeliveryStatusNotice {
         boolean failed = recipients.stream().anyMatch(r -> r.action() == RecipientStatus.Action.FAILED);
         String boundary = "=_Outbox_DSN_" + UUID.randomUUID().toString().replace("-", "");
         byte[] whole = crlf(original.content());
-        // message/rfc822 may not be encoded (RFC 2046 5.2.1): an 8-bit original would make the notice
-        // 8-bit, which a next hop without 8BITMIME refuses, and a notice refused is lost quietly.
+        // A notice is 7-bit, so it reaches a server without 8BITMIME (it is dropped if it fails): an 8-bit original is
+        // returned as its header, quoted-printable (message/rfc822 may not be encoded, RFC 2046 section 5.2.1).
         boolean returnWhole = returned == Return.FULL && whole.length <= returnLimit && sevenBit(whole);
 
         ByteArrayOutputStream out = new ByteArrayOutputStream(4096 + (returnWhole ? whole.length : 1024));
@@ -190,14 +191,12 @@ public final class DeliveryStatusNotice {
 
             startPart(out, boundary);
             byte[] returnedBytes = returnWhole ? whole : headerSection(whole);
-            boolean sevenBit = sevenBit(returnedBytes);
+            boolean encoded = !sevenBit(returnedBytes);
             header(out, "Content-Type", returnWhole ? "message/rfc822" : "text/rfc822-headers");
-            // A header with 8-bit bytes goes quoted-printable, so the notice reaches a server without 8BITMIME;
-            // message/rfc822 may not be encoded (RFC 2046 5.2.1): a whole 8-bit original stays 8bit.
-            header(out, "Content-Transfer-Encoding", sevenBit ? "7bit" : returnWhole ? "8bit" : "quoted-printable");
+            header(out, "Content-Transfer-Encoding", encoded ? "quoted-printable" : "7bit");
             header(out, "Content-Description", returnWhole ? "Undelivered message" : "Undelivered message header");
             out.write(CRLF);
-            out.write(sevenBit || returnWhole ? returnedBytes : quotedPrintable(returnedBytes));
+            out.write(encoded ? quotedPrintable(returnedBytes) : returnedBytes);
 
             out.write(ascii("\r\n--" + boundary + "--\r\n"));
         } catch (IOException e) {

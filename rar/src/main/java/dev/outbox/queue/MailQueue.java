@@ -136,7 +136,11 @@ public final class MailQueue {
     /** Takes a notice that is durably queued into its transfer queue and delivers it. */
     private void letOut(StoredMessage notice) {
         Set<TransferQueue> ready = admit(notice, clock.millis());
-        if (ready != null && accepting) {
+        if (ready == null) {
+            store.remove(notice.id()); // a recovered notice that was finished already
+            return;
+        }
+        if (accepting) {
             for (TransferQueue queue : ready) {
                 dispatch(queue);
             }
@@ -147,13 +151,13 @@ public final class MailQueue {
     public void start() {
         long now = clock.millis();
         List<String> finished = new ArrayList<>();
-        Map<String, List<String>> noticesByOriginal = new HashMap<>();
+        Map<String, List<StoredMessage>> noticesByOriginal = new HashMap<>();
         store.recover(stored -> {
             String original = SenderNotices.originalOf(stored.id());
             if (original != null) {
-                noticesByOriginal.computeIfAbsent(original, k -> new ArrayList<>(1)).add(stored.id());
-            }
-            if (admit(stored, now) == null) {
+                // Admitted once the marks it pays are cleared on disk (reconcileNotices), never before.
+                noticesByOriginal.computeIfAbsent(original, k -> new ArrayList<>(1)).add(stored);
+            } else if (admit(stored, now) == null) {
                 finished.add(stored.id());
             }
         });

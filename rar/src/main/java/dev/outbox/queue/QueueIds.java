@@ -45,7 +45,12 @@ public final class QueueIds {
         return new String(id);
     }
 
-    /** The milliseconds a queue id carries: when it was issued. */
+    /** True for the id of a notice Outbox made (its original's id and a suffix), false for a submitted message's. */
+    public static boolean isNotice(String id) {
+        return id.length() > 26;
+    }
+
+    /** The milliseconds a queue id carries: when it was issued (for a notice: when its original was). */
     public static long millisOf(String id) {
         long millis = 0;
         for (int i = 0; i < 10; i++) {

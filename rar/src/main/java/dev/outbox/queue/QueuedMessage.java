@@ -35,6 +35,8 @@ import java.util.List;
 public final class QueuedMessage {
 
     private final String id;
+    /** When it was accepted: as stored, not read from the id, whose time is the original's for a notice. */
+    private final long submitMillis;
     private final long expiryMillis;
     private final Envelope envelope;
     /**
@@ -86,6 +88,7 @@ public final class QueuedMessage {
     /** A stored message as the queue takes it at {@code admittedMillis}: its QUEUED recipients are due since then. */
     QueuedMessage(StoredMessage stored, TransferQueue[] queues, long admittedMillis) {
         this.id = stored.id();
+        this.submitMillis = stored.submitMillis();
         this.expiryMillis = stored.expiryMillis();
         this.envelope = stored.envelope();
         int n = envelope.recipients().size();
@@ -214,9 +217,9 @@ public final class QueuedMessage {
         return new MessageSnapshot(id, submitMillis(), expiryMillis, envelope.reversePath(), sizeBytes, List.copyOf(recipients));
     }
 
-    /** When the message was submitted: the time in its queue id. */
+    /** When the message was accepted (a notice: when it was made). */
     public long submitMillis() {
-        return QueueIds.millisOf(id);
+        return submitMillis;
     }
 
     /** The operator's intent for a recipient in flight; NONE for any other state. */
@@ -370,7 +373,11 @@ public final class QueuedMessage {
             status = status.withReply(code, last.reply(), host.length() > 255 ? host.substring(0, 255) : host)
                     .withLastAttempt(last.atMillis());
         }
-        return owes(recipient) ? status.withNoticePending(true) : status;
+        // A delete with a notice of a recipient in flight is stored as DELETED at once; should a crash cut the attempt off,
+        // it counts as undelivered (as any attempt a crash cuts off), and so its notice is owed with it.
+        boolean owed = owes(recipient) || (state == RecipientState.IN_FLIGHT && intent(recipient) == Intent.DELETE_WITH_NOTICE
+                && !envelope.isNullSender());
+        return owed ? status.withNoticePending(true) : status;
     }
 
     private RecipientChange set(int recipient, RecipientState state, long dueMillis) {

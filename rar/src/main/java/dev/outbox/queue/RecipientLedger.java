@@ -120,6 +120,15 @@ public final class RecipientLedger {
      */
     Set<TransferQueue> admit(StoredMessage stored, TransferQueue[] routed, long now) {
         QueuedMessage message = new QueuedMessage(stored, routed, now);
+        if (message.owesNotice() && !notices.owedFor(message)) {
+            // Marked on disk, but no notice can go (a null reverse path, or notices off): it would be owed for ever.
+            for (int i = 0; i < message.recipientCount(); i++) {
+                if (message.owes(i)) {
+                    message.paid(i);
+                    notices.withhold(message, i);
+                }
+            }
+        }
         if (message.isFinished() && !message.owesNotice()) {
             return null;
         }
@@ -797,27 +806,30 @@ public final class RecipientLedger {
     }
 
     /**
-     * After recovery, before anything is delivered: clears the marks of {@code message} (id to
-     * the ids of the notices recovered for it) that a stored notice already pays, and sets its
-     * delay-notice mark if its delay notice is stored, so a crash between storing a notice and
-     * clearing its mark does not send the notice twice. The notices still owed are then queued.
+     * After recovery, before anything is delivered: clears the marks of each original (id to the
+     * notices recovered for it) that a stored notice already pays, and sets its delay-notice mark
+     * if its delay notice is stored, so a crash between storing a notice and clearing its mark
+     * does not send the notice twice; then lets each recovered notice out, but only once what it
+     * pays is on disk (when that write fails, it is held until {@link #recordAgain} writes it).
+     * The notices still owed are then queued.
      */
-    void reconcileNotices(Map<String, List<String>> noticesByOriginal) {
+    void reconcileNotices(Map<String, List<StoredMessage>> noticesByOriginal) {
+        Map<String, List<StoredMessage>> orphans = new LinkedHashMap<>(noticesByOriginal);
         if (!noticesByOriginal.isEmpty()) {
             for (QueuedMessage message : liveMessages()) {
-                List<String> found = noticesByOriginal.get(message.id());
+                List<StoredMessage> found = orphans.remove(message.id());
                 if (found == null) {
                     continue;
                 }
                 synchronized (message) {
                     List<Integer> cleared = new ArrayList<>();
                     boolean delayMarked = false;
-                    for (String noticeId : found) {
-                        if (SenderNotices.isDelayNotice(noticeId)) {
+                    for (StoredMessage notice : found) {
+                        if (SenderNotices.isDelayNotice(notice.id())) {
                             delayMarked |= !message.delayNoticeSent();
                             message.delayNoticeSent(true);
                         }
-                        java.util.BitSet covered = SenderNotices.covered(noticeId);
+                        java.util.BitSet covered = SenderNotices.covered(notice.id());
                         for (int i = covered.nextSetBit(0); i >= 0 && i < message.recipientCount(); i = covered.nextSetBit(i + 1)) {
                             if (message.owes(i)) {
                                 message.paid(i);
@@ -825,17 +837,26 @@ public final class RecipientLedger {
                             }
                         }
                     }
-                    if (!cleared.isEmpty() || delayMarked) {
-                        LOG.info(() -> "Outbox found the notices " + found + " about message " + message.id()
-                                + " already queued before the restart; they are not made again");
-                        record(message, cleared);
-                        if (message.isFinished() && !message.owesNotice()) {
-                            owing.remove(message);
-                            unlink(message);
-                        }
+                    if (cleared.isEmpty() && !delayMarked) {
+                        found.forEach(letOut);
+                        continue;
+                    }
+                    LOG.info(() -> "Outbox found the notices " + found.stream().map(StoredMessage::id).toList() + " about message "
+                            + message.id() + " already queued before the restart; they are not made again");
+                    if (record(message, cleared)) {
+                        found.forEach(letOut);
+                    } else {
+                        hold(message, found); // a notice is never delivered while a mark it pays is still on disk
+                    }
+                    if (message.isFinished() && !message.owesNotice()) {
+                        owing.remove(message);
+                        unlink(message);
                     }
                 }
             }
+        }
+        for (List<StoredMessage> notices : orphans.values()) {
+            notices.forEach(letOut); // their originals are gone: nothing of theirs is left to pay
         }
         retryNotices();
     }

@@ -5,6 +5,7 @@ import dev.outbox.api.QueueFullException;
 import dev.outbox.api.RecipientState;
 import dev.outbox.store.MessageStore;
 import dev.outbox.store.RecipientStatus;
+import dev.outbox.store.StoreException;
 import dev.outbox.store.StoredMessage;
 
 import java.time.Clock;
@@ -121,7 +122,7 @@ final class SenderNotices {
                     message.expiryMillis(), reported);
             try {
                 if (original == null) {
-                    original = store.content(message.id());
+                    original = originalContent(message);
                 }
                 queued.add(add(id, notice, original, now));
             } catch (QueueFullException | RuntimeException e) { // a full or failing store, or a notice that could not be written
@@ -152,7 +153,7 @@ final class SenderNotices {
         Notice notice = new Notice(Notice.Kind.DELAYED, message.id(), message.envelope().reversePath(), message.submitMillis(),
                 message.expiryMillis(), reported);
         try {
-            StoredMessage queued = add(message.id() + DELAY, notice, store.content(message.id()), clock.millis());
+            StoredMessage queued = add(message.id() + DELAY, notice, originalContent(message), clock.millis());
             delays.increment();
             LOG.info(() -> "Outbox queued delay notice " + queued.id() + " to " + message.envelope().reversePath() + " for "
                     + undelivered.size() + " recipients of message " + message.id());
@@ -164,11 +165,26 @@ final class SenderNotices {
         }
     }
 
+    /**
+     * The content of {@code message} for its notice to return, or nothing when the store cannot
+     * read it (a damaged disk): the notice then goes without the original's header, since a
+     * message that cannot be read would otherwise owe its notice for ever.
+     */
+    private byte[] originalContent(QueuedMessage message) {
+        try {
+            return store.content(message.id());
+        } catch (StoreException e) {
+            LOG.log(Level.WARNING, "Outbox cannot read message " + message.id() + " for its notice; the notice goes without"
+                    + " the original's header", e);
+            return new byte[0];
+        }
+    }
+
     private StoredMessage add(String id, Notice notice, byte[] original, long now) throws QueueFullException {
         byte[] content = composer.compose(notice, original);
         StoredMessage stored = new StoredMessage(id, now, now + maxAgeMillis, Envelope.of("", List.of(notice.envelopeSender())),
                 List.of(RecipientStatus.QUEUED));
-        store.add(stored, content);
+        store.addNotice(stored, content); // past the store's size limit: the original it reports leaves once it is stored
         return stored;
     }
 
@@ -178,7 +194,8 @@ final class SenderNotices {
         String address = message.envelope().recipients().get(i);
         QueuedMessage.Heard heard = message.heard(i);
         if (heard == null || state == RecipientState.DELETED) {
-            return new Notice.Recipient(address, state, 0, message.lastReply(i), "", heard == null ? 0 : heard.atMillis());
+            String reason = message.lastReply(i).isEmpty() && state == RecipientState.DELETED ? "deleted by an operator" : message.lastReply(i);
+            return new Notice.Recipient(address, state, 0, reason, "", heard == null ? 0 : heard.atMillis());
         }
         return new Notice.Recipient(address, state, heard.code(), heard.reply(), heard.host(), heard.atMillis());
     }

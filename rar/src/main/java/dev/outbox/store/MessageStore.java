@@ -46,6 +46,19 @@ public interface MessageStore extends AutoCloseable {
      */
     void add(StoredMessage message, byte[] content) throws QueueFullException;
 
+    /**
+     * Stores a delivery status notice the queue owes a sender, as {@link #add} does, except that
+     * the store's size limit does not refuse it (only the disk's room does): the limit is what
+     * refuses submits, and the finished message a notice reports leaves the store only once the
+     * notice is in it, so a store filled by mail that then failed would otherwise never drain. A
+     * store whose limit is the disk alone need not override it.
+     *
+     * @throws QueueFullException when the disk has no room
+     */
+    default void addNotice(StoredMessage message, byte[] content) throws QueueFullException {
+        add(message, content);
+    }
+
     /** Records new statuses for recipients of message {@code id}. Returns once on stable storage. */
     default void update(String id, List<RecipientChange> changes) {
         update(id, changes, false);

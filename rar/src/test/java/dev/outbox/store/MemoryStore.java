@@ -33,7 +33,7 @@ import java.util.function.Consumer;
  *     store's lock, so it may call back into the store.</li>
  * <li>{@link #add} keeps a copy of the content, or throws {@link QueueFullException} when the
  *     message's content and {@link #MESSAGE_OVERHEAD_BYTES} would take the store past its limit,
- *     keeping nothing of it. The limit is checked under the lock: concurrent adds never pass it.</li>
+ *     keeping nothing of it; {@link #addNotice} the same, without the limit. The limit is checked under the lock: concurrent adds never pass it.</li>
  * <li>{@link #update} and {@link #remove} of an id not stored are ignored, as the SPI allows; an
  *     update applies all its changes, and its delay-notice mark, or none.</li>
  * <li>{@link #content} gives a fresh copy, or {@link StoreException} for an id not stored.</li>
@@ -142,6 +142,16 @@ public final class MemoryStore implements MessageStore {
 
     @Override
     public void add(StoredMessage message, byte[] content) throws QueueFullException {
+        add(message, content, true);
+    }
+
+    /** As {@link #add}, past the limit: a notice is never refused for the store's size. */
+    @Override
+    public void addNotice(StoredMessage message, byte[] content) throws QueueFullException {
+        add(message, content, false);
+    }
+
+    private void add(StoredMessage message, byte[] content, boolean withinLimit) throws QueueFullException {
         String id = message.id();
         Objects.requireNonNull(content, () -> "content of message " + id);
         synchronized (lock) {
@@ -151,7 +161,7 @@ public final class MemoryStore implements MessageStore {
             }
             failIfPlanned(Operation.ADD, id);
             long needed = MESSAGE_OVERHEAD_BYTES + (long) content.length;
-            if (sizeBytes + needed > maxBytes) {
+            if (withinLimit && sizeBytes + needed > maxBytes) {
                 throw new QueueFullException("message " + id + " not queued: the memory store holds " + sizeBytes
                         + " bytes and may hold " + maxBytes + "; it needs " + needed + " more");
             }

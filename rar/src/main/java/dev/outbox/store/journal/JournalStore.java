@@ -172,9 +172,19 @@ public final class JournalStore implements MessageStore {
 
     @Override
     public void add(StoredMessage message, byte[] content) throws QueueFullException {
+        add(message, content, true);
+    }
+
+    /** As {@link #add}, past {@code maxBytes}: a notice is refused only when the disk has no room. */
+    @Override
+    public void addNotice(StoredMessage message, byte[] content) throws QueueFullException {
+        add(message, content, false);
+    }
+
+    private void add(StoredMessage message, byte[] content, boolean withinLimit) throws QueueFullException {
         ByteBuffer[] record = JournalRecords.message(message, content);
         int head = record[0].remaining(); // where the content starts
-        checkRoom(message.id(), Journal.SEGMENT_HEADER + Journal.RECORD_HEADER + head + content.length);
+        checkRoom(message.id(), Journal.SEGMENT_HEADER + Journal.RECORD_HEADER + head + content.length, withinLimit);
         reclaimer.beginAdd();
         try {
             Journal.Position position;
@@ -281,9 +291,9 @@ public final class JournalStore implements MessageStore {
         journal.close();
     }
 
-    private void checkRoom(String id, int recordBytes) throws QueueFullException {
+    private void checkRoom(String id, int recordBytes, boolean withinLimit) throws QueueFullException {
         long size = journal.sizeBytes();
-        if (size + recordBytes > maxBytes) {
+        if (withinLimit && size + recordBytes > maxBytes) {
             throw new QueueFullException("message " + id + " not queued: the store holds " + size + " bytes and may hold "
                     + maxBytes + " (outbox.max-store-bytes); it has room again as queued mail is delivered");
         }
