@@ -93,7 +93,7 @@ class DelayNoticeAcrossKillDashNineIT extends CrashServerTestBase {
                 Instant retryUntil = ReceivedNotice.date(group.remove("Will-Retry-Until"));
                 assertFalse(retryUntil.isBefore(submitted.plus(MAX_MESSAGE_AGE).truncatedTo(ChronoUnit.SECONDS))
                         || retryUntil.isAfter(arrived.plus(MAX_MESSAGE_AGE)), "Will-Retry-Until " + retryUntil + ": submit + " + MAX_MESSAGE_AGE);
-                assertEquals(Map.of("Final-Recipient", "rfc822; " + later, "Action", "delayed", "Status", "4.7.1", "Remote-MTA", "dns; 127.0.0.1",
+                assertEquals(Map.of("Final-Recipient", "rfc822; " + later, "Action", "delayed", "Status", "4.7.1", "Remote-MTA", "dns; [127.0.0.1]",
                         "Diagnostic-Code", "smtp; " + reply), group, "the other fields of the delayed recipient");
                 assertTrue(notice.explanation().contains("still being retried"), notice.explanation());
                 assertEquals(subject, notice.returnedHeader("Subject"));

@@ -118,7 +118,7 @@ class DeliveryStatusNoticeIT extends SubmitterTestBase {
         // One recipient group: the refused recipient only (and no Will-Retry-Until: nothing is retried after a failure).
         Map<String, String> group = new LinkedHashMap<>(notice.onlyRecipientGroup());
         assertWithin(ReceivedNotice.date(group.remove("Last-Attempt-Date")), submitted, Instant.now(), "Last-Attempt-Date");
-        assertEquals(Map.of("Final-Recipient", "rfc822; " + refused, "Action", "failed", "Status", "5.1.1", "Remote-MTA", "dns; 127.0.0.1",
+        assertEquals(Map.of("Final-Recipient", "rfc822; " + refused, "Action", "failed", "Status", "5.1.1", "Remote-MTA", "dns; [127.0.0.1]",
                 "Diagnostic-Code", "smtp; " + reply), group, "the other fields of the refused recipient");
 
         // The explanation, and the original's header returned (the default, outbox.dsn-return=headers).

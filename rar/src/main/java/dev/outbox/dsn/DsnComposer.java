@@ -62,10 +62,27 @@ public final class DsnComposer implements NoticeComposer {
         return RecipientStatus.delayed(r.address(), status, host(r), diagnostic(r), lastAttempt(r), Instant.ofEpochMilli(expiryMillis));
     }
 
-    /** The host that replied, only when a reply came from it: a connection failure names no Remote-MTA. */
-    private static String host(Notice.Recipient r) {
-        return r.replyCode() > 0 && !r.remoteHost().isEmpty() ? r.remoteHost() : null;
+    /**
+     * The host that replied, only when a reply came from it: a connection failure names no
+     * Remote-MTA. A host known only by its address (a smarthost set as one) is written as an
+     * address literal, {@code [192.0.2.1]} or {@code [IPv6:2001:db8::1]}, as RFC 5321 writes
+     * addresses where a name would stand.
+     */
+    static String host(Notice.Recipient r) {
+        if (r.replyCode() <= 0 || r.remoteHost().isEmpty()) {
+            return null;
+        }
+        String host = r.remoteHost();
+        if (host.startsWith("[")) {
+            return host;
+        }
+        if (host.indexOf(':') >= 0) {
+            return "[IPv6:" + host + "]";
+        }
+        return IPV4.matcher(host).matches() ? "[" + host + "]" : host;
     }
+
+    private static final java.util.regex.Pattern IPV4 = java.util.regex.Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
 
     private static String diagnostic(Notice.Recipient r) {
         return r.reply() == null || r.reply().isBlank() ? null : r.reply();

@@ -34,6 +34,20 @@ class DsnComposerTest {
     }
 
     @Test
+    void aRemoteHostKnownByItsAddressIsWrittenAsAnAddressLiteral() {
+        assertEquals("mx.example.org", DsnComposer.host(replied("mx.example.org")));
+        assertEquals("[127.0.0.1]", DsnComposer.host(replied("127.0.0.1")));
+        assertEquals("[IPv6:2001:db8::1]", DsnComposer.host(replied("2001:db8::1")));
+        assertEquals("[192.0.2.7]", DsnComposer.host(replied("[192.0.2.7]")));
+        assertNull(DsnComposer.host(new Notice.Recipient("bob@example.org", RecipientState.BOUNCED, 0, "connection refused", "mx.example.org", 1)),
+                "no reply, no Remote-MTA");
+    }
+
+    private static Notice.Recipient replied(String host) {
+        return new Notice.Recipient("bob@example.org", RecipientState.BOUNCED, 550, "550 5.1.1 no such user", host, 1);
+    }
+
+    @Test
     void aFoldedMessageIdReachesTheNoticeOnOneLine() throws Exception {
         DsnComposer composer = new DsnComposer(new DeliveryStatusNotice("outbox.test"), DeliveryStatusNotice.Return.HEADERS);
         Instant at = Instant.parse("2027-01-04T09:00:00Z");

@@ -230,7 +230,9 @@ final class ParsedDsn {
     private void assertRecipient(String recipient, String action, String code, String remoteMta, String diagnostic, Instant lastAttempt) {
         assertEquals(action, field(recipient, "Action"), () -> "Action of " + recipient);
         assertEquals(code, field(recipient, "Status"), () -> "Status of " + recipient);
-        assertEquals(remoteMta == null ? null : "dns; " + remoteMta, field(recipient, "Remote-MTA"), () -> "Remote-MTA of " + recipient);
+        // A host known by its address is written as an address literal.
+        String written = remoteMta == null ? null : remoteMta.matches("[0-9.]+") ? "[" + remoteMta + "]" : remoteMta;
+        assertEquals(written == null ? null : "dns; " + written, field(recipient, "Remote-MTA"), () -> "Remote-MTA of " + recipient);
         assertEquals(diagnostic, field(recipient, "Diagnostic-Code"), () -> "Diagnostic-Code of " + recipient);
         assertEquals(lastAttempt, date(field(recipient, "Last-Attempt-Date")), () -> "Last-Attempt-Date of " + recipient);
     }
