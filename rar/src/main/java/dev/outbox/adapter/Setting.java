@@ -98,7 +98,7 @@ enum Setting {
             "the From of delivery status notices (bounces and delay notices); they are sent with an empty MAIL FROM"),
     DSN_RETURN(Source.ADAPTER, "DsnReturn", "outbox.dsn-return", "headers", "`headers`", "`headers`, `full`", "",
             "what of the original a notice carries: its header (`text/rfc822-headers`), or `full`: the whole message when it is"
-                    + " at most 64 KiB, else its header"),
+                    + " at most 64 KiB and 7-bit, else its header"),
     CONNECTIONS_PER_DESTINATION(Source.ADAPTER, "ConnectionsPerDestination", "outbox.connections-per-destination", 4, 1, 100,
             "connections",
             "most connections open to one destination at once: a default, then optional `destination=number` overrides"
