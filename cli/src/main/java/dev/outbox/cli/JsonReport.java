@@ -91,6 +91,9 @@ final class JsonReport implements Report {
         answer.put("deleted", s.deleted());
         answer.put("deferrals", s.deferrals());
         answer.put("stuckRecovered", s.stuckRecovered());
+        answer.put("bounceNotices", s.bounceNotices());
+        answer.put("delayNotices", s.delayNotices());
+        answer.put("noticesWithheld", s.noticesWithheld());
         answer.put("retrySchedule", s.retrySchedule());
         answer.put("maxMessageAge", s.maxMessageAge());
         return Json.write(answer);

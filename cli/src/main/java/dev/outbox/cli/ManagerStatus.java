@@ -8,5 +8,6 @@ package dev.outbox.cli;
  */
 record ManagerStatus(boolean paused, int messageCount, long storeSizeBytes, long queued, long inFlight, long deferred, long frozen,
                      int overdueRecipients, long delivered, long bounced, long expired, long deleted, long deferrals,
-                     long stuckRecovered, String retrySchedule, String maxMessageAge) {
+                     long stuckRecovered, long bounceNotices, long delayNotices, long noticesWithheld, String retrySchedule,
+                     String maxMessageAge) {
 }

@@ -43,8 +43,8 @@ final class RemoteOutbox implements AutoCloseable {
     private static final String[] QUEUE_ATTRIBUTES = {"Destination", "State", "MessageCount", "SizeBytes", "OldestMessageAgeSeconds",
             "NextRetryTime", "LastAttemptTime", "LastError", "ConsecutiveFailures", "ActiveConnections"};
     private static final String[] MANAGER_ATTRIBUTES = {"Paused", "MessageCount", "StoreSizeBytes", "Queued", "InFlight", "Deferred",
-            "Frozen", "OverdueRecipients", "Delivered", "Bounced", "Expired", "Deleted", "Deferrals", "StuckRecovered", "RetrySchedule",
-            "MaxMessageAge"};
+            "Frozen", "OverdueRecipients", "Delivered", "Bounced", "Expired", "Deleted", "Deferrals", "StuckRecovered", "BounceNotices",
+            "DelayNotices", "NoticesWithheld", "RetrySchedule", "MaxMessageAge"};
     private static final String STRING = String.class.getName();
 
     private final Server server;
@@ -165,7 +165,8 @@ final class RemoteOutbox implements AutoCloseable {
         return new ManagerStatus(Boolean.TRUE.equals(a.get("Paused")), (int) number(a, "MessageCount"), number(a, "StoreSizeBytes"),
                 number(a, "Queued"), number(a, "InFlight"), number(a, "Deferred"), number(a, "Frozen"), (int) number(a, "OverdueRecipients"),
                 number(a, "Delivered"), number(a, "Bounced"), number(a, "Expired"), number(a, "Deleted"), number(a, "Deferrals"),
-                number(a, "StuckRecovered"), text(a, "RetrySchedule"), text(a, "MaxMessageAge"));
+                number(a, "StuckRecovered"), number(a, "BounceNotices"), number(a, "DelayNotices"), number(a, "NoticesWithheld"),
+                text(a, "RetrySchedule"), text(a, "MaxMessageAge"));
     }
 
     @Override

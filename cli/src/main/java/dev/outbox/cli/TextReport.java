@@ -103,6 +103,8 @@ final class TextReport implements Report {
         table.row("Overdue now", s.overdueRecipients() + (s.overdueRecipients() == 0 ? "" : " (should be 0: the sweep repairs them)"));
         table.row("Since start", "delivered " + s.delivered() + ", bounced " + s.bounced() + ", expired " + s.expired()
                 + ", deleted " + s.deleted() + ", deferrals " + s.deferrals());
+        table.row("Notices", "bounces " + s.bounceNotices() + ", delay notices " + s.delayNotices()
+                + ", withheld " + s.noticesWithheld() + " (null sender)");
         table.row("Stuck recovered", s.stuckRecovered() + (s.stuckRecovered() == 0 ? "" : " (should be 0: see the server log)"));
         table.row("Retry schedule", orNone(s.retrySchedule()));
         table.row("Max message age", orNone(s.maxMessageAge()));

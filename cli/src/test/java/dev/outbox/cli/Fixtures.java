@@ -28,7 +28,7 @@ final class Fixtures {
                     new MessageDetail.Recipient("b@y.example", "relay.example.com:25", "DELIVERED", "", 1, "250 2.0.0 OK queued"),
                     new MessageDetail.Recipient("c@z.example", "relay.example.com:25", "FROZEN", "", 0, "")));
 
-    static final ManagerStatus STATUS = new ManagerStatus(false, 123, 456_789, 1, 2, 3, 4, 0, 1000, 5, 6, 7, 8, 0, "1m, 5m, 15m, 1h",
+    static final ManagerStatus STATUS = new ManagerStatus(false, 123, 456_789, 1, 2, 3, 4, 0, 1000, 5, 6, 7, 8, 0, 9, 10, 11, "1m, 5m, 15m, 1h",
             "2d");
 
     private Fixtures() {

@@ -75,7 +75,8 @@ class JsonReportTest {
         JsonObject status = parse(report.status(STATUS));
 
         assertEquals(List.of("paused", "messageCount", "storeSizeBytes", "queued", "inFlight", "deferred", "frozen", "overdueRecipients",
-                "delivered", "bounced", "expired", "deleted", "deferrals", "stuckRecovered", "retrySchedule", "maxMessageAge"),
+                "delivered", "bounced", "expired", "deleted", "deferrals", "stuckRecovered", "bounceNotices", "delayNotices", "noticesWithheld",
+                "retrySchedule", "maxMessageAge"),
                 List.copyOf(status.keySet()));
         assertFalse(status.getBoolean("paused"));
         assertEquals(1000, status.getInt("delivered"));

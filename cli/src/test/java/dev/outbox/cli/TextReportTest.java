@@ -94,8 +94,9 @@ class TextReportTest {
         assertTrue(text.contains("Recipients now   queued 1, in flight 2, deferred 3, frozen 4\n"), text);
         assertTrue(text.contains("Overdue now      0\n"), text);
         assertTrue(text.contains("Since start      delivered 1000, bounced 5, expired 6, deleted 7, deferrals 8\n"), text);
+        assertTrue(text.contains("Notices          bounces 9, delay notices 10, withheld 11 (null sender)\n"), text);
         assertTrue(text.contains("Retry schedule   1m, 5m, 15m, 1h\n"), text);
-        assertTrue(report.status(new ManagerStatus(true, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1, "", ""))
+        assertTrue(report.status(new ManagerStatus(true, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1, 0, 0, 0, "", ""))
                 .contains("Outbox           paused"), "paused");
     }
 
