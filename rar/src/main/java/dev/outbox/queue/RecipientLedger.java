@@ -87,6 +87,10 @@ public final class RecipientLedger {
     private QueuedMessage oldest;
     private QueuedMessage newest;
     private int liveCount;
+    /** The newest live message the delay-notice walk has looked at, or null when it starts from the oldest. */
+    private QueuedMessage delayCursor;
+    /** Messages whose delay notice the store refused: tried again before the walk goes on. */
+    private final Set<QueuedMessage> delayRefused = ConcurrentHashMap.newKeySet();
 
     RecipientLedger(MessageStore store, RetrySchedule retrySchedule) {
         this.store = store;
@@ -166,7 +170,6 @@ public final class RecipientLedger {
             if (message.owesNotice()) {
                 owing.add(message); // recovered with a notice owed: reconciled before anything is delivered
             }
-            notices.watchDelay(message);
         }
         return ready;
     }
@@ -862,29 +865,43 @@ public final class RecipientLedger {
     }
 
     /**
-     * Queues the delay notices that are due at {@code now}: each watched message once, when it is
-     * {@code delayAfter} old (the sweep's call). A message still with an unfinished recipient gets
-     * one notice naming those recipients. Returns how many were queued.
+     * Queues the delay notices that are due at {@code now} (the sweep's call): walks the live
+     * list, in admission (submit) order, from where the last walk stopped to the first message
+     * not yet {@code delayAfter} old, so each message is looked at once and the rest not at all.
+     * A message still with an unfinished recipient gets one notice naming those recipients.
+     * Returns how many were queued.
      */
     int queueDelayNotices(long now) {
+        if (!notices.delayNotices()) {
+            return 0;
+        }
+        List<QueuedMessage> due = new ArrayList<>(delayRefused);
+        delayRefused.removeAll(due);
+        synchronized (liveLock) {
+            for (QueuedMessage m = delayCursor == null ? oldest : delayCursor.newer; m != null && notices.delayDue(m, now); m = m.newer) {
+                due.add(m);
+                delayCursor = m;
+            }
+        }
         int count = 0;
-        List<QueuedMessage> due = notices.takeDelayDue(now);
-        for (int k = 0; k < due.size(); k++) {
-            QueuedMessage message = due.get(k);
+        for (QueuedMessage message : due) {
             synchronized (message) {
+                if (!message.live || message.delayNoticeSent() || !notices.owedFor(message)) {
+                    continue;
+                }
                 List<Integer> undelivered = new ArrayList<>();
                 for (int i = 0; i < message.recipientCount(); i++) {
                     if (!message.state(i).isTerminal()) {
                         undelivered.add(i);
                     }
                 }
-                if (!message.live || message.delayNoticeSent() || undelivered.isEmpty()) {
+                if (undelivered.isEmpty()) {
                     continue;
                 }
                 StoredMessage notice = notices.queueDelay(message, undelivered);
-                if (notice == null) { // the store refused it: watched again, for the next sweep
-                    due.subList(k, due.size()).forEach(notices::watchDelay);
-                    return count;
+                if (notice == null) {
+                    delayRefused.add(message); // the store refused it: the next sweep tries again
+                    continue;
                 }
                 message.delayNoticeSent(true);
                 if (record(message, List.of())) {
@@ -925,10 +942,12 @@ public final class RecipientLedger {
     }
 
     private void unlink(QueuedMessage message) {
-        notices.unwatchDelay(message); // not under the live list's lock: the watch's lock is a leaf of its own
         synchronized (liveLock) {
             if (!message.live) {
                 return;
+            }
+            if (delayCursor == message) {
+                delayCursor = message.older; // the walk goes on from its older neighbour, which it has seen
             }
             for (int i = 0; i < message.recipientCount(); i++) {
                 inState[message.state(i).ordinal()].decrement(); // a finished message leaves the live counts

@@ -11,10 +11,7 @@ import dev.outbox.store.StoredMessage;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -34,6 +31,10 @@ import java.util.logging.Logger;
  *
  * <p>Never a notice about a notice: a message with a null reverse path that fails is logged and
  * counted in {@link #withheldCount()}, nothing more; notices themselves have one.
+ *
+ * <p>Delay notices cost no memory per message: {@link RecipientLedger} walks its list of live
+ * messages, which is in the order they were admitted (submit order), from where its last walk
+ * stopped, up to the first message whose time has not come; each message is looked at once.
  *
  * <p>Threading: {@link #queueBounces} and {@link #queueDelay} are called with the original
  * message's lock held (by {@link RecipientLedger}); the delay watch has its own lock.
@@ -58,14 +59,6 @@ final class SenderNotices {
     private final LongAdder delays = new LongAdder();
     private final LongAdder withheld = new LongAdder();
 
-    /** Width of a delay watch bucket: messages submitted in the same minute share one. */
-    private static final long WATCH_BUCKET_MILLIS = 60_000;
-    /**
-     * The unfinished messages a delay notice may be owed for, by the minute they were submitted:
-     * the sweep looks only at the buckets whose time has come, each message once, and a message
-     * that finishes leaves its bucket at once.
-     */
-    private final TreeMap<Long, Set<QueuedMessage>> delayWatch = new TreeMap<>();
 
     /**
      * @param composer        writes the notices; null sends none (failures are only logged)
@@ -278,54 +271,14 @@ final class SenderNotices {
         return covered;
     }
 
-    /** Watches {@code message} for its delay notice, if it may ever need one. */
-    void watchDelay(QueuedMessage message) {
-        if (delayAfterMillis > 0 && owedFor(message) && !message.delayNoticeSent()) {
-            synchronized (delayWatch) {
-                delayWatch.computeIfAbsent(message.submitMillis() / WATCH_BUCKET_MILLIS, k -> new HashSet<>()).add(message);
-            }
-        }
+    /** True when {@code message}, submitted at or before {@code now} less the delay-notice time, may be owed a delay notice. */
+    boolean delayDue(QueuedMessage message, long now) {
+        return delayAfterMillis > 0 && message.submitMillis() + delayAfterMillis <= now;
     }
 
-    /** Stops watching {@code message}: it is finished (a finished message must not be kept in memory until its time). */
-    void unwatchDelay(QueuedMessage message) {
-        if (delayAfterMillis > 0) {
-            synchronized (delayWatch) {
-                Long bucket = message.submitMillis() / WATCH_BUCKET_MILLIS;
-                Set<QueuedMessage> watched = delayWatch.get(bucket);
-                if (watched != null && watched.remove(message) && watched.isEmpty()) {
-                    delayWatch.remove(bucket);
-                }
-            }
-        }
-    }
-
-    /**
-     * Takes the watched messages whose delay notice is due at {@code now} out of the watch: those
-     * submitted {@code delayAfter} ago or earlier. Looks only at the buckets of minutes that old.
-     */
-    List<QueuedMessage> takeDelayDue(long now) {
-        List<QueuedMessage> due = new ArrayList<>();
-        if (delayAfterMillis == 0) {
-            return due;
-        }
-        long latest = now - delayAfterMillis;
-        synchronized (delayWatch) {
-            for (var buckets = delayWatch.headMap(latest / WATCH_BUCKET_MILLIS, true).entrySet().iterator(); buckets.hasNext(); ) {
-                Set<QueuedMessage> watched = buckets.next().getValue();
-                for (var messages = watched.iterator(); messages.hasNext(); ) {
-                    QueuedMessage message = messages.next();
-                    if (message.submitMillis() <= latest) {
-                        due.add(message);
-                        messages.remove();
-                    }
-                }
-                if (watched.isEmpty()) {
-                    buckets.remove();
-                }
-            }
-        }
-        return due;
+    /** True when delay notices are sent at all. */
+    boolean delayNotices() {
+        return delayAfterMillis > 0 && composer != null;
     }
 
     /** Bounce notices durably queued since start. */

@@ -102,7 +102,8 @@ class HeldNoticeLetOutOnceTest {
             assertTrue(((Collection<?>) field(ledger, "owing")).isEmpty(), "owing");
             assertTrue(((Map<?, ?>) field(ledger, "heldNotices")).isEmpty(), "held");
             assertTrue(((Collection<?>) field(ledger, "unrecorded")).isEmpty(), "unrecorded");
-            assertTrue(((Map<?, ?>) field(field(ledger, "notices"), "delayWatch")).isEmpty(), "delay watch");
+            assertTrue(((Collection<?>) field(ledger, "delayRefused")).isEmpty(), "delay notices refused");
+            assertEquals(null, field(ledger, "delayCursor"), "the delay walk keeps no finished message");
         }
     }
 
