@@ -28,9 +28,10 @@ import java.util.regex.Pattern;
  * {@link IllegalStateException} with its output.
  *
  * @param usedBytes heap in use after a full collection, as {@code GC.heap_info} says (whole KiB)
+ * @param maxBytes  the most heap the JVM may have ({@code -XX:MaxHeapSize}, as {@code VM.flags} says)
  * @param classes   the histogram, by class name
  */
-record LiveHeap(long usedBytes, Map<String, Count> classes) {
+record LiveHeap(long usedBytes, long maxBytes, Map<String, Count> classes) {
 
     /** Live instances of one class and their shallow size. */
     record Count(long instances, long bytes) {
@@ -41,6 +42,7 @@ record LiveHeap(long usedBytes, Map<String, Count> classes) {
     }
 
     private static final Pattern HEAP_USED = Pattern.compile("heap\\s+total\\s+\\d+K,\\s+used\\s+(\\d+)K");
+    private static final Pattern MAX_HEAP = Pattern.compile("-XX:MaxHeapSize=(\\d+)");
     private static final Pattern HISTOGRAM_ROW = Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+)");
 
     static LiveHeap of(long pid) throws IOException, InterruptedException {
@@ -49,6 +51,10 @@ record LiveHeap(long usedBytes, Map<String, Count> classes) {
         Matcher used = HEAP_USED.matcher(info);
         if (!used.find()) {
             throw new IllegalStateException("jcmd " + pid + " GC.heap_info says no heap total and used: " + info);
+        }
+        Matcher max = MAX_HEAP.matcher(jcmd(pid, "VM.flags"));
+        if (!max.find()) {
+            throw new IllegalStateException("jcmd " + pid + " VM.flags names no MaxHeapSize");
         }
         Map<String, Count> classes = new HashMap<>();
         for (String line : jcmd(pid, "GC.class_histogram").split("\n")) {
@@ -61,7 +67,7 @@ record LiveHeap(long usedBytes, Map<String, Count> classes) {
         if (classes.isEmpty()) {
             throw new IllegalStateException("jcmd " + pid + " GC.class_histogram gave no classes");
         }
-        return new LiveHeap(Long.parseLong(used.group(1)) * 1024, Map.copyOf(classes));
+        return new LiveHeap(Long.parseLong(used.group(1)) * 1024, Long.parseLong(max.group(1)), Map.copyOf(classes));
     }
 
     /** The bytes of every live object, as the histogram adds them up. */
@@ -84,7 +90,8 @@ record LiveHeap(long usedBytes, Map<String, Count> classes) {
         return growth;
     }
 
-    private static String jcmd(long pid, String command) throws IOException, InterruptedException {
+    /** Runs {@code jcmd PID COMMAND} with the JDK this harness runs on; returns what it printed. */
+    static String jcmd(long pid, String command) throws IOException, InterruptedException {
         Path tool = Path.of(System.getProperty("java.home"), "bin", "jcmd");
         Process process = new ProcessBuilder(tool.toString(), Long.toString(pid), command).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
