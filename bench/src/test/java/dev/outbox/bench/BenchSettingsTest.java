@@ -17,13 +17,16 @@ class BenchSettingsTest {
     void withoutFlagsEveryLaneRunsWithTheDocumentedDefaults() {
         BenchSettings settings = BenchSettings.parse(new String[0]);
 
-        assertEquals(Set.of(BenchSettings.Lane.STORE, BenchSettings.Lane.DELIVERY), settings.lanes());
+        assertEquals(Set.of(BenchSettings.Lane.STORE, BenchSettings.Lane.DELIVERY, BenchSettings.Lane.SCALE), settings.lanes());
         assertEquals(20_000, settings.deliveries());
         assertEquals(4096, settings.deliveryBytes());
         assertEquals(3, settings.deliveryRuns());
         assertEquals(Path.of("/usr/sbin/smtp-sink"), settings.smtpSink());
         assertEquals(16, settings.submitters());
         assertEquals(1_000_000, settings.backlog());
+        assertEquals(1_000_000, settings.scaleMessages());
+        assertEquals(1024, settings.scaleBytes());
+        assertEquals(3, settings.scaleRestarts());
     }
 
     @Test
@@ -48,12 +51,14 @@ class BenchSettingsTest {
 
     @Test
     void badValuesAreRefusedNamingTheFlagAndWhatItTakes() {
-        assertEquals("flag --only: 'disk' is neither store nor delivery",
+        assertEquals("flag --only: 'disk' is not a lane: store, delivery or scale",
                 refusal("--only", "disk"));
         assertEquals("flag --deliveries: 99 is outside 100..10000000", refusal("--deliveries", "99"));
         assertEquals("flag --delivery-bytes: 'big' is not a whole number", refusal("--delivery-bytes", "big"));
         assertEquals("flag --delivery-runs: 0 is outside 1..50", refusal("--delivery-runs", "0"));
         assertEquals("flag --deliveries needs a value", refusal("--deliveries"));
+        assertEquals("flag --scale-messages: 999 is outside 1000..50000000", refusal("--scale-messages", "999"));
+        assertEquals("flag --scale-restarts: 0 is outside 1..20", refusal("--scale-restarts", "0"));
         assertEquals("unknown flag --messages", refusal("--messages", "10"));
     }
 
