@@ -31,10 +31,11 @@ import java.util.Set;
  * @param deliveryRuns    counted drains of each delivery variant, after one warm-up drain each
  * @param smtpSink        the smtp-sink program the delivery lane starts
  * @param mergeRecipients recipients the merge lane defers once and measures at their retry
+ * @param mergeRate       how many of them a second are submitted (so deferred, and later due)
  */
 record BenchSettings(Set<Lane> lanes, Path directory, Duration window, int submitters, long backlog, int backlogBytes,
                      long segmentBytes, Path results, int deliveries, int deliveryBytes, int deliveryRuns, Path smtpSink,
-                     int mergeRecipients) {
+                     int mergeRecipients, int mergeRate) {
 
     BenchSettings {
         lanes = Set.copyOf(lanes);
@@ -62,6 +63,7 @@ record BenchSettings(Set<Lane> lanes, Path directory, Duration window, int submi
               --smtp-sink PATH        the smtp-sink program (default /usr/sbin/smtp-sink, from Debian's postfix)
             The merge lane (deferred recipients merged back at their retry time, beside Postfix's retry):
               --merge-recipients N    recipients deferred once, over 100 destinations (default 10000, 100..1000000)
+              --merge-rate N          of them submitted a second, so as many fall due a second (default 200, 10..10000)
             """;
 
     /** Untimed first turn of each rate: JIT, file creation and the first segment roll stay out of the figures. */
@@ -87,6 +89,7 @@ record BenchSettings(Set<Lane> lanes, Path directory, Duration window, int submi
         long deliveryRuns = 3;
         Path smtpSink = SmtpSink.DEBIAN_PATH;
         long mergeRecipients = 10_000;
+        long mergeRate = 200;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
             if (i + 1 >= args.length) {
@@ -107,12 +110,13 @@ record BenchSettings(Set<Lane> lanes, Path directory, Duration window, int submi
                 case "--delivery-runs" -> deliveryRuns = number(flag, value, 1, 50);
                 case "--smtp-sink" -> smtpSink = Path.of(value);
                 case "--merge-recipients" -> mergeRecipients = number(flag, value, 100, 1_000_000);
+                case "--merge-rate" -> mergeRate = number(flag, value, 10, 10_000);
                 default -> throw new IllegalArgumentException("unknown flag " + flag);
             }
         }
         return new BenchSettings(lanes, directory, Duration.ofSeconds(seconds), (int) submitters, backlog, (int) backlogBytes,
                 segmentMib * 1024 * 1024, results, (int) deliveries, (int) deliveryBytes, (int) deliveryRuns, smtpSink,
-                (int) mergeRecipients);
+                (int) mergeRecipients, (int) mergeRate);
     }
 
     private static Lane lane(String value) {

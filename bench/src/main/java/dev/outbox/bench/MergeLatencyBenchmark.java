@@ -2,6 +2,9 @@ package dev.outbox.bench;
 
 import dev.outbox.testing.dns.TestDns;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,9 +48,10 @@ final class MergeLatencyBenchmark {
      * @param interval   per recipient: its accepted RCPT minus its refused one, in ms
      * @param submitRate messages a second Postfix accepted them at
      * @param settings   the retry parameters as Postfix read them, and its version
+     * @param times      per recipient, a CSV line: address, destination, first RCPT, second RCPT (epoch ms)
      * @param missing    why Postfix was not measured, or null
      */
-    record PostfixFigure(Latencies retry, Latencies interval, double submitRate, String settings, String missing) {
+    record PostfixFigure(Latencies retry, Latencies interval, double submitRate, String settings, List<String> times, String missing) {
     }
 
     private MergeLatencyBenchmark() {
@@ -71,26 +75,51 @@ final class MergeLatencyBenchmark {
                     peer.port(), sink.port());
             Path directory = scratch.fresh("merge");
             try {
-                outbox = MergeRun.run(defaults, layout, directory, count, settings.deliveryBytes(), sink, peer, dns);
+                outbox = MergeRun.run(defaults, layout, directory, count, settings.mergeRate(), settings.deliveryBytes(), sink, peer, dns);
             } finally {
                 scratch.delete(directory);
             }
         } finally {
             OUTBOX_LOG.setLevel(level);
         }
-        Progress.say("merge: Outbox: RCPT at the peer minus due time: %s; taken in flight minus due time: %s", outbox.atPeer(), outbox.inFlight());
-        PostfixFigure postfix = postfix(scratch, count, settings.deliveryBytes());
+        Progress.say("merge: Outbox: RCPT at the peer minus due time: %s; merged minus due: %s; in flight minus merged: %s; RCPT minus in flight: %s",
+                outbox.atPeer(), outbox.merged(), outbox.waited(), outbox.connecting());
+        PostfixFigure postfix = postfix(scratch, count, settings.mergeRate(), settings.deliveryBytes());
         if (postfix.missing() == null) {
             Progress.say("merge: Postfix: retry minus (first attempt + %d s): %s", PostfixRetry.BACKOFF_SECONDS, postfix.retry());
         }
         describe(report, settings, outbox, postfix);
         rows(report, count, outbox, postfix);
+        writeTimes(timesFile(settings), outbox, postfix);
     }
 
-    private static PostfixFigure postfix(Scratch scratch, int count, int bytes) throws Exception {
+    /** Where every measured recipient's times go: beside the results table. */
+    static Path timesFile(BenchSettings settings) {
+        Path results = settings.results().toAbsolutePath().normalize();
+        return results.resolveSibling("merge-latency.csv");
+    }
+
+    /** One CSV line per measured recipient of either system, so a distribution can be looked at beyond its three figures. */
+    private static void writeTimes(Path file, MergeRun.Result outbox, PostfixFigure postfix) throws IOException {
+        List<String> lines = new ArrayList<>();
+        lines.add("system,recipient,destination,first_rcpt_ms,due_ms,merged_ms,in_flight_ms,second_rcpt_ms");
+        outbox.times().forEach(line -> {
+            String[] f = line.split(",");
+            lines.add(String.join(",", "outbox", f[0], f[1], f[2], f[3], f[4], f[5], f[6]));
+        });
+        postfix.times().forEach(line -> {
+            String[] f = line.split(",");
+            lines.add(String.join(",", "postfix", f[0], f[1], f[2], "", "", "", f[3]));
+        });
+        Files.createDirectories(file.getParent());
+        Files.write(file, lines, StandardCharsets.US_ASCII);
+        Progress.say("merge: every recipient's times written to %s", file);
+    }
+
+    private static PostfixFigure postfix(Scratch scratch, int count, int perSecond, int bytes) throws Exception {
         String unavailable = PostfixRetry.unavailable();
         if (unavailable != null) {
-            return new PostfixFigure(null, null, 0, "", unavailable);
+            return new PostfixFigure(null, null, 0, "", List.of(), unavailable);
         }
         List<String> recipients = new ArrayList<>(count);
         for (int k = 0; k < count; k++) {
@@ -102,8 +131,8 @@ final class MergeLatencyBenchmark {
              PostfixRetry postfix = PostfixRetry.start(directory, scratch.root(), peer.port())) {
             String settings = postfix.settings("mail_version", "minimal_backoff_time", "maximal_backoff_time", "queue_run_delay");
             Progress.say("merge: Postfix: %s; submitting %,d recipients over SMTP, %,d a second at most", settings, count,
-                    MergeRun.SUBMITS_PER_SECOND);
-            double rate = postfix.submit(recipients, content, MergeRun.SUBMITS_PER_SECOND);
+                    perSecond);
+            double rate = postfix.submit(recipients, content, perSecond);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(MergeRun.STALL_SECONDS + PostfixRetry.BACKOFF_SECONDS);
             while (peer.accepted() < count) {
                 if (System.nanoTime() > deadline) {
@@ -114,12 +143,15 @@ final class MergeLatencyBenchmark {
             }
             long[] retry = new long[count];
             long[] interval = new long[count];
+            List<String> times = new ArrayList<>(count);
             for (int k = 0; k < count; k++) {
                 String recipient = recipients.get(k);
                 interval[k] = peer.acceptedAt(recipient) - peer.refusedAt(recipient);
                 retry[k] = interval[k] - WAIT_MILLIS;
+                times.add(String.join(",", recipient, MergeRun.destination(k), Long.toString(peer.refusedAt(recipient)),
+                        Long.toString(peer.acceptedAt(recipient))));
             }
-            return new PostfixFigure(Latencies.of(retry), Latencies.of(interval), rate, settings, null);
+            return new PostfixFigure(Latencies.of(retry), Latencies.of(interval), rate, settings, times, null);
         } finally {
             scratch.delete(directory);
         }
@@ -132,7 +164,7 @@ final class MergeLatencyBenchmark {
                         + "retry schedule %s (+0..10%% jitter); meanwhile a feeder keeps %,d or more messages of that size ready for smtp-sink "
                         + "(smarthost 127.0.0.1), so that destination drains at full rate; the adapter's default limits; "
                         + "the retry clock is a JDK ScheduledThreadPoolExecutor (%d threads) standing in for WildFly's EJB timers, and it sweeps every %d s as they do",
-                outbox.submitted(), MergeRun.warmUp(outbox.submitted()), settings.deliveryBytes(), MergeRun.SUBMITS_PER_SECOND, outbox.submitRate(),
+                outbox.submitted(), MergeRun.warmUp(outbox.submitted()), settings.deliveryBytes(), settings.mergeRate(), outbox.submitRate(),
                 MergeRun.DESTINATIONS, RetryPeer.FIRST_REPLY_CODE, MergeRun.RETRY_SCHEDULE, MergeRun.LOAD_LOW_WATER,
                 TimerWakeups.THREADS, TimerWakeups.SWEEP_SECONDS));
         report.context("merge due", "each recipient's due time is the one the engine persisted when it deferred it (read at the store SPI), "
@@ -159,16 +191,22 @@ final class MergeLatencyBenchmark {
         double seconds = Report.seconds(outbox.nanos());
         report.row("Outbox: retry's RCPT at the peer minus due time", outbox.atPeer().summary(), "ms p50/p99/max", String.format(Locale.ROOT,
                 "%,d recipients; min %d ms; %,d above %d ms; background %,.0f messages/s to smtp-sink meanwhile (%,d in %.1f s); "
-                        + "%,d wake-ups fired of %,d asked; StuckRecovered %d, OverdueRecipients %d at the end; %d repeated RCPTs",
+                        + "%,d wake-ups fired of %,d asked; StuckRecovered %d, OverdueRecipients %d at the end; %d repeated RCPTs; %s",
                 outbox.atPeer().count(), outbox.atPeer().min(), outbox.atPeer().above(GOAL_P99_MILLIS), GOAL_P99_MILLIS,
                 outbox.background() / seconds, outbox.background(), seconds, outbox.wakeupsFired(), outbox.wakeupsAsked(),
-                outbox.stuckRecovered(), outbox.overdue(), outbox.repeats()));
-        report.row("Outbox: taken in flight again minus due time", outbox.inFlight().summary(), "ms p50/p99/max", String.format(Locale.ROOT,
-                "the engine's wake-up, merge and dispatch alone, before the connection, EHLO and MAIL; min %d ms", outbox.inFlight().min()));
+                outbox.stuckRecovered(), outbox.overdue(), outbox.repeats(), outbox.retries() == 0
+                        ? "no queue entered RETRY" : outbox.retries() + " times a queue entered RETRY, first: " + outbox.firstRetry()));
+        report.row("  of which: merged back minus due time", outbox.merged().summary(), "ms p50/p99/max",
+                "the retry clock's lateness and the wake-up's own work: DEFERRED to QUEUED, as the engine's transition says");
+        report.row("  then: taken in flight minus merged", outbox.waited().summary(), "ms p50/p99/max", String.format(Locale.ROOT,
+                "waiting for a connection under the limits (%d per destination, %d in all) and its thread; all %d open %.0f%% of the time, %.1f open on average",
+                outbox.perDestination(), outbox.maxConnections(), outbox.maxConnections(), 100 * outbox.capFull(), outbox.meanOpen()));
+        report.row("  then: RCPT at the peer minus taken in flight", outbox.connecting().summary(), "ms p50/p99/max",
+                "the MX lookup (cached), TCP connect, greeting, EHLO and MAIL on a new connection");
         long p99 = outbox.atPeer().p99();
         report.row(String.format(Locale.ROOT, "goal: p99 of retry start minus due time <= %d ms", GOAL_P99_MILLIS),
-                p99 <= GOAL_P99_MILLIS ? "MET" : "NOT MET", "", String.format(Locale.ROOT, "p99 %d ms at the peer (%d ms in flight)",
-                        p99, outbox.inFlight().p99()));
+                p99 <= GOAL_P99_MILLIS ? "MET" : "NOT MET", "", String.format(Locale.ROOT, "p99 %d ms at the peer (the merge itself: p99 %d ms)",
+                        p99, outbox.merged().p99()));
         if (postfix.missing() != null) {
             report.row("Postfix: retry's RCPT minus (first RCPT + backoff)", "-", "", "not measured: " + postfix.missing());
         } else {

@@ -2,6 +2,7 @@ package dev.outbox.bench;
 
 import dev.outbox.api.Envelope;
 import dev.outbox.api.OutboxException;
+import dev.outbox.api.RecipientState;
 import dev.outbox.delivery.SmtpDeliverer;
 import dev.outbox.queue.Destination;
 import dev.outbox.queue.MailQueue;
@@ -46,7 +47,7 @@ import java.util.function.Function;
  * <li><b>deferred</b>: single-recipient messages to {@value #DESTINATIONS} domains
  *     {@code dNNN.}{@value #DOMAIN}, routed by MX through a {@link TestDns} that points them all at
  *     a {@link RetryPeer}, which refuses each recipient's first RCPT with 451 and accepts the
- *     next. They are submitted at {@value #SUBMITS_PER_SECOND} a second: first
+ *     next. They are submitted at {@code perSecond} a second: first
  *     {@link #warmUp(int)} of them that are not counted (the JIT compiles the deferral and merge
  *     paths), then the measured ones.</li>
  * </ul>
@@ -69,7 +70,6 @@ final class MergeRun {
     static final int DESTINATIONS = 100;
     static final String DOMAIN = "merge.example";
     static final String LOAD_RECIPIENT = "load@load.bench.example";
-    static final int SUBMITS_PER_SECOND = 1_000;
     private static final int SUBMITTERS = 4;
     /** The feeder tops the background destination up whenever fewer messages than this are ready. */
     static final int LOAD_LOW_WATER = 1_000;
@@ -77,12 +77,16 @@ final class MergeRun {
     static final long STALL_SECONDS = 60;
     private static final long STOP_GRACE_MILLIS = 5_000;
     private static final String SENDER = "sender@example.com";
+    static final long SAMPLE_MILLIS = 2;
 
     /**
      * What one run measured.
      *
      * @param atPeer          per measured recipient: the peer's second RCPT minus the due time, in ms
-     * @param inFlight        per measured recipient: the engine's take in flight minus the due time, in ms
+     * @param merged          per measured recipient: its merge back into the ready queue (DEFERRED to QUEUED) minus its due time, in ms:
+     *                        the retry clock's lateness and the wake-up's own work
+     * @param waited          per measured recipient: its take in flight minus its merge: waiting for a connection and its thread
+     * @param connecting      per measured recipient: the peer's second RCPT minus the take in flight: DNS (cached), TCP, greeting, EHLO, MAIL
      * @param submitted       measured recipients submitted
      * @param submitRate      the deferred mail's submits per second, warm-up included
      * @param nanos           from the first measured submit to the last measured recipient's delivery
@@ -92,11 +96,19 @@ final class MergeRun {
      * @param stuckRecovered  the engine's {@code StuckRecovered} at the end (must be 0)
      * @param overdue         the engine's {@code OverdueRecipients} just before it stopped
      * @param repeats         RCPTs the peer saw for a recipient it had accepted already
+     * @param retries         times a transfer queue entered RETRY (a connection-level failure, not a 451 for one recipient)
+     * @param firstRetry      the first such log line, or ""
+     * @param capFull         share of the span (sampled every {@value #SAMPLE_MILLIS} ms) during which every connection the global cap allows was open
+     * @param meanOpen        mean connections open over the span, of {@code maxConnections}
+     * @param maxConnections  the global connection cap
+     * @param perDestination  the connection limit of each destination
+     * @param times           per measured recipient, a CSV line: address, destination, first RCPT, due, merged, in flight, second RCPT (epoch ms)
      * @param cpuNanos        this process's CPU time over the span, -1 if unknown
      * @param othersShare     the share of the CPUs other processes and the kernel used over the span (smtp-sink not counted), -1 if unknown
      */
-    record Result(Latencies atPeer, Latencies inFlight, int submitted, double submitRate, long nanos, long background,
-                  long wakeupsFired, long wakeupsAsked, long stuckRecovered, int overdue, int repeats, long cpuNanos, double othersShare) {
+    record Result(Latencies atPeer, Latencies merged, Latencies waited, Latencies connecting, int submitted, double submitRate, long nanos, long background,
+                  long wakeupsFired, long wakeupsAsked, long stuckRecovered, int overdue, int repeats, int retries, String firstRetry,
+                  double capFull, double meanOpen, int maxConnections, int perDestination, List<String> times, long cpuNanos, double othersShare) {
     }
 
     private MergeRun() {
@@ -124,9 +136,10 @@ final class MergeRun {
         return Integer.parseInt(recipient, 1, recipient.indexOf('@'), 10);
     }
 
-    static Result run(AdapterDefaults defaults, StoreLayout layout, Path directory, int count, int bytes, SmtpSink sink,
+    static Result run(AdapterDefaults defaults, StoreLayout layout, Path directory, int count, int perSecond, int bytes, SmtpSink sink,
                       RetryPeer peer, TestDns dns) throws InterruptedException {
         AtomicLongArray due = new AtomicLongArray(count);
+        AtomicLongArray merged = new AtomicLongArray(count);
         AtomicLongArray inFlight = new AtomicLongArray(count);
         AtomicInteger delivered = new AtomicInteger();
         LongAdder failed = new LongAdder();
@@ -161,6 +174,11 @@ final class MergeRun {
             }
             int k = index(transition.recipient());
             switch (transition.to()) {
+                case QUEUED -> {
+                    if (transition.from() == RecipientState.DEFERRED) {
+                        merged.compareAndSet(k, 0, transition.atMillis());
+                    }
+                }
                 case IN_FLIGHT -> {
                     if (due.get(k) != 0) {
                         inFlight.compareAndSet(k, 0, transition.atMillis()); // its retry: the first attempt came before any due time
@@ -173,6 +191,7 @@ final class MergeRun {
             }
         });
 
+        RetryWatch retries = RetryWatch.install();
         SampleMail sample = SampleMail.ofSize(bytes, LOAD_RECIPIENT);
         Feeder feeder = new Feeder(queue, load.name(), sample.submission());
         boolean stopped = false;
@@ -183,20 +202,22 @@ final class MergeRun {
 
             int warmUp = warmUp(count);
             Progress.say("merge: Outbox: submitting %,d warm-up and %,d measured recipients, %,d a second, to %d destinations, "
-                    + "while the background drains to smtp-sink", warmUp, count, SUBMITS_PER_SECOND, DESTINATIONS);
+                    + "while the background drains to smtp-sink", warmUp, count, perSecond, DESTINATIONS);
             long paceStart = System.nanoTime();
-            submitPaced(queue, sample, warmUp, k -> "w" + k + "@" + destination(k), paceStart, 0);
+            submitPaced(queue, sample, warmUp, k -> "w" + k + "@" + destination(k), perSecond, paceStart, 0);
             long backgroundStart = sink.messages();
             MachineLoad.Snapshot loadStart = MachineLoad.now();
             long cpuStart = MachineLoad.processCpuNanos();
             long sinkCpuStart = sink.cpuNanos();
             long start = System.nanoTime();
-            submitPaced(queue, sample, count, MergeRun::measured, paceStart, warmUp);
+            Sampler sampler = Sampler.start(queue, policy.maxConnections());
+            submitPaced(queue, sample, count, MergeRun::measured, perSecond, paceStart, warmUp);
             long submitEnd = System.nanoTime();
             double submitRate = (warmUp + count) * 1e9 / (submitEnd - paceStart);
 
             awaitDelivered(queue, feeder, delivered, failed, deferredAgain, count, submitEnd);
             long nanos = System.nanoTime() - start;
+            sampler.stop();
             long cpu = cpuStart < 0 ? -1 : MachineLoad.processCpuNanos() - cpuStart;
             long sinkCpuEnd = sink.cpuNanos();
             MachineLoad.Snapshot loadEnd = MachineLoad.now();
@@ -208,31 +229,42 @@ final class MergeRun {
             queue.stop(STOP_GRACE_MILLIS);
             stopped = true;
             long[] atPeer = new long[count];
-            long[] taken = new long[count];
+            long[] mergedAfter = new long[count];
+            long[] waited = new long[count];
+            long[] connecting = new long[count];
+            List<String> times = new ArrayList<>(count);
             int missing = 0;
             String example = "";
             for (int k = 0; k < count; k++) {
                 String recipient = measured(k);
                 long dueMillis = due.get(k);
                 long accepted = peer.acceptedAt(recipient);
+                long merge = merged.get(k);
                 long took = inFlight.get(k);
-                if (dueMillis == 0 || accepted == 0 || took == 0 || peer.refusedAt(recipient) == 0) {
+                if (dueMillis == 0 || merge == 0 || took == 0 || accepted == 0 || peer.refusedAt(recipient) == 0) {
                     if (missing++ == 0) {
-                        example = String.format(Locale.ROOT, "%s: refused at %d, due %d, in flight again %d, accepted %d",
-                                recipient, peer.refusedAt(recipient), dueMillis, took, accepted);
+                        example = String.format(Locale.ROOT, "%s: refused at %d, due %d, merged %d, in flight again %d, accepted %d",
+                                recipient, peer.refusedAt(recipient), dueMillis, merge, took, accepted);
                     }
                     continue;
                 }
                 atPeer[k] = accepted - dueMillis;
-                taken[k] = took - dueMillis;
+                mergedAfter[k] = merge - dueMillis;
+                waited[k] = took - merge;
+                connecting[k] = accepted - took;
+                times.add(String.join(",", recipient, destination(k), Long.toString(peer.refusedAt(recipient)), Long.toString(dueMillis),
+                        Long.toString(merge), Long.toString(took), Long.toString(accepted)));
             }
             if (missing > 0) {
                 throw new IllegalStateException(String.format(Locale.ROOT,
                         "%,d of %,d measured recipients lack a time (every one was delivered); the first: %s", missing, count, example));
             }
-            return new Result(Latencies.of(atPeer), Latencies.of(taken), count, submitRate, nanos, background, clock.fired(),
-                    clock.requested(), queue.stuckRecovered(), overdue, peer.repeats(), cpu, others);
+            return new Result(Latencies.of(atPeer), Latencies.of(mergedAfter), Latencies.of(waited), Latencies.of(connecting), count, submitRate, nanos, background, clock.fired(),
+                    clock.requested(), queue.stuckRecovered(), overdue, peer.repeats(), retries.count(), retries.first(),
+                    sampler.fullShare(), sampler.meanOpen(), policy.maxConnections(),
+                    policy.connectionsPerDestination().defaultValue(), times, cpu, others);
         } finally {
+            retries.uninstall();
             feeder.stop();
             if (!stopped) {
                 queue.stop(STOP_GRACE_MILLIS);
@@ -253,13 +285,14 @@ final class MergeRun {
 
     /**
      * Submits {@code count} single-recipient messages from {@value #SUBMITTERS} threads, number
-     * {@code k} at {@code paceStart} plus {@code (offset + k)} / {@value #SUBMITS_PER_SECOND} s (at
+     * {@code k} at {@code paceStart} plus {@code (offset + k)} / {@code perSecond} s (at
      * once when behind): a submit returns only once it is synced, so one thread alone could not
      * keep the pace while the background is written too.
      */
-    private static void submitPaced(MailQueue queue, SampleMail sample, int count, Addresses addresses, long paceStart, int offset)
+    private static void submitPaced(MailQueue queue, SampleMail sample, int count, Addresses addresses, int perSecond, long paceStart,
+                                    int offset)
             throws InterruptedException {
-        long step = TimeUnit.SECONDS.toNanos(1) / SUBMITS_PER_SECOND;
+        long step = TimeUnit.SECONDS.toNanos(1) / perSecond;
         AtomicReference<IllegalStateException> failure = new AtomicReference<>();
         List<Thread> submitters = new ArrayList<>();
         for (int t = 0; t < SUBMITTERS; t++) {
@@ -335,6 +368,104 @@ final class MergeRun {
             }
         }
         return text.toString();
+    }
+
+    /** Samples the connections open over all destinations every {@value #SAMPLE_MILLIS} ms, on a thread of its own. */
+    private static final class Sampler implements Runnable {
+        private final MailQueue queue;
+        private final int cap;
+        private final Thread thread;
+        private volatile boolean stopping;
+        private long samples;
+        private long full;
+        private long open;
+
+        private Sampler(MailQueue queue, int cap) {
+            this.queue = queue;
+            this.cap = cap;
+            this.thread = new Thread(this, "bench-merge-sampler");
+            thread.setDaemon(true);
+        }
+
+        static Sampler start(MailQueue queue, int cap) {
+            Sampler sampler = new Sampler(queue, cap);
+            sampler.thread.start();
+            return sampler;
+        }
+
+        @Override
+        public void run() {
+            while (!stopping) {
+                int now = queue.openConnections();
+                synchronized (this) {
+                    samples++;
+                    open += now;
+                    if (now >= cap) {
+                        full++;
+                    }
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(SAMPLE_MILLIS));
+            }
+        }
+
+        void stop() throws InterruptedException {
+            stopping = true;
+            thread.join();
+        }
+
+        synchronized double fullShare() {
+            return samples == 0 ? 0 : (double) full / samples;
+        }
+
+        synchronized double meanOpen() {
+            return samples == 0 ? 0 : (double) open / samples;
+        }
+    }
+
+    /**
+     * Counts the engine's "entered RETRY" lines (INFO, from {@code MailQueue}) and keeps the first:
+     * a connection-level failure holds a whole destination for its retry wait, which would show in
+     * the delays as if the merge were slow. Other INFO lines of that logger are dropped, as the
+     * lane's log level drops them anyway; warnings and worse pass as before.
+     */
+    private static final class RetryWatch implements java.util.logging.Filter {
+        private static final java.util.logging.Logger ENGINE = java.util.logging.Logger.getLogger(MailQueue.class.getName());
+        private final AtomicInteger count = new AtomicInteger();
+        private final AtomicReference<String> first = new AtomicReference<>("");
+        private java.util.logging.Level level;
+        private java.util.logging.Filter filter;
+
+        static RetryWatch install() {
+            RetryWatch watch = new RetryWatch();
+            watch.level = ENGINE.getLevel();
+            watch.filter = ENGINE.getFilter();
+            ENGINE.setLevel(java.util.logging.Level.INFO);
+            ENGINE.setFilter(watch);
+            return watch;
+        }
+
+        void uninstall() {
+            ENGINE.setFilter(filter);
+            ENGINE.setLevel(level);
+        }
+
+        int count() {
+            return count.get();
+        }
+
+        String first() {
+            return first.get();
+        }
+
+        @Override
+        public boolean isLoggable(java.util.logging.LogRecord record) {
+            if (record.getMessage() != null && record.getMessage().contains("entered RETRY")) {
+                count.incrementAndGet();
+                first.compareAndSet("", record.getMessage());
+                return false;
+            }
+            return record.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue();
+        }
     }
 
     /**

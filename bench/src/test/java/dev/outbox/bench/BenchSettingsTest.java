@@ -25,6 +25,7 @@ class BenchSettingsTest {
         assertEquals(16, settings.submitters());
         assertEquals(1_000_000, settings.backlog());
         assertEquals(10_000, settings.mergeRecipients());
+        assertEquals(200, settings.mergeRate());
     }
 
     @Test
@@ -56,6 +57,7 @@ class BenchSettingsTest {
         assertEquals("flag --delivery-runs: 0 is outside 1..50", refusal("--delivery-runs", "0"));
         assertEquals("flag --deliveries needs a value", refusal("--deliveries"));
         assertEquals("flag --merge-recipients: 99 is outside 100..1000000", refusal("--merge-recipients", "99"));
+        assertEquals("flag --merge-rate: 0 is outside 10..10000", refusal("--merge-rate", "0"));
         assertEquals("unknown flag --messages", refusal("--messages", "10"));
     }
 
