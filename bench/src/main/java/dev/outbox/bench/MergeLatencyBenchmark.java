@@ -89,7 +89,7 @@ final class MergeLatencyBenchmark {
             Progress.say("merge: Postfix: retry minus (first attempt + %d s): %s", PostfixRetry.BACKOFF_SECONDS, postfix.retry());
         }
         describe(report, settings, outbox, postfix);
-        rows(report, count, outbox, postfix);
+        rows(report, count, settings.mergeRate(), outbox, postfix);
         writeTimes(timesFile(settings), outbox, postfix);
     }
 
@@ -172,7 +172,7 @@ final class MergeLatencyBenchmark {
         if (postfix.missing() == null) {
             report.context("postfix", String.format(Locale.ROOT,
                     "an instance of the lane's own (postfix -c, loopback only, no DNS, relayhost a scripted server as above), %s; "
-                            + "the same number of recipients over SMTP, 4 sessions, %,.0f a second reached; no background load; Postfix keeps "
+                            + "the same recipients at the same pace over SMTP, 4 sessions, %,.0f a second reached; no background load; Postfix keeps "
                             + "no due time to read, so its delay is its second RCPT minus (its first + %d s)",
                     postfix.settings(), postfix.submitRate(), PostfixRetry.BACKOFF_SECONDS));
         }
@@ -184,10 +184,10 @@ final class MergeLatencyBenchmark {
         }
     }
 
-    private static void rows(Report report, int count, MergeRun.Result outbox, PostfixFigure postfix) {
+    private static void rows(Report report, int count, int rate, MergeRun.Result outbox, PostfixFigure postfix) {
         report.section(String.format(Locale.ROOT,
-                "Merge latency: %,d recipients deferred once across %d destinations, retried at their due time (%s + jitter) while other mail drains at full rate",
-                count, MergeRun.DESTINATIONS, MergeRun.RETRY_SCHEDULE));
+                "Merge latency: %,d recipients deferred once across %d destinations, %,d a second, retried at their due time (%s + jitter) while other mail drains at full rate",
+                count, MergeRun.DESTINATIONS, rate, MergeRun.RETRY_SCHEDULE));
         double seconds = Report.seconds(outbox.nanos());
         report.row("Outbox: retry's RCPT at the peer minus due time", outbox.atPeer().summary(), "ms p50/p99/max", String.format(Locale.ROOT,
                 "%,d recipients; min %d ms; %,d above %d ms; background %,.0f messages/s to smtp-sink meanwhile (%,d in %.1f s); "
@@ -212,8 +212,9 @@ final class MergeLatencyBenchmark {
         } else {
             report.row(String.format(Locale.ROOT, "Postfix: retry's RCPT minus (first RCPT + %d s)", PostfixRetry.BACKOFF_SECONDS),
                     postfix.retry().summary(), "ms p50/p99/max", String.format(Locale.ROOT,
-                            "%,d recipients; min %d ms (an early retry: whole-second time stamps, fed 1 s early); the interval itself %s ms",
-                            postfix.retry().count(), postfix.retry().min(), postfix.interval().summary()));
+                            "%,d recipients; min %d ms%s; first to second RCPT %s ms", postfix.retry().count(), postfix.retry().min(),
+                            postfix.retry().min() < 0 ? " (retried before its backoff: whole-second time stamps, and a queue scan takes files up to 1 s early)" : "",
+                            postfix.interval().summary()));
         }
         report.row("recipients measured", Report.whole(outbox.atPeer().count()), "recipients", postfix.missing() != null
                 ? "Outbox; Postfix none"
