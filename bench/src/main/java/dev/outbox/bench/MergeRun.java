@@ -284,43 +284,17 @@ final class MergeRun {
     }
 
     /**
-     * Submits {@code count} single-recipient messages from {@value #SUBMITTERS} threads, number
-     * {@code k} at {@code paceStart} plus {@code (offset + k)} / {@code perSecond} s (at
-     * once when behind): a submit returns only once it is synced, so one thread alone could not
-     * keep the pace while the background is written too.
+     * Submits {@code count} single-recipient messages from {@value #SUBMITTERS} threads at
+     * {@code perSecond} (see {@link PacedRun}): a submit returns only once it is synced, so one
+     * thread alone could not keep the pace while the background is written too.
      */
     private static void submitPaced(MailQueue queue, SampleMail sample, int count, Addresses addresses, int perSecond, long paceStart,
-                                    int offset)
-            throws InterruptedException {
-        long step = TimeUnit.SECONDS.toNanos(1) / perSecond;
-        AtomicReference<IllegalStateException> failure = new AtomicReference<>();
-        List<Thread> submitters = new ArrayList<>();
-        for (int t = 0; t < SUBMITTERS; t++) {
-            int first = t;
-            Thread submitter = new Thread(() -> {
-                for (int k = first; k < count && failure.get() == null; k += SUBMITTERS) {
-                    long wait = paceStart + (offset + k) * step - System.nanoTime();
-                    if (wait > 0) {
-                        LockSupport.parkNanos(wait);
-                    }
-                    try {
-                        queue.submit(new Submission(Envelope.of(SENDER, addresses.of(k)), sample.submission().content()));
-                    } catch (OutboxException | RuntimeException e) {
-                        failure.compareAndSet(null, new IllegalStateException("the engine refused deferred recipient " + addresses.of(k)
-                                + ": " + e.getMessage(), e));
-                    }
-                }
-            }, "bench-merge-submit-" + t);
-            submitter.setDaemon(true);
-            submitter.start();
-            submitters.add(submitter);
-        }
-        for (Thread submitter : submitters) {
-            submitter.join();
-        }
-        if (failure.get() != null) {
-            throw failure.get();
-        }
+                                    int offset) throws InterruptedException {
+        PacedRun.run("merge submit", SUBMITTERS, count, perSecond, paceStart, offset, slots -> {
+            for (int k; (k = slots.next()) >= 0; ) {
+                queue.submit(new Submission(Envelope.of(SENDER, addresses.of(k)), sample.submission().content()));
+            }
+        });
     }
 
     /** Waits until smtp-sink has taken some background mail: the measured mail goes in while it flows. */

@@ -1,7 +1,6 @@
 package dev.outbox.bench;
 
 import jakarta.mail.Address;
-import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
 import jakarta.mail.Transport;
 import jakarta.mail.internet.InternetAddress;
@@ -22,8 +21,6 @@ import java.util.Locale;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * A Postfix instance of the merge lane's own, for Postfix's figure beside Outbox's: the same
@@ -150,41 +147,20 @@ final class PostfixRetry implements AutoCloseable {
         properties.put("mail.smtp.connectiontimeout", "10000");
         properties.put("mail.smtp.timeout", "60000");
         Session session = Session.getInstance(properties);
-        long step = TimeUnit.SECONDS.toNanos(1) / perSecond;
-        long start = System.nanoTime();
-        AtomicReference<Exception> failure = new AtomicReference<>();
-        List<Thread> senders = new ArrayList<>();
-        for (int s = 0; s < SESSIONS; s++) {
-            int first = s;
-            Thread sender = new Thread(() -> {
-                try {
-                    MimeMessage message = new MimeMessage(session, new ByteArrayInputStream(content));
-                    try (Transport transport = session.getTransport("smtp")) {
-                        transport.connect();
-                        for (int k = first; k < recipients.size() && failure.get() == null; k += SESSIONS) {
-                            long wait = start + k * step - System.nanoTime();
-                            if (wait > 0) {
-                                LockSupport.parkNanos(wait);
-                            }
-                            transport.sendMessage(message, new Address[]{new InternetAddress(recipients.get(k))});
-                        }
+        try {
+            return PacedRun.run("merge postfix submit", SESSIONS, recipients.size(), perSecond, System.nanoTime(), 0, slots -> {
+                MimeMessage message = new MimeMessage(session, new ByteArrayInputStream(content));
+                try (Transport transport = session.getTransport("smtp")) {
+                    transport.connect();
+                    for (int k; (k = slots.next()) >= 0; ) {
+                        transport.sendMessage(message, new Address[]{new InternetAddress(recipients.get(k))});
                     }
-                } catch (MessagingException | RuntimeException e) {
-                    failure.compareAndSet(null, e);
                 }
-            }, "bench-merge-postfix-submit-" + s);
-            sender.setDaemon(true);
-            sender.start();
-            senders.add(sender);
+            });
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("Postfix on 127.0.0.1:" + port + " did not take a message: " + e.getCause()
+                    + "; its log ends: " + logTail(root), e);
         }
-        for (Thread sender : senders) {
-            sender.join();
-        }
-        if (failure.get() != null) {
-            throw new IllegalStateException("Postfix on 127.0.0.1:" + port + " did not take a message: " + failure.get()
-                    + "; its log ends: " + logTail(root), failure.get());
-        }
-        return recipients.size() * 1e9 / (System.nanoTime() - start);
     }
 
     /** Stops this instance and waits for its master process to end; kills that PID if it outlives the wait. */
