@@ -52,17 +52,18 @@ import java.util.function.Function;
  *     paths), then the measured ones.</li>
  * </ul>
  *
- * <p>Per measured recipient it records three times: its <b>due time</b>, exactly as the engine
+ * <p>Per measured recipient it records four times: its <b>due time</b>, exactly as the engine
  * persisted it when it deferred the recipient (read at the store SPI by {@link DueTimeStore}:
- * the first wait of the schedule plus the jitter drawn for it), the moment the engine took it in
- * flight again (its {@link dev.outbox.queue.Transition} to IN_FLIGHT), and the moment the peer
- * read its second RCPT. {@link #run} returns both delays from the due time once every measured
- * recipient is delivered, then stops the engine and what it started. The caller gives a fresh
- * directory and deletes it afterwards.
+ * the first wait of the schedule plus the jitter drawn for it); the moment the engine merged it
+ * back and the moment it took it in flight again (its {@link dev.outbox.queue.Transition}s to
+ * QUEUED and to IN_FLIGHT); and the moment the peer read its second RCPT, the attempt's start.
+ * It also samples how many connections are open, and counts queues entering RETRY.
+ * {@link #run} returns the delays once every measured recipient is delivered, then stops the
+ * engine and what it started. The caller gives a fresh directory and deletes it afterwards.
  *
  * <p>Misuse and failures: a measured recipient bounced or expired, deferred twice, never retried
- * within {@value #STALL_SECONDS} s of the last submit plus its wait, or missing one of its three
- * times throws {@link IllegalStateException} saying which and how many.
+ * within {@value #STALL_SECONDS} s of the last submit, or missing one of its times throws
+ * {@link IllegalStateException} saying which and how many.
  */
 final class MergeRun {
 
