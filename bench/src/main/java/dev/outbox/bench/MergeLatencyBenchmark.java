@@ -168,7 +168,8 @@ final class MergeLatencyBenchmark {
                 MergeRun.DESTINATIONS, RetryPeer.FIRST_REPLY_CODE, MergeRun.RETRY_SCHEDULE, MergeRun.LOAD_LOW_WATER,
                 TimerWakeups.THREADS, TimerWakeups.SWEEP_SECONDS));
         report.context("merge due", "each recipient's due time is the one the engine persisted when it deferred it (read at the store SPI), "
-                + "its retry's start the moment the peer read its second RCPT (and, for the engine alone, its transition to IN_FLIGHT); all in ms of one clock");
+                + "its merge and its take in flight the engine's transitions to QUEUED and IN_FLIGHT, its retry's start the moment the peer "
+                + "read its second RCPT; all in ms of one clock");
         if (postfix.missing() == null) {
             report.context("postfix", String.format(Locale.ROOT,
                     "an instance of the lane's own (postfix -c, loopback only, no DNS, relayhost a scripted server as above), %s; "
