@@ -17,7 +17,7 @@ import java.util.Set;
  * {@link IllegalArgumentException} naming the flag and the range.
  *
  * @param lanes           what is measured: the store ({@link StoreBenchmark}), delivery
- *                        ({@link DeliveryBenchmark}), or both
+ *                        ({@link DeliveryBenchmark}), merge latency ({@link MergeLatencyBenchmark}), or all
  * @param directory       where the scratch directory of the run is made (and deleted at the end):
  *                        the disk being measured
  * @param window          counted time of each rate: that many one-second turns, after {@link #warmUp()}
@@ -30,9 +30,12 @@ import java.util.Set;
  * @param deliveryBytes   content size of each of them
  * @param deliveryRuns    counted drains of each delivery variant, after one warm-up drain each
  * @param smtpSink        the smtp-sink program the delivery lane starts
+ * @param mergeRecipients recipients the merge lane defers once and measures at their retry
+ * @param mergeRate       how many of them a second are submitted (so deferred, and later due)
  */
 record BenchSettings(Set<Lane> lanes, Path directory, Duration window, int submitters, long backlog, int backlogBytes,
-                     long segmentBytes, Path results, int deliveries, int deliveryBytes, int deliveryRuns, Path smtpSink) {
+                     long segmentBytes, Path results, int deliveries, int deliveryBytes, int deliveryRuns, Path smtpSink,
+                     int mergeRecipients, int mergeRate) {
 
     BenchSettings {
         lanes = Set.copyOf(lanes);
@@ -40,12 +43,12 @@ record BenchSettings(Set<Lane> lanes, Path directory, Duration window, int submi
 
     /** The parts of the harness, each a section of the table. */
     enum Lane {
-        STORE, DELIVERY
+        STORE, DELIVERY, MERGE
     }
 
     static final String USAGE = """
             Usage: bench/run [flags]   (or java -cp ... dev.outbox.bench.Benchmark [flags])
-              --only LANE             measure one lane: store or delivery (default: both, the store first)
+              --only LANE             measure one lane: store, delivery or merge (default: all, in that order)
               --dir PATH              disk to measure: a scratch directory is made inside it and deleted at the end (default: bench/target)
               --seconds N             counted seconds per rate, as one-second turns in rotation with the other rates (default 5, 1..600)
               --submitters N          threads of the concurrent runs (default 16, 2..1024)
@@ -58,6 +61,9 @@ record BenchSettings(Set<Lane> lanes, Path directory, Duration window, int submi
               --delivery-bytes N      content bytes of each (default 4096, 512..1048576)
               --delivery-runs N       counted drains of each variant, after one warm-up drain each (default 3, 1..50)
               --smtp-sink PATH        the smtp-sink program (default /usr/sbin/smtp-sink, from Debian's postfix)
+            The merge lane (deferred recipients merged back at their retry time, beside Postfix's retry):
+              --merge-recipients N    recipients deferred once, over 100 destinations (default 10000, 100..1000000)
+              --merge-rate N          of them submitted a second, so as many fall due a second (default 200, 10..10000)
             """;
 
     /** Untimed first turn of each rate: JIT, file creation and the first segment roll stay out of the figures. */
@@ -82,6 +88,8 @@ record BenchSettings(Set<Lane> lanes, Path directory, Duration window, int submi
         long deliveryBytes = 4096;
         long deliveryRuns = 3;
         Path smtpSink = SmtpSink.DEBIAN_PATH;
+        long mergeRecipients = 10_000;
+        long mergeRate = 200;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
             if (i + 1 >= args.length) {
@@ -101,11 +109,14 @@ record BenchSettings(Set<Lane> lanes, Path directory, Duration window, int submi
                 case "--delivery-bytes" -> deliveryBytes = number(flag, value, 512, 1024 * 1024);
                 case "--delivery-runs" -> deliveryRuns = number(flag, value, 1, 50);
                 case "--smtp-sink" -> smtpSink = Path.of(value);
+                case "--merge-recipients" -> mergeRecipients = number(flag, value, 100, 1_000_000);
+                case "--merge-rate" -> mergeRate = number(flag, value, 10, 10_000);
                 default -> throw new IllegalArgumentException("unknown flag " + flag);
             }
         }
         return new BenchSettings(lanes, directory, Duration.ofSeconds(seconds), (int) submitters, backlog, (int) backlogBytes,
-                segmentMib * 1024 * 1024, results, (int) deliveries, (int) deliveryBytes, (int) deliveryRuns, smtpSink);
+                segmentMib * 1024 * 1024, results, (int) deliveries, (int) deliveryBytes, (int) deliveryRuns, smtpSink,
+                (int) mergeRecipients, (int) mergeRate);
     }
 
     private static Lane lane(String value) {
@@ -114,7 +125,7 @@ record BenchSettings(Set<Lane> lanes, Path directory, Duration window, int submi
                 return lane;
             }
         }
-        throw new IllegalArgumentException("flag --only: '" + value + "' is neither store nor delivery");
+        throw new IllegalArgumentException("flag --only: '" + value + "' is not a lane: store, delivery or merge");
     }
 
     private static long number(String flag, String value, long min, long max) {

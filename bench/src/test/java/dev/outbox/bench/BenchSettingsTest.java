@@ -17,13 +17,15 @@ class BenchSettingsTest {
     void withoutFlagsEveryLaneRunsWithTheDocumentedDefaults() {
         BenchSettings settings = BenchSettings.parse(new String[0]);
 
-        assertEquals(Set.of(BenchSettings.Lane.STORE, BenchSettings.Lane.DELIVERY), settings.lanes());
+        assertEquals(Set.of(BenchSettings.Lane.STORE, BenchSettings.Lane.DELIVERY, BenchSettings.Lane.MERGE), settings.lanes());
         assertEquals(20_000, settings.deliveries());
         assertEquals(4096, settings.deliveryBytes());
         assertEquals(3, settings.deliveryRuns());
         assertEquals(Path.of("/usr/sbin/smtp-sink"), settings.smtpSink());
         assertEquals(16, settings.submitters());
         assertEquals(1_000_000, settings.backlog());
+        assertEquals(10_000, settings.mergeRecipients());
+        assertEquals(200, settings.mergeRate());
     }
 
     @Test
@@ -48,12 +50,14 @@ class BenchSettingsTest {
 
     @Test
     void badValuesAreRefusedNamingTheFlagAndWhatItTakes() {
-        assertEquals("flag --only: 'disk' is neither store nor delivery",
+        assertEquals("flag --only: 'disk' is not a lane: store, delivery or merge",
                 refusal("--only", "disk"));
         assertEquals("flag --deliveries: 99 is outside 100..10000000", refusal("--deliveries", "99"));
         assertEquals("flag --delivery-bytes: 'big' is not a whole number", refusal("--delivery-bytes", "big"));
         assertEquals("flag --delivery-runs: 0 is outside 1..50", refusal("--delivery-runs", "0"));
         assertEquals("flag --deliveries needs a value", refusal("--deliveries"));
+        assertEquals("flag --merge-recipients: 99 is outside 100..1000000", refusal("--merge-recipients", "99"));
+        assertEquals("flag --merge-rate: 0 is outside 10..10000", refusal("--merge-rate", "0"));
         assertEquals("unknown flag --messages", refusal("--messages", "10"));
     }
 
