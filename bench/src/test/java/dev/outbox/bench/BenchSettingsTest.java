@@ -3,6 +3,7 @@ package dev.outbox.bench;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,6 +25,17 @@ class BenchSettingsTest {
         assertEquals(Path.of("/usr/sbin/smtp-sink"), settings.smtpSink());
         assertEquals(16, settings.submitters());
         assertEquals(1_000_000, settings.backlog());
+        assertEquals(List.of("1x1", "1x10", "100x1", "100x10"), settings.deliveryVariants());
+        assertEquals(Path.of("/usr/sbin"), settings.postfixPrograms());
+    }
+
+    @Test
+    void theDeliveryVariantsAreTakenInOrder() {
+        BenchSettings settings = BenchSettings.parse(new String[]{"--delivery-variants", "100X10, 1x1", "--deliveries", "500"});
+
+        assertEquals(List.of("100x10", "1x1"), settings.deliveryVariants());
+        assertEquals(List.of(100, 1), settings.deliveryBacklogs().stream().map(DeliveryBacklog::destinations).toList());
+        assertEquals(500, settings.deliveryBacklogs().get(0).messages());
     }
 
     @Test
@@ -55,6 +67,10 @@ class BenchSettingsTest {
         assertEquals("flag --delivery-runs: 0 is outside 1..50", refusal("--delivery-runs", "0"));
         assertEquals("flag --deliveries needs a value", refusal("--deliveries"));
         assertEquals("unknown flag --messages", refusal("--messages", "10"));
+        assertEquals("flag --delivery-variants: '10' is not DESTINATIONSxRECIPIENTS, as in 100x10", refusal("--delivery-variants", "10"));
+        assertEquals("flag --delivery-variants: 1x1 is given twice", refusal("--delivery-variants", "1x1,1X1"));
+        assertEquals("flags --deliveries and --delivery-variants: 100 messages cannot reach 200 destinations",
+                refusal("--deliveries", "100", "--delivery-variants", "200x1"));
     }
 
     private static String refusal(String... args) {
