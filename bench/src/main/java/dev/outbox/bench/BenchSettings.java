@@ -34,10 +34,11 @@ import java.util.Set;
  * @param smtpSink        the smtp-sink program the delivery lane starts; Postfix's other programs
  *                        (postfix, postsuper, postqueue, smtp-source) are taken from its directory
  * @param deliveryVariants the delivery lane's backlogs, as DESTINATIONSxRECIPIENTS ("100x10"), in order
+ * @param profile         whether Outbox's counted drains are recorded with JFR ({@link Profile})
  */
 record BenchSettings(Set<Lane> lanes, Path directory, Duration window, int submitters, long backlog, int backlogBytes,
                      long segmentBytes, Path results, int deliveries, int deliveryBytes, int deliveryRuns, Path smtpSink,
-                     List<String> deliveryVariants) {
+                     List<String> deliveryVariants, boolean profile) {
 
     BenchSettings {
         lanes = Set.copyOf(lanes);
@@ -75,6 +76,7 @@ record BenchSettings(Set<Lane> lanes, Path directory, Duration window, int submi
               --delivery-bytes N      content bytes of each (default 4096, 512..1048576)
               --delivery-runs N       counted drains of each contender and variant, after one warm-up drain each (default 3, 1..50)
               --delivery-variants L   backlogs as DESTINATIONSxRECIPIENTS, comma-separated (default 1x1,1x10,100x1,100x10)
+              --profile               record Outbox's counted drains with JFR into the results' directory, with a summary of hot methods
               --smtp-sink PATH        the smtp-sink program (default /usr/sbin/smtp-sink, from Debian's postfix); Postfix's
                                       other programs (postfix, postsuper, postqueue, smtp-source) are taken from its directory
             """;
@@ -105,8 +107,13 @@ record BenchSettings(Set<Lane> lanes, Path directory, Duration window, int submi
         long deliveryRuns = 3;
         Path smtpSink = SmtpSink.DEBIAN_PATH;
         List<String> variants = DEFAULT_DELIVERY_VARIANTS;
+        boolean profile = false;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
+            if (flag.equals("--profile")) {
+                profile = true;
+                continue;
+            }
             if (i + 1 >= args.length) {
                 throw new IllegalArgumentException("flag " + flag + " needs a value");
             }
@@ -129,7 +136,7 @@ record BenchSettings(Set<Lane> lanes, Path directory, Duration window, int submi
             }
         }
         BenchSettings settings = new BenchSettings(lanes, directory, Duration.ofSeconds(seconds), (int) submitters, backlog, (int) backlogBytes,
-                segmentMib * 1024 * 1024, results, (int) deliveries, (int) deliveryBytes, (int) deliveryRuns, smtpSink, variants);
+                segmentMib * 1024 * 1024, results, (int) deliveries, (int) deliveryBytes, (int) deliveryRuns, smtpSink, variants, profile);
         try {
             settings.deliveryBacklogs();
         } catch (IllegalArgumentException e) {

@@ -73,7 +73,7 @@ final class DeliveryBenchmark {
 
     /** Everything the lane's drains share. */
     private record Lane(BenchSettings settings, Scratch scratch, AdapterDefaults defaults, StoreLayout layout, SmtpSinks sinks,
-                        TestDns dns, PostfixInstance postfix, SmtpSource source) {
+                        TestDns dns, PostfixInstance postfix, SmtpSource source, Profile profile) {
     }
 
     private DeliveryBenchmark() {
@@ -94,6 +94,8 @@ final class DeliveryBenchmark {
         }
         Path programs = settings.postfixPrograms();
         String noPostfix = PostfixInstance.unavailable(programs);
+        Path resultsDirectory = settings.results().toAbsolutePath().getParent();
+        Profile profile = settings.profile() ? new Profile(resultsDirectory) : null;
         Level level = OUTBOX_LOG.getLevel();
         OUTBOX_LOG.setLevel(Level.WARNING);
         Path logs = Files.createDirectories(scratch.root().resolve("delivery-logs"));
@@ -109,12 +111,19 @@ final class DeliveryBenchmark {
                 }
             }
             Lane lane = new Lane(settings, scratch, defaults, StoreLayout.of(settings), sinks, dns, postfix,
-                    new SmtpSource(programs.resolve("smtp-source"), logs.resolve("smtp-source.log")));
+                    new SmtpSource(programs.resolve("smtp-source"), logs.resolve("smtp-source.log")), profile);
             DeliveryTable table = new DeliveryTable(report, settings, defaults.policy());
             table.describe(sinks, postfix == null ? "not measured: " + noPostfix : postfix.describe());
             for (DeliveryBacklog backlog : backlogs) {
+                if (profile != null) {
+                    profile.variant(backlog.key());
+                }
                 Map<Contender, List<DrainResult>> drains = turns(backlog, contenders(lane, backlog), settings.deliveryRuns());
                 table.backlog(backlog, drains, postfix == null ? noPostfix : null);
+                if (profile != null) {
+                    Path summary = profile.summarize(backlog.key(), backlog.title());
+                    table.profile(backlog, summary);
+                }
             }
             table.fills();
             table.others();
@@ -198,8 +207,9 @@ final class DeliveryBenchmark {
                                       Function<String, Destination> router, SmtpDeliverer deliverer, String which) throws Exception {
         Path directory = lane.scratch().fresh("delivery");
         try {
+            Profile profile = which.startsWith("run") ? lane.profile() : null;
             return Drain.run(name, router, deliverer, lane.defaults(), lane.layout(), directory, backlog, mails,
-                    lane.settings().submitters(), lane.sinks());
+                    lane.settings().submitters(), lane.sinks(), profile);
         } finally {
             lane.scratch().delete(directory);
         }

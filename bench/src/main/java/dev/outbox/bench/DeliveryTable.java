@@ -4,6 +4,7 @@ import dev.outbox.bench.DeliveryBenchmark.Contender;
 import dev.outbox.bench.DeliveryBenchmark.Kind;
 import dev.outbox.queue.QueuePolicy;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -20,7 +21,7 @@ import java.util.Objects;
  * backlog: each contender's rate (the median of its counted drains, with their range), its CPU
  * a message (the sum of its drains' CPU over their messages), and the goal rows, each ratio
  * given as a ratio of medians and round by round (a contender's drain beside the other's of the
- * same round); {@link #fills} the rates at
+ * same round); {@link #profile} a line naming a profile's summary; {@link #fills} the rates at
  * which the backlogs were queued; {@link #others} how busy the machine was meanwhile. Not
  * thread-safe: the lane's main thread fills it.
  */
@@ -109,6 +110,12 @@ final class DeliveryTable {
             double ratio = ours / theirs;
             report.row(cpuGoal, ratio <= CPU_OVER_POSTFIX ? "MET" : "NOT MET", "", String.format(Locale.ROOT,
                     "%s: %s / %s us a message (each the sum over its drains)", Report.times(ratio), Report.whole(ours), Report.whole(theirs)));
+        }
+    }
+
+    void profile(DeliveryBacklog backlog, Path summary) {
+        if (summary != null) {
+            report.context("profile", backlog.key() + ": " + summary + " (JFR recordings beside it)");
         }
     }
 

@@ -37,7 +37,7 @@ import java.util.function.Function;
  * caller gives a fresh directory and deletes it afterwards. The CPU time it reports is the
  * engine's: this process's, less the harness's own threads over the same span (the one that
  * waits for the end, the sinks' counter readers, the test DNS server's), read from the
- * {@link ThreadMXBean}.
+ * {@link ThreadMXBean}. With a {@link Profile}, the timed part is recorded.
  *
  * <p>Misuse and failures: a recipient bounced, deferred or expired, or no delivery for
  * {@value #STALL_SECONDS} s, throws {@link IllegalStateException} with the queues' state; so
@@ -66,7 +66,7 @@ final class Drain {
      */
     static DrainResult run(String name, Function<String, Destination> router, SmtpDeliverer deliverer, AdapterDefaults defaults,
                            StoreLayout layout, Path directory, DeliveryBacklog backlog, List<SampleMail> mails, int submitters,
-                           SmtpSinks sinks) throws InterruptedException {
+                           SmtpSinks sinks, Profile profile) throws InterruptedException {
         AtomicInteger numbers = new AtomicInteger();
         ExecutorService threads = Executors.newCachedThreadPool(task -> {
             Thread thread = new Thread(task, "bench-delivery-" + numbers.incrementAndGet());
@@ -89,6 +89,9 @@ final class Drain {
             }
             long sinkMessages = sinks.messages();
             long sinkSessions = sinks.sessions();
+            if (profile != null) {
+                profile.begin(name);
+            }
             MachineLoad.Snapshot loadStart = MachineLoad.now();
             long cpuStart = MachineLoad.processCpuNanos();
             long harnessStart = harnessCpuNanos(sinks);
@@ -101,6 +104,9 @@ final class Drain {
             long harness = harnessCpuNanos(sinks) - harnessStart;
             long sinkCpuEnd = sinks.cpuNanos();
             MachineLoad.Snapshot loadEnd = MachineLoad.now();
+            if (profile != null) {
+                profile.end();
+            }
             long cpu = cpuStart < 0 || harnessStart < 0 ? -1 : cpuEnd - cpuStart - harness;
             long sinkCpu = sinkCpuStart < 0 || sinkCpuEnd < 0 ? -1 : sinkCpuEnd - sinkCpuStart;
 

@@ -26,13 +26,15 @@ class BenchSettingsTest {
         assertEquals(16, settings.submitters());
         assertEquals(1_000_000, settings.backlog());
         assertEquals(List.of("1x1", "1x10", "100x1", "100x10"), settings.deliveryVariants());
+        assertFalse(settings.profile());
         assertEquals(Path.of("/usr/sbin"), settings.postfixPrograms());
     }
 
     @Test
-    void theDeliveryVariantsAreTakenInOrder() {
-        BenchSettings settings = BenchSettings.parse(new String[]{"--delivery-variants", "100X10, 1x1", "--deliveries", "500"});
+    void theDeliveryVariantsAreTakenInOrderAndProfileNeedsNoValue() {
+        BenchSettings settings = BenchSettings.parse(new String[]{"--profile", "--delivery-variants", "100X10, 1x1", "--deliveries", "500"});
 
+        assertTrue(settings.profile());
         assertEquals(List.of("100x10", "1x1"), settings.deliveryVariants());
         assertEquals(List.of(100, 1), settings.deliveryBacklogs().stream().map(DeliveryBacklog::destinations).toList());
         assertEquals(500, settings.deliveryBacklogs().get(0).messages());
