@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -33,7 +34,7 @@ import java.util.function.Function;
  * <p>{@link #run} starts the engine, pauses it as an operator would, submits the backlog through
  * {@code MailQueue.submit} from several threads (durably, as applications do), then resumes it
  * and times from that moment until every recipient is delivered and the store is empty. It then
- * checks that the sinks counted every message, stops the engine, and closes what it opened. The
+ * checks that the sinks counted every message, each at its destination's sink, stops the engine, and closes what it opened. The
  * caller gives a fresh directory and deletes it afterwards. The CPU time it reports is the
  * engine's: this process's, less the harness's own threads over the same span (the one that
  * waits for the end, the sinks' counter readers, the test DNS server's), read from the
@@ -88,6 +89,7 @@ final class Drain {
                         name, backlog.messages(), queue.messageCount(), queue.deliveredCount(), describe(queue)));
             }
             long sinkMessages = sinks.messages();
+            Map<String, Long> bySink = sinks.messagesByAddress();
             long sinkSessions = sinks.sessions();
             if (profile != null) {
                 profile.begin(name);
@@ -113,6 +115,7 @@ final class Drain {
             queue.stop(STOP_GRACE_MILLIS);
             stopped = true;
             awaitSinkCount(name, sinks, sinkMessages, backlog.messages());
+            sinks.checkSpread(bySink, backlog, name);
             long sessions = sinks.settledSessions(SESSIONS_SETTLE_MILLIS, 3_000) - sinkSessions;
             String detail = cpu < 0 ? "" : String.format(Locale.ROOT, "the harness's own threads took %s us a message more",
                     Report.whole(harness / 1e3 / backlog.messages()));

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,7 +24,8 @@ import java.util.concurrent.locks.LockSupport;
  * straight to the hold queue; checks that every message is held; moves them to the deferred
  * queue ({@code postsuper -H ALL}: mail queued while its next hop was down, untimed); then starts
  * the clock, runs {@code postqueue -f} and waits until the sinks have counted every message.
- * Afterwards it checks that Postfix's queues are empty and waits for Postfix's cached
+ * Afterwards it checks that Postfix's queues are empty, that each destination's sink got its
+ * messages (so each domain went to its own next hop), and waits for Postfix's cached
  * connections to end, so that the sinks' session count is this drain's and the next drain
  * starts clean. The CPU time is the instance's ({@link PostfixInstance.Cpu#since}: its
  * processes and the daemons they reaped, the log daemon excluded); the sinks' is counted apart.
@@ -52,6 +54,7 @@ final class PostfixDrain {
     static DrainResult run(PostfixInstance postfix, SmtpSource source, DeliveryBacklog backlog, List<Path> contents, int submitters,
                            SmtpSinks sinks) throws IOException, InterruptedException {
         long sinkMessages = sinks.messages();
+        Map<String, Long> bySink = sinks.messagesByAddress();
         Rate fill = fill(postfix, source, backlog, contents, submitters);
         if (sinks.messages() != sinkMessages) {
             throw new IllegalStateException("Postfix delivered while its backlog was being queued: " + postfix.logTail());
@@ -76,6 +79,7 @@ final class PostfixDrain {
             throw new IllegalStateException(String.format(Locale.ROOT, "Postfix delivered %,d messages, but %s counted %,d",
                     backlog.messages(), sinks, counted));
         }
+        sinks.checkSpread(bySink, backlog, "Postfix");
         long sessions = sinks.settledSessions(SESSIONS_SETTLE_MILLIS, 8_000) - sinkSessions;
         long sinkCpu = sinkCpuStart < 0 || sinkCpuEnd < 0 ? -1 : sinkCpuEnd - sinkCpuStart;
         return new DrainResult(backlog.messages(), fill, nanos, cpuEnd.since(cpuStart), false, cpuEnd.breakdown(cpuStart), sinkCpu,

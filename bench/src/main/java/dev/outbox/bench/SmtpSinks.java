@@ -5,8 +5,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -19,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * trying another port when one address cannot take it. {@link #messages()},
  * {@link #sessions()} and {@link #cpuNanos()} sum the sinks' own counts and CPU time;
  * {@link #awaitMessages} and {@link #settledSessions} wait for the counts to reach a number or to
- * stop moving;
+ * stop moving; {@link #checkSpread} checks that every destination's sink got its messages;
  * {@link #readerThreadIds()} are the threads of this JVM that read their counters.
  * {@link #close} stops them all.
  *
@@ -98,6 +100,32 @@ final class SmtpSinks implements AutoCloseable {
             sum += cpu;
         }
         return sum;
+    }
+
+    /** Messages each sink has counted, by its address. */
+    Map<String, Long> messagesByAddress() {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        sinks.forEach(sink -> counts.put(sink.address(), sink.messages()));
+        return counts;
+    }
+
+    /**
+     * Checks that since {@code before} ({@link #messagesByAddress()}) the sink of each of the
+     * backlog's sites counted exactly the messages to that site: {@code who} routed every
+     * message to its own destination. Throws {@link IllegalStateException} naming the first site
+     * that differs.
+     */
+    void checkSpread(Map<String, Long> before, DeliveryBacklog backlog, String who) {
+        Map<String, Long> now = messagesByAddress();
+        List<DeliveryBacklog.Site> sites = backlog.sites();
+        for (int k = 0; k < sites.size(); k++) {
+            DeliveryBacklog.Site site = sites.get(k);
+            long counted = now.getOrDefault(site.address(), 0L) - before.getOrDefault(site.address(), 0L);
+            if (counted != backlog.messagesTo(k)) {
+                throw new IllegalStateException(String.format(Locale.ROOT, "%s: the sink of %s (%s) counted %,d messages, not the %,d sent to it",
+                        who, site.domain(), site.address(), counted, backlog.messagesTo(k)));
+            }
+        }
     }
 
     /**
