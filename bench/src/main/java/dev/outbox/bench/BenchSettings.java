@@ -2,7 +2,9 @@ package dev.outbox.bench;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -29,16 +31,31 @@ import java.util.Set;
  * @param deliveries      messages of the delivery lane's backlog
  * @param deliveryBytes   content size of each of them
  * @param deliveryRuns    counted drains of each delivery variant, after one warm-up drain each
- * @param smtpSink        the smtp-sink program the delivery lane starts
+ * @param smtpSink        the smtp-sink program the delivery lane starts; Postfix's other programs
+ *                        (postfix, postsuper, postqueue, smtp-source) are taken from its directory
+ * @param deliveryVariants the delivery lane's backlogs, as DESTINATIONSxRECIPIENTS ("100x10"), in order
+ * @param profile         whether Outbox's counted drains are recorded with JFR ({@link Profile})
  * @param mergeRecipients recipients the merge lane defers once and measures at their retry
  * @param mergeRate       how many of them a second are submitted (so deferred, and later due)
  */
 record BenchSettings(Set<Lane> lanes, Path directory, Duration window, int submitters, long backlog, int backlogBytes,
                      long segmentBytes, Path results, int deliveries, int deliveryBytes, int deliveryRuns, Path smtpSink,
-                     int mergeRecipients, int mergeRate) {
+                     List<String> deliveryVariants, boolean profile, int mergeRecipients, int mergeRate) {
 
     BenchSettings {
         lanes = Set.copyOf(lanes);
+        deliveryVariants = List.copyOf(deliveryVariants);
+    }
+
+    /** The delivery lane's backlogs, in the order given. */
+    List<DeliveryBacklog> deliveryBacklogs() {
+        return deliveryVariants.stream().map(variant -> DeliveryBacklog.parse(variant, deliveries, deliveryBytes)).toList();
+    }
+
+    /** Where Postfix's programs are: beside smtp-sink. */
+    Path postfixPrograms() {
+        Path parent = smtpSink.toAbsolutePath().getParent();
+        return parent == null ? Path.of("/usr/sbin") : parent;
     }
 
     /** The parts of the harness, each a section of the table. */
@@ -56,15 +73,21 @@ record BenchSettings(Set<Lane> lanes, Path directory, Duration window, int submi
               --backlog-bytes N       content bytes of each backlog message (default 1024, 256..1048576)
               --segment-mib N         journal segment size in MiB (default 64, 1..1024)
               --results PATH          where the table is written too (default: bench/target/results.txt)
-            The delivery lane (a backlog drained to Postfix's smtp-sink on 127.0.0.1):
-              --deliveries N          messages in its backlog (default 20000, 100..10000000)
+            The delivery lane (a backlog drained to Postfix's smtp-sink on loopback by Outbox, by Postfix, and smtp-source's ceiling):
+              --deliveries N          messages in each backlog (default 20000, 100..10000000)
               --delivery-bytes N      content bytes of each (default 4096, 512..1048576)
-              --delivery-runs N       counted drains of each variant, after one warm-up drain each (default 3, 1..50)
-              --smtp-sink PATH        the smtp-sink program (default /usr/sbin/smtp-sink, from Debian's postfix)
+              --delivery-runs N       counted drains of each contender and variant, after one warm-up drain each (default 3, 1..50)
+              --delivery-variants L   backlogs as DESTINATIONSxRECIPIENTS, comma-separated (default 1x1,1x10,100x1,100x10)
+              --profile               record Outbox's counted drains with JFR into the results' directory, with a summary of hot methods
+              --smtp-sink PATH        the smtp-sink program (default /usr/sbin/smtp-sink, from Debian's postfix); Postfix's
+                                      other programs (postfix, postsuper, postqueue, smtp-source) are taken from its directory
             The merge lane (deferred recipients merged back at their retry time, beside Postfix's retry):
               --merge-recipients N    recipients deferred once, over 100 destinations (default 10000, 100..1000000)
               --merge-rate N          of them submitted a second, so as many fall due a second (default 200, 10..10000)
             """;
+
+    /** The delivery lane's variants when none are given. */
+    static final List<String> DEFAULT_DELIVERY_VARIANTS = List.of("1x1", "1x10", "100x1", "100x10");
 
     /** Untimed first turn of each rate: JIT, file creation and the first segment roll stay out of the figures. */
     Duration warmUp() {
@@ -90,8 +113,14 @@ record BenchSettings(Set<Lane> lanes, Path directory, Duration window, int submi
         Path smtpSink = SmtpSink.DEBIAN_PATH;
         long mergeRecipients = 10_000;
         long mergeRate = 200;
+        List<String> variants = DEFAULT_DELIVERY_VARIANTS;
+        boolean profile = false;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
+            if (flag.equals("--profile")) {
+                profile = true;
+                continue;
+            }
             if (i + 1 >= args.length) {
                 throw new IllegalArgumentException("flag " + flag + " needs a value");
             }
@@ -111,12 +140,19 @@ record BenchSettings(Set<Lane> lanes, Path directory, Duration window, int submi
                 case "--smtp-sink" -> smtpSink = Path.of(value);
                 case "--merge-recipients" -> mergeRecipients = number(flag, value, 100, 1_000_000);
                 case "--merge-rate" -> mergeRate = number(flag, value, 10, 10_000);
+                case "--delivery-variants" -> variants = variants(flag, value);
                 default -> throw new IllegalArgumentException("unknown flag " + flag);
             }
         }
-        return new BenchSettings(lanes, directory, Duration.ofSeconds(seconds), (int) submitters, backlog, (int) backlogBytes,
-                segmentMib * 1024 * 1024, results, (int) deliveries, (int) deliveryBytes, (int) deliveryRuns, smtpSink,
+        BenchSettings settings = new BenchSettings(lanes, directory, Duration.ofSeconds(seconds), (int) submitters, backlog, (int) backlogBytes,
+                segmentMib * 1024 * 1024, results, (int) deliveries, (int) deliveryBytes, (int) deliveryRuns, smtpSink, variants, profile,
                 (int) mergeRecipients, (int) mergeRate);
+        try {
+            settings.deliveryBacklogs();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("flags --deliveries and --delivery-variants: " + e.getMessage(), e);
+        }
+        return settings;
     }
 
     private static Lane lane(String value) {
@@ -126,6 +162,25 @@ record BenchSettings(Set<Lane> lanes, Path directory, Duration window, int submi
             }
         }
         throw new IllegalArgumentException("flag --only: '" + value + "' is not a lane: store, delivery or merge");
+    }
+
+    /** "1x1,100x10": each a valid backlog shape (checked with the smallest backlog that reaches its destinations), none twice. */
+    private static List<String> variants(String flag, String value) {
+        List<String> variants = new ArrayList<>();
+        for (String variant : value.split(",")) {
+            String key = variant.strip().toLowerCase(Locale.ROOT);
+            try {
+                DeliveryBacklog backlog = DeliveryBacklog.parse(key, DeliveryBacklog.MAX_DESTINATIONS, 4096);
+                key = backlog.key();
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("flag " + flag + ": " + e.getMessage(), e);
+            }
+            if (variants.contains(key)) {
+                throw new IllegalArgumentException("flag " + flag + ": " + key + " is given twice");
+            }
+            variants.add(key);
+        }
+        return variants;
     }
 
     private static long number(String flag, String value, long min, long max) {

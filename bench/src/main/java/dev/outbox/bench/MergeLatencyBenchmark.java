@@ -64,7 +64,7 @@ final class MergeLatencyBenchmark {
         Level level = OUTBOX_LOG.getLevel();
         OUTBOX_LOG.setLevel(Level.WARNING);
         MergeRun.Result outbox;
-        try (SmtpSink sink = SmtpSink.start(settings.smtpSink(), scratch.root().resolve("merge-smtp-sink.log"));
+        try (SmtpSink sink = SmtpSink.start(settings.smtpSink(), "127.0.0.1", LoopbackPort.free(), scratch.root().resolve("merge-smtp-sink.log"));
              TestDns dns = TestDns.start();
              RetryPeer peer = RetryPeer.start()) {
             for (int d = 0; d < MergeRun.DESTINATIONS; d++) {

@@ -3,6 +3,7 @@ package dev.outbox.bench;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,6 +27,19 @@ class BenchSettingsTest {
         assertEquals(1_000_000, settings.backlog());
         assertEquals(10_000, settings.mergeRecipients());
         assertEquals(200, settings.mergeRate());
+        assertEquals(List.of("1x1", "1x10", "100x1", "100x10"), settings.deliveryVariants());
+        assertFalse(settings.profile());
+        assertEquals(Path.of("/usr/sbin"), settings.postfixPrograms());
+    }
+
+    @Test
+    void theDeliveryVariantsAreTakenInOrderAndProfileNeedsNoValue() {
+        BenchSettings settings = BenchSettings.parse(new String[]{"--profile", "--delivery-variants", "100X10, 1x1", "--deliveries", "500"});
+
+        assertTrue(settings.profile());
+        assertEquals(List.of("100x10", "1x1"), settings.deliveryVariants());
+        assertEquals(List.of(100, 1), settings.deliveryBacklogs().stream().map(DeliveryBacklog::destinations).toList());
+        assertEquals(500, settings.deliveryBacklogs().get(0).messages());
     }
 
     @Test
@@ -59,6 +73,10 @@ class BenchSettingsTest {
         assertEquals("flag --merge-recipients: 99 is outside 100..1000000", refusal("--merge-recipients", "99"));
         assertEquals("flag --merge-rate: 0 is outside 10..10000", refusal("--merge-rate", "0"));
         assertEquals("unknown flag --messages", refusal("--messages", "10"));
+        assertEquals("flag --delivery-variants: '10' is not DESTINATIONSxRECIPIENTS, as in 100x10", refusal("--delivery-variants", "10"));
+        assertEquals("flag --delivery-variants: 1x1 is given twice", refusal("--delivery-variants", "1x1,1X1"));
+        assertEquals("flags --deliveries and --delivery-variants: 100 messages cannot reach 200 destinations",
+                refusal("--deliveries", "100", "--delivery-variants", "200x1"));
     }
 
     private static String refusal(String... args) {
