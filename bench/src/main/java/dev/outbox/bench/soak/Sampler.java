@@ -56,6 +56,7 @@ final class Sampler implements AutoCloseable {
     private int failedReads;
     private long longestGapNanos;
     private long lastSampleNanos;
+    private int lastSampleLife;
     private int maxOverdue;
     private final List<String> overdueSightings = new ArrayList<>();
     private final List<String> longGaps = new ArrayList<>();
@@ -214,14 +215,16 @@ final class Sampler implements AutoCloseable {
 
     private synchronized void record(int life, Map<String, Long> read, Map<String, String> states) {
         long now = System.nanoTime();
-        if (lastSampleNanos != 0) {
+        boolean up = server.isUp();
+        if (up && lastSampleNanos != 0 && lastSampleLife == life) { // gaps are measured while the server is up, not while it boots
             long gap = now - lastSampleNanos;
             longestGapNanos = Math.max(longestGapNanos, gap);
             if (gap > LONG_GAP_NANOS && longGaps.size() < 10) {
                 longGaps.add(String.format(java.util.Locale.ROOT, "%.1f s before %s", gap / 1e9, Instant.now()));
             }
         }
-        lastSampleNanos = server.isUp() ? now : 0; // gaps are measured while the server is up, not while it boots
+        lastSampleNanos = up ? now : 0;
+        lastSampleLife = life;
         samples++;
         latest = read;
         queueStates = states;
@@ -230,7 +233,8 @@ final class Sampler implements AutoCloseable {
         maxOverdue = Math.max(maxOverdue, overdue);
         maxInFlight = Math.max(maxInFlight, read.getOrDefault("InFlight", 0L).intValue());
         if (overdue > 0 && overdueSightings.size() < 20) {
-            overdueSightings.add(Instant.now() + " life " + life + ": OverdueRecipients " + overdue + ", queues " + states);
+            overdueSightings.add(Instant.now() + " life " + life + (up ? "" : " (WildFly still starting)") + ": OverdueRecipients "
+                    + overdue + ", queues " + states);
         }
         Map<String, Long> counters = new HashMap<>();
         for (String counter : COUNTERS) {
