@@ -81,12 +81,9 @@ record BenchSettings(Set<Lane> lanes, Path directory, Duration window, int submi
         long deliveryBytes = 4096;
         long deliveryRuns = 3;
         Path smtpSink = SmtpSink.DEBIAN_PATH;
-        for (int i = 0; i < args.length; i++) {
-            String flag = args[i];
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException("flag " + flag + " needs a value");
-            }
-            String value = args[++i];
+        for (Flags.Pair pair : Flags.pairs(args)) {
+            String flag = pair.flag();
+            String value = pair.value();
             switch (flag) {
                 case "--only" -> lanes = EnumSet.of(lane(value));
                 case "--dir" -> directory = Path.of(value);

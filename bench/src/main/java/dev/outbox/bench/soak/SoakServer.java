@@ -68,6 +68,11 @@ final class SoakServer implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(onExit);
     }
 
+    /** The HTTP client the soak talks to the demo application with (HTTP/1.1, a 5 s connect timeout). */
+    HttpClient http() {
+        return http;
+    }
+
     int httpPort() {
         return 8080 + portOffset;
     }
@@ -250,41 +255,27 @@ final class SoakServer implements AutoCloseable {
 
     /** SIGKILL to the server's JVM; returns once it and its script have exited. */
     void killDashNine() throws InterruptedException {
-        markDown();
-        ProcessHandle target;
-        Process launcher;
-        synchronized (this) {
-            target = jvm;
-            launcher = script;
-        }
-        if (target == null) {
+        Life life = end();
+        if (life.jvm() == null) {
             throw new IllegalStateException("no WildFly JVM to kill");
         }
-        running = false;
-        target.destroyForcibly();
-        awaitExit(target, launcher);
+        life.jvm().destroyForcibly();
+        awaitExit(life);
     }
 
     /** A gentle shutdown (SIGTERM to the JVM); SIGKILL if it has not ended within a minute. */
     void stop() throws InterruptedException {
-        markDown();
-        ProcessHandle target;
-        Process launcher;
-        synchronized (this) {
-            target = jvm;
-            launcher = script;
-        }
-        running = false;
-        if (target == null || !target.isAlive()) {
+        Life life = end();
+        if (life.jvm() == null || !life.jvm().isAlive()) {
             return;
         }
-        target.destroy();
+        life.jvm().destroy();
         try {
-            target.onExit().get(STOP_LIMIT.toSeconds(), TimeUnit.SECONDS);
+            life.jvm().onExit().get(STOP_LIMIT.toSeconds(), TimeUnit.SECONDS);
         } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
-            target.destroyForcibly();
+            life.jvm().destroyForcibly();
         }
-        awaitExit(target, launcher);
+        awaitExit(life);
     }
 
     /** The server's JVM, when it runs. */
@@ -308,14 +299,27 @@ final class SoakServer implements AutoCloseable {
         }
     }
 
-    private static void awaitExit(ProcessHandle target, Process launcher) throws InterruptedException {
-        try {
-            target.onExit().get(STOP_LIMIT.toSeconds(), TimeUnit.SECONDS);
-        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException("WildFly's JVM (pid " + target.pid() + ") did not exit", e);
+    /** The processes of one life: the script the soak started and its JVM (null until it has started). */
+    private record Life(Process script, ProcessHandle jvm) {
+    }
+
+    /** Closes the gate and ends "running" before the current life is ended; returns its processes. */
+    private Life end() {
+        markDown();
+        running = false;
+        synchronized (this) {
+            return new Life(script, jvm);
         }
-        if (launcher != null && !launcher.waitFor(STOP_LIMIT.toSeconds(), TimeUnit.SECONDS)) {
-            throw new IllegalStateException("standalone.sh (pid " + launcher.pid() + ") did not exit after its JVM");
+    }
+
+    private static void awaitExit(Life life) throws InterruptedException {
+        try {
+            life.jvm().onExit().get(STOP_LIMIT.toSeconds(), TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("WildFly's JVM (pid " + life.jvm().pid() + ") did not exit", e);
+        }
+        if (life.script() != null && !life.script().waitFor(STOP_LIMIT.toSeconds(), TimeUnit.SECONDS)) {
+            throw new IllegalStateException("standalone.sh (pid " + life.script().pid() + ") did not exit after its JVM");
         }
     }
 

@@ -57,12 +57,9 @@ record SoakSettings(int messages, int kills, int destinations, Duration submitSe
         Path deployables = Path.of("target", "soak-deployables");
         Path work = Path.of("target", "soak");
         long portOffset = 300;
-        for (int i = 0; i < args.length; i++) {
-            String flag = args[i];
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException("flag " + flag + " needs a value");
-            }
-            String value = args[++i];
+        for (Flags.Pair pair : Flags.pairs(args)) {
+            String flag = pair.flag();
+            String value = pair.value();
             switch (flag) {
                 case "--messages" -> messages = Flags.number(flag, value, 10, 1_000_000);
                 case "--kills" -> kills = Flags.number(flag, value, 0, 20);

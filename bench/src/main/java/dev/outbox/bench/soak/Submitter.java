@@ -43,8 +43,7 @@ final class Submitter {
     private final SoakServer server;
     private final int messages;
     private final long spreadNanos;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http;
     private final AtomicInteger next = new AtomicInteger();
     private final List<Thread> threads = new ArrayList<>();
     private final Map<Integer, String> accepted = new ConcurrentHashMap<>();
@@ -57,6 +56,7 @@ final class Submitter {
         this.server = server;
         this.messages = messages;
         this.spreadNanos = spread.toNanos();
+        this.http = server.http();
         for (int i = 0; i < threads; i++) {
             Thread thread = new Thread(this::run, "soak-submitter-" + i);
             thread.setDaemon(true);
