@@ -128,18 +128,18 @@ record BenchSettings(Set<Lane> lanes, Path directory, Duration window, int submi
             switch (flag) {
                 case "--only" -> lanes = EnumSet.of(lane(value));
                 case "--dir" -> directory = Path.of(value);
-                case "--seconds" -> seconds = number(flag, value, 1, 600);
-                case "--submitters" -> submitters = number(flag, value, 2, 1024);
-                case "--backlog" -> backlog = number(flag, value, 0, 100_000_000);
-                case "--backlog-bytes" -> backlogBytes = number(flag, value, 256, 1024 * 1024);
-                case "--segment-mib" -> segmentMib = number(flag, value, 1, 1024);
+                case "--seconds" -> seconds = Flags.number(flag, value, 1, 600);
+                case "--submitters" -> submitters = Flags.number(flag, value, 2, 1024);
+                case "--backlog" -> backlog = Flags.number(flag, value, 0, 100_000_000);
+                case "--backlog-bytes" -> backlogBytes = Flags.number(flag, value, 256, 1024 * 1024);
+                case "--segment-mib" -> segmentMib = Flags.number(flag, value, 1, 1024);
                 case "--results" -> results = Path.of(value);
-                case "--deliveries" -> deliveries = number(flag, value, 100, 10_000_000);
-                case "--delivery-bytes" -> deliveryBytes = number(flag, value, 512, 1024 * 1024);
-                case "--delivery-runs" -> deliveryRuns = number(flag, value, 1, 50);
+                case "--deliveries" -> deliveries = Flags.number(flag, value, 100, 10_000_000);
+                case "--delivery-bytes" -> deliveryBytes = Flags.number(flag, value, 512, 1024 * 1024);
+                case "--delivery-runs" -> deliveryRuns = Flags.number(flag, value, 1, 50);
                 case "--smtp-sink" -> smtpSink = Path.of(value);
-                case "--merge-recipients" -> mergeRecipients = number(flag, value, 100, 1_000_000);
-                case "--merge-rate" -> mergeRate = number(flag, value, 10, 10_000);
+                case "--merge-recipients" -> mergeRecipients = Flags.number(flag, value, 100, 1_000_000);
+                case "--merge-rate" -> mergeRate = Flags.number(flag, value, 10, 10_000);
                 case "--delivery-variants" -> variants = variants(flag, value);
                 default -> throw new IllegalArgumentException("unknown flag " + flag);
             }
@@ -181,18 +181,5 @@ record BenchSettings(Set<Lane> lanes, Path directory, Duration window, int submi
             variants.add(key);
         }
         return variants;
-    }
-
-    private static long number(String flag, String value, long min, long max) {
-        long n;
-        try {
-            n = Long.parseLong(value.replace("_", ""));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT, "flag %s: '%s' is not a whole number", flag, value), e);
-        }
-        if (n < min || n > max) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT, "flag %s: %d is outside %d..%d", flag, n, min, max));
-        }
-        return n;
     }
 }
