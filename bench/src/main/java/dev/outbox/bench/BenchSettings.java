@@ -2,7 +2,9 @@ package dev.outbox.bench;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -17,7 +19,8 @@ import java.util.Set;
  * {@link IllegalArgumentException} naming the flag and the range.
  *
  * @param lanes           what is measured: the store ({@link StoreBenchmark}), delivery
- *                        ({@link DeliveryBenchmark}), Outbox in WildFly at scale ({@link ScaleBenchmark}), or all
+ *                        ({@link DeliveryBenchmark}), merge latency ({@link MergeLatencyBenchmark}), Outbox in WildFly at
+ *                        scale ({@link ScaleBenchmark}), or all
  * @param directory       where the scratch directory of the run is made (and deleted at the end):
  *                        the disk being measured
  * @param window          counted time of each rate: that many one-second turns, after {@link #warmUp()}
@@ -29,27 +32,45 @@ import java.util.Set;
  * @param deliveries      messages of the delivery lane's backlog
  * @param deliveryBytes   content size of each of them
  * @param deliveryRuns    counted drains of each delivery variant, after one warm-up drain each
- * @param smtpSink        the smtp-sink program the delivery lane starts
+ * @param smtpSink        the smtp-sink program the delivery lane starts; Postfix's other programs
+ *                        (postfix, postsuper, postqueue, smtp-source) are taken from its directory
+ * @param deliveryVariants the delivery lane's backlogs, as DESTINATIONSxRECIPIENTS ("100x10"), in order
+ * @param profile         whether Outbox's counted drains are recorded with JFR ({@link Profile})
+ * @param mergeRecipients recipients the merge lane defers once and measures at their retry
+ * @param mergeRate       how many of them a second are submitted (so deferred, and later due)
  * @param scaleMessages   messages queued in the scale lane's WildFly
  * @param scaleBytes      content size of each of them
- * @param scaleRestarts   timed restarts of that WildFly with them queued
+ * @param scaleRestarts   timed restarts of that WildFly with them queued, and as many with an empty store
  */
 record BenchSettings(Set<Lane> lanes, Path directory, Duration window, int submitters, long backlog, int backlogBytes,
                      long segmentBytes, Path results, int deliveries, int deliveryBytes, int deliveryRuns, Path smtpSink,
+                     List<String> deliveryVariants, boolean profile, int mergeRecipients, int mergeRate,
                      long scaleMessages, int scaleBytes, int scaleRestarts) {
 
     BenchSettings {
         lanes = Set.copyOf(lanes);
+        deliveryVariants = List.copyOf(deliveryVariants);
+    }
+
+    /** The delivery lane's backlogs, in the order given. */
+    List<DeliveryBacklog> deliveryBacklogs() {
+        return deliveryVariants.stream().map(variant -> DeliveryBacklog.parse(variant, deliveries, deliveryBytes)).toList();
+    }
+
+    /** Where Postfix's programs are: beside smtp-sink. */
+    Path postfixPrograms() {
+        Path parent = smtpSink.toAbsolutePath().getParent();
+        return parent == null ? Path.of("/usr/sbin") : parent;
     }
 
     /** The parts of the harness, each a section of the table. */
     enum Lane {
-        STORE, DELIVERY, SCALE
+        STORE, DELIVERY, MERGE, SCALE
     }
 
     static final String USAGE = """
             Usage: bench/run [flags]   (or java -cp ... dev.outbox.bench.Benchmark [flags])
-              --only LANE             measure one lane: store, delivery or scale (default: all, in that order)
+              --only LANE             measure one lane: store, delivery, merge or scale (default: all, in that order)
               --dir PATH              disk to measure: a scratch directory is made inside it and deleted at the end (default: bench/target)
               --seconds N             counted seconds per rate, as one-second turns in rotation with the other rates (default 5, 1..600)
               --submitters N          threads of the concurrent runs (default 16, 2..1024)
@@ -57,16 +78,25 @@ record BenchSettings(Set<Lane> lanes, Path directory, Duration window, int submi
               --backlog-bytes N       content bytes of each backlog message (default 1024, 256..1048576)
               --segment-mib N         journal segment size in MiB (default 64, 1..1024)
               --results PATH          where the table is written too (default: bench/target/results.txt)
-            The delivery lane (a backlog drained to Postfix's smtp-sink on 127.0.0.1):
-              --deliveries N          messages in its backlog (default 20000, 100..10000000)
+            The delivery lane (a backlog drained to Postfix's smtp-sink on loopback by Outbox, by Postfix, and smtp-source's ceiling):
+              --deliveries N          messages in each backlog (default 20000, 100..10000000)
               --delivery-bytes N      content bytes of each (default 4096, 512..1048576)
-              --delivery-runs N       counted drains of each variant, after one warm-up drain each (default 3, 1..50)
-              --smtp-sink PATH        the smtp-sink program (default /usr/sbin/smtp-sink, from Debian's postfix)
+              --delivery-runs N       counted drains of each contender and variant, after one warm-up drain each (default 3, 1..50)
+              --delivery-variants L   backlogs as DESTINATIONSxRECIPIENTS, comma-separated (default 1x1,1x10,100x1,100x10)
+              --profile               record Outbox's counted drains with JFR into the results' directory, with a summary of hot methods
+              --smtp-sink PATH        the smtp-sink program (default /usr/sbin/smtp-sink, from Debian's postfix); Postfix's
+                                      other programs (postfix, postsuper, postqueue, smtp-source) are taken from its directory
+            The merge lane (deferred recipients merged back at their retry time, beside Postfix's retry):
+              --merge-recipients N    recipients deferred once, over 100 destinations (default 10000, 100..1000000)
+              --merge-rate N          of them submitted a second, so as many fall due a second (default 200, 10..10000)
             The scale lane (Outbox in WildFly with a large queue: restart, heap, JMX):
               --scale-messages N      messages queued (default 1000000, 1000..50000000)
               --scale-bytes N         content bytes of each (default 1024, 512..1048576)
-              --scale-restarts N      timed restarts with them queued (default 3, 1..20)
+              --scale-restarts N      timed restarts with them queued, and as many with an empty store (default 3, 1..20)
             """;
+
+    /** The delivery lane's variants when none are given. */
+    static final List<String> DEFAULT_DELIVERY_VARIANTS = List.of("1x1", "1x10", "100x1", "100x10");
 
     /** Untimed first turn of each rate: JIT, file creation and the first segment roll stay out of the figures. */
     Duration warmUp() {
@@ -90,11 +120,19 @@ record BenchSettings(Set<Lane> lanes, Path directory, Duration window, int submi
         long deliveryBytes = 4096;
         long deliveryRuns = 3;
         Path smtpSink = SmtpSink.DEBIAN_PATH;
+        long mergeRecipients = 10_000;
+        long mergeRate = 200;
+        List<String> variants = DEFAULT_DELIVERY_VARIANTS;
+        boolean profile = false;
         long scaleMessages = 1_000_000;
         long scaleBytes = 1024;
         long scaleRestarts = 3;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
+            if (flag.equals("--profile")) {
+                profile = true;
+                continue;
+            }
             if (i + 1 >= args.length) {
                 throw new IllegalArgumentException("flag " + flag + " needs a value");
             }
@@ -102,25 +140,34 @@ record BenchSettings(Set<Lane> lanes, Path directory, Duration window, int submi
             switch (flag) {
                 case "--only" -> lanes = EnumSet.of(lane(value));
                 case "--dir" -> directory = Path.of(value);
-                case "--seconds" -> seconds = number(flag, value, 1, 600);
-                case "--submitters" -> submitters = number(flag, value, 2, 1024);
-                case "--backlog" -> backlog = number(flag, value, 0, 100_000_000);
-                case "--backlog-bytes" -> backlogBytes = number(flag, value, 256, 1024 * 1024);
-                case "--segment-mib" -> segmentMib = number(flag, value, 1, 1024);
+                case "--seconds" -> seconds = Flags.number(flag, value, 1, 600);
+                case "--submitters" -> submitters = Flags.number(flag, value, 2, 1024);
+                case "--backlog" -> backlog = Flags.number(flag, value, 0, 100_000_000);
+                case "--backlog-bytes" -> backlogBytes = Flags.number(flag, value, 256, 1024 * 1024);
+                case "--segment-mib" -> segmentMib = Flags.number(flag, value, 1, 1024);
                 case "--results" -> results = Path.of(value);
-                case "--deliveries" -> deliveries = number(flag, value, 100, 10_000_000);
-                case "--delivery-bytes" -> deliveryBytes = number(flag, value, 512, 1024 * 1024);
-                case "--delivery-runs" -> deliveryRuns = number(flag, value, 1, 50);
+                case "--deliveries" -> deliveries = Flags.number(flag, value, 100, 10_000_000);
+                case "--delivery-bytes" -> deliveryBytes = Flags.number(flag, value, 512, 1024 * 1024);
+                case "--delivery-runs" -> deliveryRuns = Flags.number(flag, value, 1, 50);
                 case "--smtp-sink" -> smtpSink = Path.of(value);
-                case "--scale-messages" -> scaleMessages = number(flag, value, 1000, 50_000_000);
-                case "--scale-bytes" -> scaleBytes = number(flag, value, 512, 1024 * 1024);
-                case "--scale-restarts" -> scaleRestarts = number(flag, value, 1, 20);
+                case "--merge-recipients" -> mergeRecipients = Flags.number(flag, value, 100, 1_000_000);
+                case "--merge-rate" -> mergeRate = Flags.number(flag, value, 10, 10_000);
+                case "--delivery-variants" -> variants = variants(flag, value);
+                case "--scale-messages" -> scaleMessages = Flags.number(flag, value, 1000, 50_000_000);
+                case "--scale-bytes" -> scaleBytes = Flags.number(flag, value, 512, 1024 * 1024);
+                case "--scale-restarts" -> scaleRestarts = Flags.number(flag, value, 1, 20);
                 default -> throw new IllegalArgumentException("unknown flag " + flag);
             }
         }
-        return new BenchSettings(lanes, directory, Duration.ofSeconds(seconds), (int) submitters, backlog, (int) backlogBytes,
-                segmentMib * 1024 * 1024, results, (int) deliveries, (int) deliveryBytes, (int) deliveryRuns, smtpSink,
-                scaleMessages, (int) scaleBytes, (int) scaleRestarts);
+        BenchSettings settings = new BenchSettings(lanes, directory, Duration.ofSeconds(seconds), (int) submitters, backlog, (int) backlogBytes,
+                segmentMib * 1024 * 1024, results, (int) deliveries, (int) deliveryBytes, (int) deliveryRuns, smtpSink, variants, profile,
+                (int) mergeRecipients, (int) mergeRate, scaleMessages, (int) scaleBytes, (int) scaleRestarts);
+        try {
+            settings.deliveryBacklogs();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("flags --deliveries and --delivery-variants: " + e.getMessage(), e);
+        }
+        return settings;
     }
 
     private static Lane lane(String value) {
@@ -129,19 +176,25 @@ record BenchSettings(Set<Lane> lanes, Path directory, Duration window, int submi
                 return lane;
             }
         }
-        throw new IllegalArgumentException("flag --only: '" + value + "' is not a lane: store, delivery or scale");
+        throw new IllegalArgumentException("flag --only: '" + value + "' is not a lane: store, delivery, merge or scale");
     }
 
-    private static long number(String flag, String value, long min, long max) {
-        long n;
-        try {
-            n = Long.parseLong(value.replace("_", ""));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT, "flag %s: '%s' is not a whole number", flag, value), e);
+    /** "1x1,100x10": each a valid backlog shape (checked with the smallest backlog that reaches its destinations), none twice. */
+    private static List<String> variants(String flag, String value) {
+        List<String> variants = new ArrayList<>();
+        for (String variant : value.split(",")) {
+            String key = variant.strip().toLowerCase(Locale.ROOT);
+            try {
+                DeliveryBacklog backlog = DeliveryBacklog.parse(key, DeliveryBacklog.MAX_DESTINATIONS, 4096);
+                key = backlog.key();
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("flag " + flag + ": " + e.getMessage(), e);
+            }
+            if (variants.contains(key)) {
+                throw new IllegalArgumentException("flag " + flag + ": " + key + " is given twice");
+            }
+            variants.add(key);
         }
-        if (n < min || n > max) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT, "flag %s: %d is outside %d..%d", flag, n, min, max));
-        }
-        return n;
+        return variants;
     }
 }

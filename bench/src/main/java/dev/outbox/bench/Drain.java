@@ -1,35 +1,48 @@
 package dev.outbox.bench;
 
 import dev.outbox.delivery.SmtpDeliverer;
+import dev.outbox.queue.Destination;
 import dev.outbox.queue.MailQueue;
 import dev.outbox.queue.TransferQueue;
 import dev.outbox.queue.Wakeups;
 import dev.outbox.store.journal.JournalStore;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 
 /**
  * One drain of a backlog through the real queue engine: a {@link MailQueue} over a fresh
- * {@link JournalStore}, delivering with a real {@link SmtpDeliverer} to {@link SmtpSink}, each
- * connection on a thread of a plain thread pool, with a retry clock that does nothing (nothing
- * is deferred when all goes well) and the adapter's default policy ({@link AdapterDefaults}).
+ * {@link JournalStore}, delivering with a real {@link SmtpDeliverer} to the {@link SmtpSinks},
+ * each connection on a thread of a plain thread pool, with a retry clock that does nothing
+ * (nothing is deferred when all goes well) and the adapter's default policy
+ * ({@link AdapterDefaults}).
  *
  * <p>{@link #run} starts the engine, pauses it as an operator would, submits the backlog through
  * {@code MailQueue.submit} from several threads (durably, as applications do), then resumes it
- * and times from that moment until every message is delivered and the store is empty. It then
- * checks that the sink counted as many messages, stops the engine, and closes what it opened.
- * The caller gives a fresh directory and deletes it afterwards.
+ * and times from that moment until every recipient is delivered and the store is empty. It then
+ * checks that the sinks counted every message, each at its destination's sink, stops the engine, and closes what it opened. The
+ * caller gives a fresh directory and deletes it afterwards. The CPU time it reports is the
+ * engine's: this process's, less the harness's own threads over the same span (the one that
+ * waits for the end, the sinks' counter readers, the test DNS server's), read from the
+ * {@link ThreadMXBean}. With a {@link Profile}, the timed part is recorded.
  *
  * <p>Misuse and failures: a recipient bounced, deferred or expired, or no delivery for
  * {@value #STALL_SECONDS} s, throws {@link IllegalStateException} with the queues' state; so
- * does a sink that did not count every message.
+ * does a sink count that is not the backlog's.
  */
 final class Drain {
 
@@ -40,68 +53,73 @@ final class Drain {
     private static final long STOP_GRACE_MILLIS = 5_000;
     /** The retry clock: never asked to fire, since nothing is deferred. */
     private static final Wakeups NO_WAKEUPS = (destination, due) -> true;
-
-    /**
-     * What one drain measured.
-     *
-     * @param fill         the submits of the backlog (before the timed part)
-     * @param nanos        from resume until every message was delivered
-     * @param cpuNanos     this process's CPU time over that span, -1 if unknown
-     * @param sinkCpuNanos the sink's CPU time over that span, -1 if unknown
-     * @param sessions     SMTP sessions the sink saw end during the drain (connections the engine opened)
-     * @param loadStart    the machine's CPU counters at the start of the span, null if unknown
-     * @param loadEnd      the same at its end
-     */
-    record Result(long messages, Rate fill, long nanos, long cpuNanos, long sinkCpuNanos, long sessions,
-                  MachineLoad.Snapshot loadStart, MachineLoad.Snapshot loadEnd) {
-
-        double perSecond() {
-            return messages * 1e9 / nanos;
-        }
-    }
+    /** Threads of the testing module's DNS server, which answers the MX questions: the harness's, not the engine's. */
+    private static final String DNS_THREADS = "test-dns-";
+    /** The engine says QUIT without waiting for the sink to end the session: the sinks' session count settles soon after. */
+    private static final long SESSIONS_SETTLE_MILLIS = 200;
 
     private Drain() {
     }
 
-    static Result run(DeliveryBenchmark.Variant variant, AdapterDefaults defaults, StoreLayout layout, Path directory, SampleMail mail,
-                      int count, int submitters, SmtpSink sink) throws InterruptedException {
+    /**
+     * Drains {@code backlog}, whose messages are {@code mails} (one per site of the backlog, in
+     * its order), routed by {@code router} and delivered by {@code deliverer}, which this closes.
+     */
+    static DrainResult run(String name, Function<String, Destination> router, SmtpDeliverer deliverer, AdapterDefaults defaults,
+                           StoreLayout layout, Path directory, DeliveryBacklog backlog, List<SampleMail> mails, int submitters,
+                           SmtpSinks sinks, Profile profile) throws InterruptedException {
         AtomicInteger numbers = new AtomicInteger();
         ExecutorService threads = Executors.newCachedThreadPool(task -> {
             Thread thread = new Thread(task, "bench-delivery-" + numbers.incrementAndGet());
             thread.setDaemon(true);
             return thread;
         });
-        SmtpDeliverer deliverer = variant.deliverer();
-        MailQueue queue = new MailQueue(Clock.systemUTC(), layout.open(directory), variant.router(), deliverer, threads, NO_WAKEUPS,
+        MailQueue queue = new MailQueue(Clock.systemUTC(), layout.open(directory), router, deliverer, threads, NO_WAKEUPS,
                 defaults.policy());
         boolean stopped = false;
         try {
             queue.start();
             queue.pause();
-            Rate fill = CountedRun.measure("delivery fill", submitters, count, mail.size(), () -> queue.submit(mail.submission()));
-            if (queue.messageCount() != count || queue.deliveredCount() != 0) {
+            int[] bySite = bySite(backlog);
+            AtomicInteger next = new AtomicInteger();
+            Rate fill = CountedRun.measure("delivery fill", submitters, backlog.messages(), mails.get(0).size(),
+                    () -> queue.submit(mails.get(bySite[next.getAndIncrement()]).submission()));
+            if (queue.messageCount() != backlog.messages() || queue.deliveredCount() != 0) {
                 throw new IllegalStateException(String.format(Locale.ROOT, "%s: after submitting %,d messages to a paused queue it holds %,d and delivered %,d: %s",
-                        variant.name(), count, queue.messageCount(), queue.deliveredCount(), describe(queue)));
+                        name, backlog.messages(), queue.messageCount(), queue.deliveredCount(), describe(queue)));
             }
-            long sinkMessages = sink.messages();
-            long sinkSessions = sink.sessions();
+            long sinkMessages = sinks.messages();
+            Map<String, Long> bySink = sinks.messagesByAddress();
+            long sinkSessions = sinks.sessions();
+            if (profile != null) {
+                profile.begin(name);
+            }
             MachineLoad.Snapshot loadStart = MachineLoad.now();
             long cpuStart = MachineLoad.processCpuNanos();
-            long sinkCpuStart = sink.cpuNanos();
+            long harnessStart = harnessCpuNanos(sinks);
+            long sinkCpuStart = sinks.cpuNanos();
             long start = System.nanoTime();
             queue.resume();
-            awaitDelivered(variant, queue, count, start);
+            awaitDelivered(name, queue, backlog.deliveries(), start);
             long nanos = System.nanoTime() - start;
-            long cpu = cpuStart < 0 ? -1 : MachineLoad.processCpuNanos() - cpuStart;
-            long sinkCpuEnd = sink.cpuNanos();
-            long sinkCpu = sinkCpuStart < 0 || sinkCpuEnd < 0 ? -1 : sinkCpuEnd - sinkCpuStart;
+            long cpuEnd = MachineLoad.processCpuNanos();
+            long harness = harnessCpuNanos(sinks) - harnessStart;
+            long sinkCpuEnd = sinks.cpuNanos();
             MachineLoad.Snapshot loadEnd = MachineLoad.now();
+            if (profile != null) {
+                profile.end();
+            }
+            long cpu = cpuStart < 0 || harnessStart < 0 ? -1 : cpuEnd - cpuStart - harness;
+            long sinkCpu = sinkCpuStart < 0 || sinkCpuEnd < 0 ? -1 : sinkCpuEnd - sinkCpuStart;
 
             queue.stop(STOP_GRACE_MILLIS);
             stopped = true;
-            awaitSinkCount(variant, sink, sinkMessages, count);
-            long sessions = settledSessions(sink) - sinkSessions;
-            return new Result(count, fill, nanos, cpu, sinkCpu, sessions, loadStart, loadEnd);
+            awaitSinkCount(name, sinks, sinkMessages, backlog.messages());
+            sinks.checkSpread(bySink, backlog, name);
+            long sessions = sinks.settledSessions(SESSIONS_SETTLE_MILLIS, 3_000) - sinkSessions;
+            String detail = cpu < 0 ? "" : String.format(Locale.ROOT, "the harness's own threads took %s us a message more",
+                    Report.whole(harness / 1e3 / backlog.messages()));
+            return new DrainResult(backlog.messages(), fill, nanos, cpu, true, detail, sinkCpu, sessions, loadStart, loadEnd);
         } finally {
             if (!stopped) {
                 queue.stop(STOP_GRACE_MILLIS);
@@ -109,13 +127,53 @@ final class Drain {
             deliverer.close();
             threads.shutdownNow();
             if (!threads.awaitTermination(10, TimeUnit.SECONDS)) {
-                Progress.say("delivery: %s: delivery threads still running 10 s after the engine stopped", variant.name());
+                Progress.say("delivery: %s: delivery threads still running 10 s after the engine stopped", name);
             }
         }
     }
 
+    /** The site of each message, in submit order: round robin over the backlog's sites, each getting its share. */
+    static int[] bySite(DeliveryBacklog backlog) {
+        int[] sites = new int[backlog.messages()];
+        int[] left = new int[backlog.destinations()];
+        for (int k = 0; k < left.length; k++) {
+            left[k] = backlog.messagesTo(k);
+        }
+        for (int i = 0, k = 0; i < sites.length; k = (k + 1) % left.length) {
+            if (left[k] > 0) {
+                left[k]--;
+                sites[i++] = k;
+            }
+        }
+        return sites;
+    }
+
+    /**
+     * CPU time of the harness's own threads in this JVM so far: the calling thread (which polls
+     * for the end), the sinks' counter readers and the test DNS server's threads; -1 where the
+     * JVM cannot tell.
+     */
+    private static long harnessCpuNanos(SmtpSinks sinks) {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        if (!threads.isThreadCpuTimeSupported() || !threads.isThreadCpuTimeEnabled()) {
+            return -1;
+        }
+        Set<Long> ids = new HashSet<>(sinks.readerThreadIds());
+        ids.add(Thread.currentThread().getId());
+        for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds(), 0)) {
+            if (info != null && info.getThreadName().startsWith(DNS_THREADS)) {
+                ids.add(info.getThreadId());
+            }
+        }
+        long sum = 0;
+        for (long id : ids) {
+            sum += Math.max(0, threads.getThreadCpuTime(id));
+        }
+        return sum;
+    }
+
     /** Returns once {@code count} recipients are delivered and the store is empty. */
-    private static void awaitDelivered(DeliveryBenchmark.Variant variant, MailQueue queue, int count, long start) {
+    private static void awaitDelivered(String name, MailQueue queue, long count, long start) {
         long delivered = 0;
         long progressAt = start;
         while (true) {
@@ -124,48 +182,29 @@ final class Drain {
                 return;
             }
             if (queue.bouncedCount() + queue.deferredCount() + queue.expiredCount() > 0) {
-                throw new IllegalStateException(variant.name() + ": a recipient was not delivered at the first attempt: " + describe(queue));
+                throw new IllegalStateException(name + ": a recipient was not delivered at the first attempt: " + describe(queue));
             }
             long at = System.nanoTime();
             if (now != delivered) {
                 delivered = now;
                 progressAt = at;
             } else if (at - progressAt > TimeUnit.SECONDS.toNanos(STALL_SECONDS)) {
-                throw new IllegalStateException(variant.name() + ": no delivery for " + STALL_SECONDS + " s: " + describe(queue));
+                throw new IllegalStateException(name + ": no delivery for " + STALL_SECONDS + " s: " + describe(queue));
             }
             LockSupport.parkNanos(POLL_NANOS);
         }
     }
 
     /**
-     * The sink counts a message when its final dot arrives, before the engine hears the reply: it
-     * must count all of them, once its counter line has come through the pipe.
+     * The sinks count a message when its final dot arrives, before the engine hears the reply:
+     * they must count all of them, once their counter lines have come through the pipes.
      */
-    private static void awaitSinkCount(DeliveryBenchmark.Variant variant, SmtpSink sink, long before, int count) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (sink.messages() - before < count && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        if (sink.messages() - before != count) {
+    private static void awaitSinkCount(String name, SmtpSinks sinks, long before, int count) throws InterruptedException {
+        long counted = sinks.awaitMessages(before + count, TimeUnit.SECONDS.toNanos(5)) - before;
+        if (counted != count) {
             throw new IllegalStateException(String.format(Locale.ROOT, "%s: the engine delivered %,d messages, but %s counted %,d",
-                    variant.name(), count, sink, sink.messages() - before));
+                    name, count, sinks, counted));
         }
-    }
-
-    /** The sink's session count once it stops moving (the engine says QUIT without waiting for the sink to end the session). */
-    private static long settledSessions(SmtpSink sink) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-        long last = sink.sessions();
-        long stableSince = System.nanoTime();
-        while (System.nanoTime() < deadline && System.nanoTime() - stableSince < TimeUnit.MILLISECONDS.toNanos(200)) {
-            Thread.sleep(10);
-            long now = sink.sessions();
-            if (now != last) {
-                last = now;
-                stableSince = System.nanoTime();
-            }
-        }
-        return last;
     }
 
     /** The engine's counts and each queue's state, for a failure message. */

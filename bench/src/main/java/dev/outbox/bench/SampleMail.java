@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Messages as the engine queues them: one envelope with one recipient, canonical RFC 5322
+ * Messages as the engine queues them: one envelope with one recipient or several, canonical RFC 5322
  * content of an exact size (a small header section, then a body of 76-character lines), every
  * recipient {@code QUEUED}, ids from the engine's {@link QueueIds}.
  *
@@ -32,6 +32,9 @@ final class SampleMail {
 
     /** The engine's default message expiry. */
     private static final Duration EXPIRY = Duration.ofDays(2);
+
+    /** The envelope's sender. */
+    static final String SENDER = "sender@example.com";
 
     private static final String FILLER = "Outbox keeps this message on stable storage until the next hop accepts it. ";
 
@@ -50,10 +53,16 @@ final class SampleMail {
     }
 
     static SampleMail ofSize(int bytes, String recipient) {
+        return ofSize(bytes, List.of(recipient));
+    }
+
+    /** A message to each of {@code recipients} (the header names the first), {@code bytes} long as the engine stores it. */
+    static SampleMail ofSize(int bytes, List<String> recipients) {
+        String recipient = recipients.get(0);
         if (bytes < 512) {
             throw new IllegalArgumentException("sample message of " + bytes + " bytes: at least 512 are needed for its header");
         }
-        Envelope envelope = Envelope.of("sender@example.com", recipient);
+        Envelope envelope = Envelope.of(SENDER, recipients);
         StringBuilder text = new StringBuilder(bytes);
         text.append("Date: ").append(DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(Clock.systemUTC()))).append("\r\n");
         text.append("From: Outbox Benchmark <sender@example.com>\r\n");
@@ -75,7 +84,7 @@ final class SampleMail {
         byte[] raw = text.toString().getBytes(StandardCharsets.US_ASCII);
         Submission submission;
         try {
-            submission = Submission.of(new ByteArrayInputStream(raw), envelope, new SubmitLimits(2L * bytes, 1), "bench.outbox.dev");
+            submission = Submission.of(new ByteArrayInputStream(raw), envelope, new SubmitLimits(2L * bytes, recipients.size()), "bench.outbox.dev");
         } catch (OutboxException e) {
             throw new IllegalStateException("the engine refused the sample message of " + bytes + " bytes: " + e.getMessage(), e);
         }

@@ -210,7 +210,7 @@ final class ScaleBenchmark {
                         spread(full, Life::recovered), own, messages / own, recovery - emptyRecovered,
                         full.stream().anyMatch(life -> life.serverCpuNanos() < 0) ? "?" : Report.decimal(median(full, Life::serverCpuNanos), 1),
                         others.length == 0 ? "" : String.format(Locale.ROOT, "; other processes kept %.0f%% of the cores busy",
-                                100 * DeliveryBenchmark.median(others)), pauses(full)));
+                                100 * DeliveryTable.median(others)), pauses(full)));
         report.row("restart with them: to outbox.ear deployed", Report.decimal(median(full, Life::deployed), 2), "s",
                 String.format(Locale.ROOT, "%s; server started (WFLYSRV0025) at %.2f s", spread(full, Life::deployed), median(full, Life::started)));
         report.row("restart with an empty store: to \"" + RECOVERED + "0 messages\"", Report.decimal(emptyRecovered, 2), "s",
@@ -263,7 +263,7 @@ final class ScaleBenchmark {
 
     private static double callMillis(List<RemoteConsole.Call> calls, Report report, String figure, String what) {
         double[] millis = calls.stream().mapToDouble(call -> call.nanos() / 1e6).toArray();
-        double median = DeliveryBenchmark.median(millis);
+        double median = DeliveryTable.median(millis);
         report.row(figure, Report.decimal(median, 1), "ms", String.format(Locale.ROOT, "%s; %s; in the order made: %s ms", spread(millis, "ms"),
                 what, String.join(", ", Arrays.stream(millis).mapToObj(m -> Report.decimal(m, 1)).toList())));
         return median;
@@ -290,7 +290,7 @@ final class ScaleBenchmark {
 
     /** The median of one time of every life, in seconds. */
     private static double median(List<Life> lives, ToLongFunction<Life> time) {
-        return DeliveryBenchmark.median(lives.stream().mapToDouble(life -> Report.seconds(time.applyAsLong(life))).toArray());
+        return DeliveryTable.median(lives.stream().mapToDouble(life -> Report.seconds(time.applyAsLong(life))).toArray());
     }
 
     /** "median of 3, which ranged 8.10..9.02 s", or the value of the one life. */

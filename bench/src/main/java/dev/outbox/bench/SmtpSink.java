@@ -3,85 +3,90 @@ package dev.outbox.bench;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Postfix's {@code smtp-sink}, the receiving server of the delivery lane: a process of its own
- * on 127.0.0.1 and a free port, which accepts every message and throws it away, at a pace no
- * real server reaches (FACTS.md: smtp-source pushes about 20,000 messages a second into it here).
+ * One Postfix {@code smtp-sink}, a receiving server of the delivery lane: a process of its own
+ * on a loopback address, which accepts every message and throws it away, at a pace no real
+ * server reaches (FACTS.md: smtp-source pushes about 20,000 messages a second into it here).
+ * {@link SmtpSinks} starts the lane's sinks, one per destination address, all on one port.
  *
- * <p>{@link #start} finds a free port, starts the program there ({@code -u nobody} when this
+ * <p>{@link #start} starts the program on an address and port ({@code -u nobody} when this
  * process is root, as smtp-sink demands; {@code -c} so that it prints its counters) and waits
  * until it accepts connections. {@link #messages()} and {@link #sessions()} are its own counts
  * (messages ended by ".", sessions ended) since it started, read from those counters:
- * a check on the engine's count that does not come from the engine. {@link #cpuNanos()} is its
- * CPU time so far, so that the lane can tell the sink's share of the machine from the engine's.
- * {@link #close} ends the process (also done on exit, if the run is cut short).
+ * a check on the contenders' counts that does not come from them. {@link #cpuNanos()} is its
+ * CPU time so far, so that the lane can tell the sink's share of the machine from the
+ * contenders'. {@link #readerThreadId()} is the thread of this JVM that reads its counters: the
+ * harness's, not the engine's. {@link #close} ends the process (also done on exit, if the run is
+ * cut short).
  *
  * <p>Threading: the counters are read by one daemon thread of its own and may be read from any
- * thread. Misuse and failures: a program that is not there, or does not listen within
- * {@value #START_SECONDS} s, throws {@link IllegalStateException} with what it printed.
+ * thread. Misuse and failures: a program that is not there throws {@link IllegalStateException};
+ * one that does not listen within {@value #START_SECONDS} s gives null, and what it printed is in
+ * its log.
  */
 final class SmtpSink implements AutoCloseable {
 
     static final Path DEBIAN_PATH = Path.of("/usr/sbin/smtp-sink");
 
-    private static final int START_SECONDS = 5;
-    private static final int PORT_ATTEMPTS = 5;
+    static final int START_SECONDS = 5;
     private static final Pattern COUNTER = Pattern.compile("(sess|mesg)=(\\d+)");
 
     private final Process process;
+    private final String address;
     private final int port;
     private final Path log;
     private final Thread onExit;
+    private final Thread reader;
     private volatile long messages;
     private volatile long sessions;
 
-    private SmtpSink(Process process, int port, Path log) {
+    private SmtpSink(Process process, String address, int port, Path log) {
         this.process = process;
+        this.address = address;
         this.port = port;
         this.log = log;
         this.onExit = new Thread(process::destroy, "bench-smtp-sink-stop");
         Runtime.getRuntime().addShutdownHook(onExit);
-        Thread reader = new Thread(this::readCounters, "bench-smtp-sink-counters");
+        this.reader = new Thread(this::readCounters, "bench-smtp-sink-counters-" + address);
         reader.setDaemon(true);
         reader.start();
     }
 
-    /** smtp-sink from {@code program} on 127.0.0.1 and a free port; its error output goes to {@code log}. */
-    static SmtpSink start(Path program, Path log) throws IOException, InterruptedException {
+    /**
+     * smtp-sink from {@code program} on {@code address:port}, its error output in {@code log}; null
+     * when it does not listen there (the port is taken on that address, or the program failed: see the log).
+     */
+    static SmtpSink start(Path program, String address, int port, Path log) throws IOException, InterruptedException {
         if (!Files.isExecutable(program)) {
             throw new IllegalStateException("the delivery lane needs Postfix's smtp-sink, and " + program + " is not there: "
                     + "install Debian's postfix package (bench/run does when it may), give --smtp-sink PATH, or run --only store");
         }
-        String failures = "";
-        for (int attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {
-            int port = freePort();
-            List<String> command = new ArrayList<>(List.of(program.toString(), "-c"));
-            if (isRoot()) {
-                command.addAll(List.of("-u", "nobody"));
-            }
-            command.addAll(List.of("127.0.0.1:" + port, "256"));
-            Process process = new ProcessBuilder(command).redirectError(log.toFile()).start();
-            if (listening(process, port)) {
-                Progress.say("delivery: smtp-sink (pid %d) listens on 127.0.0.1:%d", process.pid(), port);
-                return new SmtpSink(process, port, log);
-            }
-            process.destroy();
-            process.waitFor(START_SECONDS, TimeUnit.SECONDS);
-            failures += String.format(Locale.ROOT, " [port %d: %s]", port, Files.readString(log, StandardCharsets.UTF_8).strip());
+        List<String> command = new ArrayList<>(List.of(program.toString(), "-c"));
+        // smtp-sink refuses to run as root unless told which user to become.
+        if (ProcStat.runsAsRoot()) {
+            command.addAll(List.of("-u", "nobody"));
         }
-        throw new IllegalStateException("smtp-sink did not listen on 127.0.0.1 in " + PORT_ATTEMPTS + " attempts:" + failures);
+        command.addAll(List.of(address + ":" + port, "256"));
+        Process process = new ProcessBuilder(command).redirectError(log.toFile()).start();
+        if (listening(process, address, port)) {
+            return new SmtpSink(process, address, port, log);
+        }
+        process.destroy();
+        process.waitFor(START_SECONDS, TimeUnit.SECONDS);
+        return null;
+    }
+
+    String address() {
+        return address;
     }
 
     int port() {
@@ -104,15 +109,13 @@ final class SmtpSink implements AutoCloseable {
 
     /** CPU time the sink used so far (user and kernel), or -1 where {@code /proc} cannot tell. */
     long cpuNanos() {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
-            // Fields after the command name in parentheses: state is field 3, utime 14, stime 15.
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-            return ticks * TimeUnit.SECONDS.toNanos(1) / ClockTicks.PER_SECOND;
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
+        ProcStat stat = ProcStat.of(process.pid());
+        return stat == null ? -1 : stat.ownNanos();
+    }
+
+    /** The thread of this JVM that reads the sink's counters. */
+    long readerThreadId() {
+        return reader.getId();
     }
 
     @Override
@@ -130,7 +133,7 @@ final class SmtpSink implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "smtp-sink 127.0.0.1:" + port + " (pid " + process.pid() + ", errors in " + log + ")";
+        return "smtp-sink " + address + ":" + port + " (pid " + process.pid() + ", errors in " + log + ")";
     }
 
     /** Its counters: "sess=N quit=N mesg=N", each update ended by a carriage return. */
@@ -158,51 +161,17 @@ final class SmtpSink implements AutoCloseable {
         }
     }
 
-    /** smtp-sink refuses to run as root unless told which user to become. */
-    private static boolean isRoot() {
-        try {
-            return ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).intValue() == 0;
-        } catch (IOException | RuntimeException e) {
-            return "root".equals(System.getProperty("user.name"));
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket probe = new ServerSocket()) {
-            probe.bind(new InetSocketAddress("127.0.0.1", 0));
-            return probe.getLocalPort();
-        }
-    }
-
     /** True once a connection to the port succeeds while the process runs; false when it ends or the time is up. */
-    private static boolean listening(Process process, int port) throws InterruptedException {
+    private static boolean listening(Process process, String address, int port) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(START_SECONDS);
         while (process.isAlive() && System.nanoTime() < deadline) {
             try (Socket probe = new Socket()) {
-                probe.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+                probe.connect(new InetSocketAddress(address, port), 1000);
                 return true;
             } catch (IOException e) {
                 Thread.sleep(20);
             }
         }
         return false;
-    }
-
-    /** The kernel's clock ticks per second for process CPU times ({@code getconf CLK_TCK}), 100 where it cannot be asked. */
-    private static final class ClockTicks {
-        static final long PER_SECOND = ask();
-
-        private static long ask() {
-            try {
-                Process getconf = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
-                String out = new String(getconf.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
-                return getconf.waitFor() == 0 ? Long.parseLong(out) : 100;
-            } catch (IOException | RuntimeException e) {
-                return 100;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return 100;
-            }
-        }
     }
 }

@@ -115,6 +115,10 @@ public class OutboxResourceAdapter implements ResourceAdapter {
                 connections, this::wakeAt, settings.policy());
         queue.notifySenders(new DsnComposer(settings.notices().writer(), settings.notices().returned()),
                 settings.notices().delayNoticeAfter());
+        // Delivery starts once a wake-up has come back from the EJB timers: a queue in RETRY must be
+        // woken, and WildFly fires timers only once it has finished starting (the chaos soak found
+        // recovered mail overdue for seconds after a restart, its queues' wake-ups not yet firing).
+        queue.awaitClock();
         try {
             queue.start(); // recovery: finished before the engine accepts a submit
         } catch (RuntimeException e) {
@@ -210,6 +214,10 @@ public class OutboxResourceAdapter implements ResourceAdapter {
         if (RetryTimerAdminObject.ROUND_TRIP_CHECK.equals(destination)) {
             if (retryTimersVerified.compareAndSet(false, true)) {
                 LOG.info("Outbox retry timers verified: a wake-up came back from the EJB timer service");
+            }
+            Engine current = engine;
+            if (current != null) {
+                current.queue().clockWorks();
             }
             return;
         }

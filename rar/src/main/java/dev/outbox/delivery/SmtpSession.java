@@ -17,7 +17,6 @@ import org.eclipse.angus.mail.smtp.SMTPMessage;
 import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
 import org.eclipse.angus.mail.smtp.SMTPTransport;
 
-import java.io.ByteArrayInputStream;
 import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -299,7 +298,7 @@ final class SmtpSession implements Deliverer.Connection {
             addresses[i] = address;
         }
         try {
-            SMTPMessage message = new SMTPMessage(session, new ByteArrayInputStream(content));
+            SMTPMessage message = new StoredMessage(session, content);
             message.setEnvelopeFrom(envelope.isNullSender() ? "<>" : envelope.reversePath());
             if (hasEightBit(content)) {
                 if (!transport.supportsExtension("8BITMIME")) {

@@ -101,6 +101,12 @@ public final class MailQueue {
     volatile boolean stopping;
     /** Held by an operator: no connection opens anywhere (open ones finish their message); not saved across a restart. */
     private volatile boolean paused;
+    /**
+     * Held until the retry clock is known to work ({@link #awaitClock}): a queue that enters RETRY
+     * needs a wake-up, and in WildFly the timers fire only once the server has finished starting.
+     * Nothing is dispatched and nothing counts as overdue meanwhile.
+     */
+    private volatile boolean awaitingClock;
 
     /**
      * @param router   maps a recipient address to its destination (the smarthost, or its domain)
@@ -145,6 +151,32 @@ public final class MailQueue {
                 dispatch(queue);
             }
         }
+    }
+
+    /**
+     * Delivers nothing until {@link #clockWorks}: for a clock that may not fire yet (the EJB timer
+     * service of a server still starting). Call before {@link #start}.
+     */
+    public void awaitClock() {
+        awaitingClock = true;
+    }
+
+    /** The retry clock is known to work: delivery starts (or goes on), every queue armed and dispatched. */
+    public void clockWorks() {
+        if (!awaitingClock) {
+            return;
+        }
+        awaitingClock = false;
+        LOG.info("Outbox delivers: its retry clock works");
+        for (TransferQueue queue : queues.values()) {
+            arm(queue);
+            dispatch(queue);
+        }
+    }
+
+    /** True while delivery waits for the retry clock (see {@link #awaitClock}). */
+    public boolean awaitingClock() {
+        return awaitingClock;
     }
 
     /** Recovers the store and starts delivering what is due. Call once, before any submit. */
@@ -735,7 +767,7 @@ public final class MailQueue {
 
     /** Starts connections for {@code queue}'s ready mail, as far as its limit and the global cap allow. */
     void dispatch(TransferQueue queue) {
-        while (!stopping && !paused) {
+        while (!stopping && !paused && !awaitingClock) {
             long now = clock.millis();
             // The queue agrees first, so a dispatch with nothing to send never holds a global slot, even briefly.
             if (!queue.openConnection(now, policy.connectionsFor(queue))) {
@@ -836,7 +868,7 @@ public final class MailQueue {
 
     /** Since when {@code queue} could have opened a connection for due mail, for the invariant check. */
     private long freeSince(TransferQueue queue) {
-        if (paused) {
+        if (paused || awaitingClock) {
             return Long.MAX_VALUE; // held mail is not overdue
         }
         long capFreeSince;

@@ -110,6 +110,7 @@ final class EngineFixture implements AutoCloseable {
     private UnaryOperator<Deliverer> deliveryFault = UnaryOperator.identity();
     /** Set by {@link #notices}: the engine sends notices, delay notices this long after submit (zero: none); null sends none. */
     private Duration delayNoticeAfter;
+    private boolean awaitingClock;
     private Executor executor = this::execute;
     private Clock engineClock = clock;
     private Wakeups wakeups = this::wakeAt;
@@ -194,6 +195,12 @@ final class EngineFixture implements AutoCloseable {
      */
     EngineFixture notices(Duration delayNoticeAfter) {
         this.delayNoticeAfter = delayNoticeAfter;
+        return this;
+    }
+
+    /** The engines started from now on deliver nothing until {@code MailQueue.clockWorks()}, as the adapter's. */
+    EngineFixture awaitingClock() {
+        this.awaitingClock = true;
         return this;
     }
 
@@ -287,6 +294,9 @@ final class EngineFixture implements AutoCloseable {
                     delayNoticeAfter);
         }
         queue.listen(transitions::add);
+        if (awaitingClock) {
+            queue.awaitClock();
+        }
         queue.start();
         return queue;
     }

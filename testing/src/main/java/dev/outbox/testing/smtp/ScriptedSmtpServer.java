@@ -99,8 +99,12 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     private final ServerThreads threads;
     private final AtomicInteger accepted = new AtomicInteger();
     private final AtomicInteger queueIds = new AtomicInteger();
-    private final List<Received> received = new CopyOnWriteArrayList<>();
-    private final List<String> transcript = new CopyOnWriteArrayList<>();
+    /**
+     * Appended to under their own locks and copied only when read: a list that copies itself on
+     * every write made a run of thousands of messages (a benchmark's) quadratic in its length.
+     */
+    private final List<Received> received = new ArrayList<>();
+    private final List<String> transcript = new ArrayList<>();
     private final AtomicIntegerArray counts = new AtomicIntegerArray(Command.values().length);
 
     private ScriptedSmtpServer(String host, ServerSocket listener) {
@@ -174,12 +178,16 @@ public final class ScriptedSmtpServer implements AutoCloseable {
 
     /** Messages stored so far, in the order their dots were answered (or acceptThenClose'd). */
     public List<Received> received() {
-        return List.copyOf(received);
+        synchronized (received) {
+            return List.copyOf(received);
+        }
     }
 
     /** Every line so far, as "N C: line" or "N S: line" for connection N; data as one line with its size. */
     public List<String> transcript() {
-        return List.copyOf(transcript);
+        synchronized (transcript) {
+            return List.copyOf(transcript);
+        }
     }
 
     /** How many times the server has had to answer {@code command} (CONNECT: connections greeted or not). */
@@ -200,7 +208,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
 
     /** Waits until at least {@code count} messages are stored and returns them all; fails with what arrived. */
     public List<Received> awaitReceived(int count, Duration deadline) {
-        Await.until(deadline, () -> received.size() >= count,
+        Await.until(deadline, () -> messagesAccepted() >= count,
                 () -> "expected " + count + " messages on port " + port() + ", received " + received() + describeRun());
         return received();
     }
@@ -238,7 +246,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "ScriptedSmtpServer[" + host + ":" + port() + ", " + connectionsAccepted() + " connections, " + received.size() + " messages]";
+        return "ScriptedSmtpServer[" + host + ":" + port() + ", " + connectionsAccepted() + " connections, " + messagesAccepted() + " messages]";
     }
 
     private void acceptLoop() {
@@ -301,7 +309,9 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     }
 
     int messagesAccepted() {
-        return received.size();
+        synchronized (received) {
+            return received.size();
+        }
     }
 
     int nextQueueId() {
@@ -309,11 +319,16 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     }
 
     void store(Received message) {
-        received.add(message);
+        synchronized (received) {
+            received.add(message);
+        }
     }
 
     void heard(int connection, String line) {
-        transcript.add(connection + " " + line);
+        String entry = connection + " " + line;
+        synchronized (transcript) {
+            transcript.add(entry);
+        }
     }
 
     void counted(Command command) {
