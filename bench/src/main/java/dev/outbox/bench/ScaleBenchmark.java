@@ -1,8 +1,6 @@
 package dev.outbox.bench;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -85,7 +83,7 @@ final class ScaleBenchmark {
             throw new IllegalStateException("no " + ear + ": bench/run builds it (mvn package -Psoak -pl bench -am)");
         }
         long messages = settings.scaleMessages();
-        int closedPort = closedPort();
+        int closedPort = LoopbackPort.free(); // nothing listens there: Outbox's smarthost is down
         Map<String, String> environment = Map.of("OUTBOX_SMARTHOST", "127.0.0.1:" + closedPort);
         List<String> properties = List.of("-Doutbox.retry-schedule=" + RETRY_SCHEDULE);
         String query = ServerBacklog.recipient(messages - 1);
@@ -309,13 +307,6 @@ final class ScaleBenchmark {
 
     private static String restarts(int n) {
         return n == 1 ? "1 restart each with and without them" : n + " restarts each with and without them, in turns";
-    }
-
-    /** A port on 127.0.0.1 that nothing listens on: bound by the system, then let go. */
-    private static int closedPort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return socket.getLocalPort();
-        }
     }
 
     /** bench/target: where the harness's classes are, and where the build unpacks WildFly beside them. */
