@@ -533,9 +533,14 @@ public final class MailQueue {
         String needle = query == null ? "" : query.toLowerCase(Locale.ROOT);
         List<MessageSnapshot> page = new ArrayList<>();
         int skipped = 0;
-        for (QueuedMessage message : only == null ? ledger.liveMessages() : ledger.messagesIn(only)) {
+        // Filtered as it walks, stopping once the page is full: a page near the front of a million-message queue takes
+        // a few locks, not a million (the bench's scale lane timed listMessages(0, 50) at 0.7 s when it filtered first).
+        for (QueuedMessage message : ledger.liveMessages()) {
             if (page.size() >= limit) {
                 break;
+            }
+            if (only != null && !ledger.hasUnfinishedIn(message, only)) {
+                continue;
             }
             if (!needle.isEmpty() && !matches(message, needle)) {
                 continue;
