@@ -446,14 +446,19 @@ public final class RecipientLedger {
         return count;
     }
 
+    /** True when {@code message} has an unfinished recipient in {@code queue} now. */
+    boolean hasUnfinishedIn(QueuedMessage message, TransferQueue queue) {
+        synchronized (message) {
+            return firstUnfinishedIn(message, queue) >= 0;
+        }
+    }
+
     /** The live messages with an unfinished recipient in {@code queue}, oldest first. Walks the live list: for operators' calls. */
     List<QueuedMessage> messagesIn(TransferQueue queue) {
         List<QueuedMessage> found = new ArrayList<>();
         for (QueuedMessage message : liveMessages()) {
-            synchronized (message) {
-                if (firstUnfinishedIn(message, queue) >= 0) {
-                    found.add(message);
-                }
+            if (hasUnfinishedIn(message, queue)) {
+                found.add(message);
             }
         }
         return found;
