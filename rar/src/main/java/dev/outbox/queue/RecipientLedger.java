@@ -446,6 +446,27 @@ public final class RecipientLedger {
         return count;
     }
 
+    /**
+     * The live messages, oldest first, with an unfinished recipient in {@code onlyIn} (any queue
+     * when null) that pass {@code filter}, from the {@code offset}th such, at most {@code limit}:
+     * one walk under the live list's lock that stops once the page is full. It reads recipient
+     * states without the messages' locks (taking them under the list's lock would invert their
+     * order), so a message may finish between the walk and the caller's read of it: close enough
+     * for an operator's page. {@code filter} must only read what never changes (id, envelope).
+     */
+    List<QueuedMessage> page(TransferQueue onlyIn, java.util.function.Predicate<QueuedMessage> filter, int offset, int limit) {
+        List<QueuedMessage> page = new ArrayList<>(Math.min(limit, 1024));
+        int skipped = 0;
+        synchronized (liveLock) {
+            for (QueuedMessage m = oldest; m != null && page.size() < limit; m = m.newer) {
+                if ((onlyIn == null || firstUnfinishedIn(m, onlyIn) >= 0) && filter.test(m) && skipped++ >= offset) {
+                    page.add(m);
+                }
+            }
+        }
+        return page;
+    }
+
     /** True when {@code message} has an unfinished recipient in {@code queue} now. */
     boolean hasUnfinishedIn(QueuedMessage message, TransferQueue queue) {
         synchronized (message) {
