@@ -138,6 +138,9 @@ class JmxSecurityIT {
                  JMXConnector nobody = connect(NOBODY, NOBODY_PASSWORD)) {
                 MBeanServerConnection monitorConnection = monitor.getMBeanServerConnection();
                 Await.until(DEADLINE, () -> isRegistered(monitorConnection, RemoteJmx.queueName(destination)), "the queue's bean");
+                // Outbox delivers once its retry clock works (a few seconds after deployment): then the held queue is in RETRY.
+                QueueMXBean held = JMX.newMXBeanProxy(monitorConnection, RemoteJmx.queueName(destination), QueueMXBean.class);
+                Await.until(DEADLINE, () -> "RETRY".equals(held.getState()), () -> "the held queue in RETRY; it is " + held.getState());
                 List<Notification> monitorSaw = new ArrayList<>();
                 monitorConnection.addNotificationListener(RemoteJmx.QUEUE_MANAGER, (notification, handback) -> {
                     synchronized (monitorSaw) {
