@@ -20,7 +20,7 @@ import java.util.Set;
  *
  * @param lanes           what is measured: the store ({@link StoreBenchmark}), delivery
  *                        ({@link DeliveryBenchmark}), merge latency ({@link MergeLatencyBenchmark}), Outbox in WildFly at
- *                        scale ({@link ScaleBenchmark}), or all
+ *                        scale ({@link ScaleBenchmark}), durable submit through the API ({@link SubmitLane}), or all
  * @param directory       where the scratch directory of the run is made (and deleted at the end):
  *                        the disk being measured
  * @param window          counted time of each rate: that many one-second turns, after {@link #warmUp()}
@@ -65,12 +65,12 @@ record BenchSettings(Set<Lane> lanes, Path directory, Duration window, int submi
 
     /** The parts of the harness, each a section of the table. */
     enum Lane {
-        STORE, DELIVERY, MERGE, SCALE
+        STORE, DELIVERY, MERGE, SCALE, SUBMIT
     }
 
     static final String USAGE = """
             Usage: bench/run [flags]   (or java -cp ... dev.outbox.bench.Benchmark [flags])
-              --only LANE             measure one lane: store, delivery, merge or scale (default: all, in that order)
+              --only LANE             measure one lane: store, delivery, merge, scale or submit (default: all, in that order)
               --dir PATH              disk to measure: a scratch directory is made inside it and deleted at the end (default: bench/target)
               --seconds N             counted seconds per rate, as one-second turns in rotation with the other rates (default 5, 1..600)
               --submitters N          threads of the concurrent runs (default 16, 2..1024)
@@ -93,6 +93,8 @@ record BenchSettings(Set<Lane> lanes, Path directory, Duration window, int submi
               --scale-messages N      messages queued (default 1000000, 1000..50000000)
               --scale-bytes N         content bytes of each (default 1024, 512..1048576)
               --scale-restarts N      timed restarts with them queued, and as many with an empty store (default 3, 1..20)
+            The submit lane (4 KiB submits through java:/eis/Outbox in WildFly, beside Postfix's smtpd and the store alone):
+                                      takes --submitters threads and --seconds counted seconds, after 2 s of warm-up
             """;
 
     /** The delivery lane's variants when none are given. */
@@ -176,7 +178,7 @@ record BenchSettings(Set<Lane> lanes, Path directory, Duration window, int submi
                 return lane;
             }
         }
-        throw new IllegalArgumentException("flag --only: '" + value + "' is not a lane: store, delivery, merge or scale");
+        throw new IllegalArgumentException("flag --only: '" + value + "' is not a lane: store, delivery, merge, scale or submit");
     }
 
     /** "1x1,100x10": each a valid backlog shape (checked with the smallest backlog that reaches its destinations), none twice. */

@@ -13,7 +13,7 @@ import java.util.Locale;
 
 /**
  * The harness's main class, what {@code bench/run} starts: measures the lanes the flags ask for
- * ({@link StoreBenchmark}, then {@link DeliveryBenchmark}, then {@link MergeLatencyBenchmark}, then {@link ScaleBenchmark}) in one run on one machine and prints
+ * ({@link StoreBenchmark}, then {@link DeliveryBenchmark}, then {@link MergeLatencyBenchmark}, then {@link ScaleBenchmark}, then {@link SubmitLane}) in one run on one machine and prints
  * one table, also written to a file.
  *
  * <p>Above the table: the machine, the JVM options and the disk; then each lane's own lines.
@@ -64,6 +64,9 @@ public final class Benchmark {
             }
             if (settings.measures(BenchSettings.Lane.SCALE)) {
                 ScaleBenchmark.measure(report, settings, scratch);
+            }
+            if (settings.measures(BenchSettings.Lane.SUBMIT)) {
+                SubmitLane.measure(report, settings, scratch);
             }
             Progress.say("deleting %s", scratch.root());
         }

@@ -18,7 +18,8 @@ class BenchSettingsTest {
     void withoutFlagsEveryLaneRunsWithTheDocumentedDefaults() {
         BenchSettings settings = BenchSettings.parse(new String[0]);
 
-        assertEquals(Set.of(BenchSettings.Lane.STORE, BenchSettings.Lane.DELIVERY, BenchSettings.Lane.MERGE, BenchSettings.Lane.SCALE),
+        assertEquals(Set.of(BenchSettings.Lane.STORE, BenchSettings.Lane.DELIVERY, BenchSettings.Lane.MERGE, BenchSettings.Lane.SCALE,
+                        BenchSettings.Lane.SUBMIT),
                 settings.lanes());
         assertEquals(20_000, settings.deliveries());
         assertEquals(4096, settings.deliveryBytes());
@@ -68,7 +69,7 @@ class BenchSettingsTest {
 
     @Test
     void badValuesAreRefusedNamingTheFlagAndWhatItTakes() {
-        assertEquals("flag --only: 'disk' is not a lane: store, delivery, merge or scale",
+        assertEquals("flag --only: 'disk' is not a lane: store, delivery, merge, scale or submit",
                 refusal("--only", "disk"));
         assertEquals("flag --deliveries: 99 is outside 100..10000000", refusal("--deliveries", "99"));
         assertEquals("flag --delivery-bytes: 'big' is not a whole number", refusal("--delivery-bytes", "big"));
