@@ -217,7 +217,7 @@ final class WildFly implements AutoCloseable {
             return;
         }
         long pid = pid();
-        Progress.say("scale: stopping WildFly (pid %d)", pid);
+        Progress.say("stopping WildFly (pid %d)", pid);
         jvm.destroy();
         if (!script.waitFor(STOP_LIMIT.toSeconds(), TimeUnit.SECONDS)) {
             jvm.destroyForcibly();
