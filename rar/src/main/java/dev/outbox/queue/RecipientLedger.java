@@ -638,15 +638,11 @@ public final class RecipientLedger {
         for (QueuedMessage message : unrecorded) {
             synchronized (message) {
                 try {
-                    if (message.isFinished() && !message.owesNotice()) {
-                        store.remove(message.id());
-                    } else {
-                        List<RecipientChange> all = new ArrayList<>(message.recipientCount());
-                        for (int i = 0; i < message.recipientCount(); i++) {
-                            all.add(new RecipientChange(i, message.status(i)));
-                        }
-                        store.update(message.id(), all, message.delayNoticeSent());
+                    List<Integer> all = new ArrayList<>(message.recipientCount());
+                    for (int i = 0; i < message.recipientCount(); i++) {
+                        all.add(i);
                     }
+                    write(message, all);
                     unrecorded.remove(message);
                     LOG.info(() -> "Outbox recorded message " + message.id() + " after an earlier store write had failed");
                 } catch (StoreException e) {
@@ -749,15 +745,7 @@ public final class RecipientLedger {
      */
     private boolean record(QueuedMessage message, List<Integer> recipients) {
         try {
-            if (message.isFinished() && !message.owesNotice()) {
-                store.remove(message.id()); // one durable write: the final statuses would go with the message
-            } else {
-                List<RecipientChange> current = new ArrayList<>(recipients.size());
-                for (int i : recipients) {
-                    current.add(new RecipientChange(i, message.status(i)));
-                }
-                store.update(message.id(), current, message.delayNoticeSent());
-            }
+            write(message, recipients);
             return true;
         } catch (StoreException e) {
             // Memory keeps what happened (so nothing goes out twice while running); the sweep writes it again.
@@ -766,6 +754,19 @@ public final class RecipientLedger {
             LOG.log(Level.SEVERE, "Outbox could not record the outcome for message " + message.id()
                     + "; the sweep writes it again, and until then a restart would attempt it again", e);
             return false;
+        }
+    }
+
+    /** The one write of {@link #record} and {@link #recordAgain}: {@code recipients}' statuses and the delay mark, or the removal. */
+    private void write(QueuedMessage message, List<Integer> recipients) {
+        if (message.isFinished() && !message.owesNotice()) {
+            store.remove(message.id()); // one durable write: the final statuses would go with the message
+        } else {
+            List<RecipientChange> current = new ArrayList<>(recipients.size());
+            for (int i : recipients) {
+                current.add(new RecipientChange(i, message.status(i)));
+            }
+            store.update(message.id(), current, message.delayNoticeSent());
         }
     }
 
