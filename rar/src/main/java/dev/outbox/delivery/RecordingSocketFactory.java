@@ -32,6 +32,11 @@ final class RecordingSocketFactory extends SocketFactory {
         return made;
     }
 
+    /** The socket made last (the one Angus connected), or null. */
+    synchronized Socket socket() {
+        return socket;
+    }
+
     /** Closes the socket made, if any, and any made later. */
     void close() {
         Socket made;

@@ -33,6 +33,11 @@ final class RecordingSslSocketFactory extends SSLSocketFactory {
         return made;
     }
 
+    /** The TLS socket over the plain one, once STARTTLS was accepted; else null. */
+    SSLSocket socket() {
+        return socket;
+    }
+
     /** True once STARTTLS was accepted and a handshake begun (whether or not it succeeded). */
     boolean started() {
         return socket != null;

@@ -6,41 +6,35 @@ import dev.outbox.queue.Deliverer;
 import dev.outbox.queue.NextHop;
 import dev.outbox.queue.RecipientOutcome;
 import dev.outbox.queue.RecipientOutcome.Status;
-import jakarta.mail.Address;
 import jakarta.mail.AuthenticationFailedException;
 import jakarta.mail.MessagingException;
-import jakarta.mail.SendFailedException;
 import jakarta.mail.Session;
-import jakarta.mail.internet.InternetAddress;
-import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
-import org.eclipse.angus.mail.smtp.SMTPMessage;
-import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
 import org.eclipse.angus.mail.smtp.SMTPTransport;
 
+import java.io.IOException;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
-import java.util.Set;
 import java.util.logging.Logger;
 
 /**
- * One SMTP connection to one next hop, carrying messages one after another, built on Angus's
- * {@link SMTPTransport}.
+ * One SMTP connection to one next hop, carrying messages one after another: Angus's
+ * {@link SMTPTransport} connects, greets, starts TLS, logs in and says QUIT; each message is a
+ * {@link MailTransaction} of Outbox's own over the same socket ({@link SmtpWire}), pipelined when
+ * the server offers PIPELINING. Angus sends MAIL, each RCPT and DATA one at a time and waits for
+ * each reply; on loopback those round trips, not the bytes, were most of a delivery's cost.
  *
  * <p>{@link #open} connects, greets, starts TLS and logs in as the settings say for that
  * {@link Peer} (or throws); {@link #send} transfers one message and classifies, per recipient,
  * what the server answered, from reply codes only; {@link #tlsDescription} names the TLS
  * protocol and cipher suite negotiated; {@link #close} says QUIT without waiting for the reply;
- * {@link #abort} closes the socket from any thread. Angus writes the data with CRLF line endings
+ * {@link #abort} closes the socket from any thread. The data goes out with CRLF line endings
  * and dot-stuffing, so content can never end the DATA phase early.
  *
  * <p>TLS ({@link TlsPolicy}): STARTTLS when offered, unless {@code none}. Opportunistic TLS
@@ -52,12 +46,12 @@ import java.util.logging.Logger;
  * missing STARTTLS and a failed handshake are failed connections whose message says why, names
  * the username and never the password.
  *
- * <p>Bounded: connect and read timeouts, a write timeout (Angus's, on the deliverer's shared
- * timer thread), and a deadline for connecting (both attempts, TLS and AUTH included) and for
- * each message, enforced by closing the plain socket, which also ends the TLS socket over it,
- * so no call outlives its budget. A connection is broken, and carries nothing more, once a reply
- * was missing (a timeout, a reset, or the server closing without one: Angus's code -1, "[EOF]"),
- * the server said 421, or it was aborted.
+ * <p>Bounded: connect and read timeouts, a write timeout for what Angus writes (on the
+ * deliverer's shared timer thread), and a deadline for connecting (both attempts, TLS and AUTH
+ * included) and for each message (which bounds its writes), enforced by closing the plain
+ * socket, which also ends the TLS socket over it, so no call outlives its budget. A connection
+ * is broken, and carries nothing more, once a reply was missing (a timeout, a reset, the server
+ * closing without one, or a line that is no reply), the server said 421, RSET after a refused transaction failed, or it was aborted.
  *
  * <p>8-bit content (any byte over 127) goes out with {@code BODY=8BITMIME} to a server that
  * offers 8BITMIME; to one that does not, it is refused for each recipient as a permanent
@@ -77,6 +71,10 @@ final class SmtpSession implements Deliverer.Connection {
     private Session session;
     private SmtpTransport transport;
     private String tlsDescription = "no TLS";
+    /** The connection's bytes once open, and what the server offered that a transaction uses. */
+    private SmtpWire wire;
+    private boolean pipelining;
+    private boolean eightBitMime;
     private boolean closed; // our own flag: Angus's isConnected() costs a NOOP round trip
     private volatile boolean broken;
     /** Told once when the peer breaks the connection (421, or no reply): the deliverer then tries that host last. */
@@ -158,8 +156,6 @@ final class SmtpSession implements Deliverer.Connection {
         properties.put("mail.smtp.executor.writetimeout", timeouts); // one shared thread, not one per connection
         // QUIT's reply changes nothing: every message was settled before it.
         properties.setProperty("mail.smtp.quitwait", "false");
-        // Send to the recipients that were accepted even when others were refused.
-        properties.setProperty("mail.smtp.sendpartial", "true");
         properties.put("mail.smtp.socketFactory", sockets);
         properties.setProperty("mail.smtp.socketFactory.fallback", "false"); // a socket we cannot close at the deadline is no socket
         if (startTls != null) {
@@ -191,6 +187,16 @@ final class SmtpSession implements Deliverer.Connection {
             }
         }
         tlsDescription = startTls != null ? startTls.sockets().description() : "no TLS";
+        Socket live = startTls != null && startTls.sockets().started() ? startTls.sockets().socket() : sockets.socket();
+        try {
+            live.setSoTimeout((int) Math.min(Integer.MAX_VALUE, settings.readTimeout().toMillis()));
+            wire = new SmtpWire(live, timeouts, settings.writeTimeout(), this::abort);
+        } catch (IOException e) {
+            closeQuietly();
+            throw new MessagingException("cannot use the connection to " + nextHop + ": " + describe(e), e);
+        }
+        pipelining = transport.supportsExtension("PIPELINING");
+        eightBitMime = transport.supportsExtension("8BITMIME");
     }
 
     /** The reason a connection attempt with STARTTLS failed, for the queue's RETRY line: what failed with TLS and why. */
@@ -291,66 +297,20 @@ final class SmtpSession implements Deliverer.Connection {
 
     private List<RecipientOutcome> transfer(Envelope envelope, byte[] content) {
         List<String> recipients = envelope.recipients();
-        Address[] addresses = new Address[recipients.size()];
-        for (int i = 0; i < addresses.length; i++) {
-            InternetAddress address = new InternetAddress();
-            address.setAddress(recipients.get(i)); // checked by Envelope; no re-parsing
-            addresses[i] = address;
-        }
-        try {
-            SMTPMessage message = new StoredMessage(session, content);
-            message.setEnvelopeFrom(envelope.isNullSender() ? "<>" : envelope.reversePath());
-            if (hasEightBit(content)) {
-                if (!transport.supportsExtension("8BITMIME")) {
-                    return RecipientOutcome.all(recipients, Status.FAILED, 0, "5.6.3 the message has 8-bit content and " + nextHop
-                            + " does not offer 8BITMIME (RFC 6152); Outbox does not convert it to 7 bits");
-                }
-                message.setMailExtension("BODY=8BITMIME");
+        String mailCommand = "MAIL FROM:<" + envelope.reversePath() + ">"; // checked by Envelope: nothing there can break the command
+        if (hasEightBit(content)) {
+            if (!eightBitMime) {
+                return RecipientOutcome.all(recipients, Status.FAILED, 0, "5.6.3 the message has 8-bit content and " + nextHop
+                        + " does not offer 8BITMIME (RFC 6152); Outbox does not convert it to 7 bits");
             }
-            transport.sendMessage(message, addresses);
-            return RecipientOutcome.all(recipients, Status.DELIVERED, transport.getLastReturnCode(), transport.getLastServerResponse());
-        } catch (SendFailedException e) {
-            return classify(recipients, e);
-        } catch (MessagingException e) {
-            return RecipientOutcome.all(recipients, Status.DEFERRED, 0, describe(e));
+            mailCommand += " BODY=8BITMIME";
         }
-    }
-
-    private List<RecipientOutcome> classify(List<String> recipients, SendFailedException failure) {
-        Map<String, RecipientOutcome> refused = new HashMap<>();
-        for (Exception e = failure; e != null; e = e instanceof MessagingException m ? m.getNextException() : null) {
-            if (e instanceof SMTPAddressFailedException a) {
-                String recipient = a.getAddress().getAddress();
-                refused.put(recipient, new RecipientOutcome(recipient, statusAtRcpt(a.getReturnCode()), a.getReturnCode(), a.getMessage()));
-            }
-        }
-        Set<String> sent = addressesOf(failure.getValidSentAddresses());
-        int code = failure instanceof SMTPSendFailedException s ? s.getReturnCode() : 0;
-        if (failure instanceof SMTPSendFailedException s && ".".equals(s.getCommand()) && code >= 200 && code < 300) {
-            // Angus wants exactly 250 after the data, but any 2xx there means the server took the
-            // message (RFC 5321 4.2.1): it went to every recipient accepted at RCPT, never again.
-            sent.addAll(addressesOf(failure.getValidUnsentAddresses()));
-        }
-        String reply = code > 0 ? failure.getMessage() : describe(failure);
-        List<RecipientOutcome> outcomes = new ArrayList<>(recipients.size());
-        for (String recipient : recipients) {
-            RecipientOutcome outcome = refused.get(recipient);
-            if (outcome == null) {
-                outcome = sent.contains(recipient)
-                        ? new RecipientOutcome(recipient, Status.DELIVERED, code, reply)
-                        : new RecipientOutcome(recipient, code >= 400 ? statusOf(code) : Status.DEFERRED, code, reply);
-            }
-            outcomes.add(outcome);
+        MailTransaction transaction = new MailTransaction(wire, pipelining);
+        List<RecipientOutcome> outcomes = transaction.send(mailCommand, recipients, content);
+        if (transaction.leftBroken()) {
+            broken = true;
         }
         return outcomes;
-    }
-
-    /**
-     * As {@link #statusOf}, but 552 at RCPT is temporary: RFC 5321 section 4.5.3.1.10 says
-     * clients treat it as 452 (too many recipients), since old servers sent it for that.
-     */
-    static Status statusAtRcpt(int replyCode) {
-        return replyCode == 552 ? Status.DEFERRED : statusOf(replyCode);
     }
 
     /** True when {@code content} has a byte over 127: it needs 8BITMIME. */
@@ -361,24 +321,6 @@ final class SmtpSession implements Deliverer.Connection {
             }
         }
         return false;
-    }
-
-    /** 5xx is permanent; everything else that is not success is worth another try. */
-    static Status statusOf(int replyCode) {
-        if (replyCode >= 200 && replyCode < 300) {
-            return Status.DELIVERED;
-        }
-        return replyCode >= 500 && replyCode < 600 ? Status.FAILED : Status.DEFERRED;
-    }
-
-    private static Set<String> addressesOf(Address[] addresses) {
-        Set<String> result = new HashSet<>();
-        if (addresses != null) {
-            for (Address address : addresses) {
-                result.add(((InternetAddress) address).getAddress());
-            }
-        }
-        return result;
     }
 
     /** The failure and its causes in one line, for a recipient whose attempt ended without a reply. */

@@ -154,7 +154,7 @@ class SmtpSessionTest {
             "0, DEFERRED", "354, DEFERRED", "600, DEFERRED",
     })
     void classifiesReplyCodes(int replyCode, Status expected) {
-        assertEquals(expected, SmtpSession.statusOf(replyCode));
+        assertEquals(expected, MailTransaction.statusOf(replyCode));
     }
 
     private static List<RecipientOutcome> send(Envelope envelope, byte[] content) {

@@ -30,7 +30,8 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  *
  * <p>Unscripted, it is a correct and permissive server: greeting "220 scripted ESMTP"; EHLO
  * answered 250 with {@link #extensions(String...)} (by default 8BITMIME, SIZE 104857600,
- * ENHANCEDSTATUSCODES; never PIPELINING or CHUNKING, which it does not implement); HELO, MAIL,
+ * ENHANCEDSTATUSCODES; never CHUNKING, which it does not implement; PIPELINING only when a test
+ * lists it, and then pipelined commands are answered in order, as it reads line by line); HELO, MAIL,
  * RCPT, RSET and NOOP 250; DATA 354; the final dot 250 with a queue id; QUIT 221, then close;
  * anything else 500. Out of order it answers 503 (RCPT before MAIL, a second MAIL) or 554
  * (DATA with no recipient). The data phase ends at CRLF.CRLF and is stored un-dot-stuffed;
