@@ -27,6 +27,9 @@ import java.util.Random;
 final class Peer implements AutoCloseable {
 
     private static final int BIND_ATTEMPTS = 20;
+    /** The scripted server's own extensions, with PIPELINING or without: each life offers one or the other at random, so both of Outbox's ways are soaked. */
+    private static final String[] EXTENSIONS = {"8BITMIME", "SIZE 104857600", "ENHANCEDSTATUSCODES"};
+    private static final String[] EXTENSIONS_AND_PIPELINING = {"8BITMIME", "SIZE 104857600", "ENHANCEDSTATUSCODES", "PIPELINING"};
 
     private final String domain;
     private final String address;
@@ -67,9 +70,10 @@ final class Peer implements AutoCloseable {
             return;
         }
         PeerScript script = new PeerScript(temper, random);
+        String[] extensions = random.nextBoolean() ? EXTENSIONS_AND_PIPELINING : EXTENSIONS;
         for (int attempt = 1; ; attempt++) {
             try {
-                server = ScriptedSmtpServer.start(address, port).script(script);
+                server = ScriptedSmtpServer.start(address, port).extensions(extensions).script(script);
                 break;
             } catch (UncheckedIOException e) {
                 if (attempt == BIND_ATTEMPTS) {
