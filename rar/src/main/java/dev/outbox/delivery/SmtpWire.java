@@ -44,6 +44,7 @@ final class SmtpWire {
     private static final int MAX_LINE_CHARS = 1000;
     private static final int BUFFER_BYTES = 64 * 1024;
 
+    private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
     private final byte[] readBuffer = new byte[8192];
@@ -58,6 +59,7 @@ final class SmtpWire {
 
     /** The wire over {@code socket}; {@code abort} closes the connection when a write blocks longer than {@code writeTimeout}. */
     SmtpWire(Socket socket, ScheduledExecutorService timeouts, Duration writeTimeout, Runnable abort) throws IOException {
+        this.socket = socket;
         this.in = socket.getInputStream();
         this.out = socket.getOutputStream();
         this.timeouts = timeouts;
@@ -71,6 +73,15 @@ final class SmtpWire {
         boolean positive() {
             return code >= 200 && code < 300;
         }
+    }
+
+    /**
+     * The most bytes of commands to write before reading their replies: half the socket's send
+     * buffer (the kernel counts its own overhead in it), at least 4 KiB and at most the buffer
+     * of one flush. That much goes into the send buffer whether or not the server reads.
+     */
+    int window() throws IOException {
+        return Math.min(BUFFER_BYTES, Math.max(4096, socket.getSendBufferSize() / 2));
     }
 
     /** Adds {@code command} and CRLF to what the next {@link #flush} writes (writing out a full buffer first). */
