@@ -28,7 +28,9 @@ import java.util.logging.Logger;
  * <p>Replies (RFC 5321 4.2): lines of a three-digit code, then "-" on every line but the last.
  * A reply that breaks that syntax, runs past {@value #MAX_REPLY_LINES} lines, or ends with the
  * connection throws {@link IOException}: the connection is then of no more use. Lines are cut
- * at {@value #MAX_LINE_CHARS} characters to bound memory, whatever the server sends.
+ * at {@value #MAX_LINE_CHARS} characters and a reply's text at {@value #MAX_REPLY_CHARS} (an
+ * outcome keeps 1000) to bound memory, whatever the server sends: a transaction holds a reply
+ * for each recipient until it ends.
  *
  * <p>Logs each line it writes or reads at FINEST under {@code dev.outbox.delivery.protocol},
  * where Angus logs the rest of the dialogue.
@@ -42,6 +44,7 @@ final class SmtpWire {
     private static final Logger PROTOCOL = Logger.getLogger("dev.outbox.delivery.protocol");
     private static final int MAX_REPLY_LINES = 100;
     private static final int MAX_LINE_CHARS = 1000;
+    private static final int MAX_REPLY_CHARS = 2000;
     private static final int BUFFER_BYTES = 64 * 1024;
 
     private final Socket socket;
@@ -67,7 +70,7 @@ final class SmtpWire {
         this.abort = abort;
     }
 
-    /** One server reply: its code and its lines as they came ("250-first", "250 last"), joined by LF. */
+    /** One server reply: its code and its lines as they came ("250-first", "250 last"), joined by LF, cut at {@value #MAX_REPLY_CHARS} characters. */
     record Reply(int code, String text) {
 
         boolean positive() {
@@ -211,10 +214,12 @@ final class SmtpWire {
                 throw new IOException("invalid SMTP reply line from the server: \"" + printable(line) + "\"");
             }
             code = lineCode;
-            if (!text.isEmpty()) {
-                text.append('\n');
+            if (text.length() < MAX_REPLY_CHARS) { // the rest is read, and checked, but not kept
+                if (!text.isEmpty()) {
+                    text.append('\n');
+                }
+                text.append(line, 0, Math.min(line.length(), MAX_REPLY_CHARS - text.length()));
             }
-            text.append(line);
             if (line.length() == 3 || line.charAt(3) == ' ') {
                 return new Reply(code, text.toString());
             }
