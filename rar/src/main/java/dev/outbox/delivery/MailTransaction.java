@@ -31,7 +31,9 @@ import java.util.List;
  * refused are deferred with reply code 0. A DATA answered 354 with nothing to send (MAIL or
  * every RCPT refused, found out only after the pipelined group) is ended with a lone dot, as
  * RFC 2920 3.1 says. A transaction that ended before its data's reply is followed by RSET, so
- * the next one starts clean; a failed RSET leaves the connection {@link #leftBroken() broken}.
+ * the next one starts clean; a failed RSET leaves the connection {@link #leftBroken() broken}, and
+ * so does a reply waiting before MAIL was sent, which no command asked for (every recipient is
+ * then deferred, nothing sent).
  *
  * <p>Single use, one thread.
  */
@@ -61,6 +63,11 @@ final class MailTransaction {
     List<RecipientOutcome> send(String mailCommand, List<String> recipients, byte[] content) {
         rcpt = new Reply[recipients.size()];
         try {
+            if (wire.hasUnreadInput()) {
+                // A stray reply (one command answered twice, a reply no command asked for) would be
+                // taken for MAIL's, and every later one for the command before: a stale 550 would bounce.
+                throw new IOException("the server sent a reply no command asked for: its replies are out of step");
+            }
             exchange(mailCommand, recipients, content);
         } catch (IOException e) {
             leftBroken = true;

@@ -200,6 +200,15 @@ final class SmtpWire {
         }
     }
 
+    /**
+     * True when the server sent something no command has asked for yet: bytes read ahead, or
+     * waiting in the socket (for TLS, what was already decrypted). Between transactions that is
+     * a reply out of step, which would be taken for the answer to the next command.
+     */
+    boolean hasUnreadInput() throws IOException {
+        return readPosition < readLimit || in.available() > 0;
+    }
+
     /** Reads the next reply, waiting at most the socket's read timeout for each part of it. */
     Reply read() throws IOException {
         StringBuilder text = new StringBuilder(64);
