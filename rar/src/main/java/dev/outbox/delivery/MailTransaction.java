@@ -17,7 +17,12 @@ import java.util.List;
  * round trips a message instead of three plus one a recipient. Round trips are what a delivery
  * thread spends most of its time waiting in, and each costs both ends a wake-up (the bench's
  * delivery profile, issue 19). Without PIPELINING each command waits for its reply, and DATA is
- * not sent when no recipient was accepted.
+ * not sent when no recipient was accepted. A group is at most what the socket's send buffer holds
+ * ({@link SmtpWire#window()}): with more recipients the replies so far are read before more is
+ * written, as Postfix does. A server answers as it reads and stops reading while its replies
+ * cannot be written; a client that wrote more than its own buffer holds before reading any
+ * reply would block in that write until the write timeout, at every retry (the deadlock RFC
+ * 2920 warns of); what fits in the send buffer is written whatever the server does.
  *
  * <p>A recipient is delivered only when the server answered the end of the data with 2xx. One
  * refused at RCPT keeps that reply (552 there is temporary: RFC 5321 4.5.3.1.10); the others
@@ -26,7 +31,9 @@ import java.util.List;
  * refused are deferred with reply code 0. A DATA answered 354 with nothing to send (MAIL or
  * every RCPT refused, found out only after the pipelined group) is ended with a lone dot, as
  * RFC 2920 3.1 says. A transaction that ended before its data's reply is followed by RSET, so
- * the next one starts clean; a failed RSET leaves the connection {@link #leftBroken() broken}.
+ * the next one starts clean; a failed RSET leaves the connection {@link #leftBroken() broken}, and
+ * so does a reply waiting before MAIL was sent, which no command asked for (every recipient is
+ * then deferred, nothing sent).
  *
  * <p>Single use, one thread.
  */
@@ -38,6 +45,8 @@ final class MailTransaction {
     private final boolean pipelining;
     private Reply mail;
     private Reply[] rcpt;
+    /** Pipelining: how many RCPT replies were read so far. */
+    private int rcptRead;
     private Reply data;
     private Reply end;
     private boolean leftBroken;
@@ -54,6 +63,11 @@ final class MailTransaction {
     List<RecipientOutcome> send(String mailCommand, List<String> recipients, byte[] content) {
         rcpt = new Reply[recipients.size()];
         try {
+            if (wire.hasUnreadInput()) {
+                // A stray reply (one command answered twice, a reply no command asked for) would be
+                // taken for MAIL's, and every later one for the command before: a stale 550 would bounce.
+                throw new IOException("the server sent a reply no command asked for: its replies are out of step");
+            }
             exchange(mailCommand, recipients, content);
         } catch (IOException e) {
             leftBroken = true;
@@ -72,6 +86,8 @@ final class MailTransaction {
 
     private void exchange(String mailCommand, List<String> recipients, byte[] content) throws IOException {
         wire.command(mailCommand);
+        int window = pipelining ? wire.window() : 0;
+        int unread = mailCommand.length() + 2; // pipelining: bytes of the commands whose replies are not read yet
         if (!pipelining) {
             wire.flush();
             mail = wire.read();
@@ -80,7 +96,14 @@ final class MailTransaction {
             }
         }
         for (int i = 0; i < rcpt.length; i++) {
-            wire.command("RCPT TO:<" + recipients.get(i) + ">");
+            String command = "RCPT TO:<" + recipients.get(i) + ">";
+            if (pipelining && unread + command.length() + 2 + "DATA\r\n".length() > window) {
+                wire.flush(); // the group so far, then its replies: what is unread never outgrows the send buffer
+                readPipelined(i);
+                unread = 0;
+            }
+            wire.command(command);
+            unread += command.length() + 2;
             if (!pipelining) {
                 wire.flush();
                 rcpt[i] = wire.read();
@@ -92,10 +115,7 @@ final class MailTransaction {
         wire.command("DATA");
         wire.flush();
         if (pipelining) {
-            mail = wire.read();
-            for (int i = 0; i < rcpt.length; i++) {
-                rcpt[i] = wire.read();
-            }
+            readPipelined(rcpt.length);
         }
         data = wire.read();
         boolean wanted = mail.positive() && anyAccepted();
@@ -107,6 +127,16 @@ final class MailTransaction {
         Reply reply = wire.read();
         if (wanted) {
             end = reply;
+        }
+    }
+
+    /** Pipelining: reads MAIL's reply if not read yet, then the RCPT replies up to recipient {@code upTo} (exclusive). */
+    private void readPipelined(int upTo) throws IOException {
+        if (mail == null) {
+            mail = wire.read();
+        }
+        while (rcptRead < upTo) {
+            rcpt[rcptRead++] = wire.read();
         }
     }
 

@@ -77,6 +77,8 @@ final class SmtpSession implements Deliverer.Connection {
     private boolean eightBitMime;
     private boolean closed; // our own flag: Angus's isConnected() costs a NOOP round trip
     private volatile boolean broken;
+    /** Set by {@link #abort} (a deadline, the queue's stop or sweep): a break of Outbox's own, which whenPeerBreaks is not told of. */
+    private volatile boolean aborted;
     /** Told once when the peer breaks the connection (421, or no reply): the deliverer then tries that host last. */
     private volatile Runnable whenPeerBreaks;
     /** The name of the host at the other end, for delivery status notices: the MX host's name, or the smarthost's. */
@@ -190,7 +192,9 @@ final class SmtpSession implements Deliverer.Connection {
         Socket live = startTls != null && startTls.sockets().started() ? startTls.sockets().socket() : sockets.socket();
         try {
             live.setSoTimeout((int) Math.min(Integer.MAX_VALUE, settings.readTimeout().toMillis()));
-            wire = new SmtpWire(live, timeouts, settings.writeTimeout(), this::abort);
+            // The write timeout closes the socket as the peer's doing, not as abort(): the send then
+            // finds no reply, breaks the connection and tells whenPeerBreaks, as Angus's write timeout did.
+            wire = new SmtpWire(live, timeouts, settings.writeTimeout(), sockets::close);
         } catch (IOException e) {
             closeQuietly();
             throw new MessagingException("cannot use the connection to " + nextHop + ": " + describe(e), e);
@@ -243,7 +247,6 @@ final class SmtpSession implements Deliverer.Connection {
         } finally {
             deadline.cancel(false);
         }
-        boolean aborted = broken;
         for (RecipientOutcome outcome : outcomes) {
             // No reply (a timeout, a reset, EOF) or 421 (the server is closing): this connection carries nothing more.
             if (outcome.status() == Status.DEFERRED && (outcome.replyCode() <= 0 || outcome.replyCode() == 421)) {
@@ -251,6 +254,7 @@ final class SmtpSession implements Deliverer.Connection {
             }
         }
         Runnable hook = whenPeerBreaks;
+        // transfer sets broken itself when the transaction left the connection unusable: whether we aborted is what tells the two apart
         if (broken && !aborted && hook != null) { // the peer broke it, not our deadline or abort
             whenPeerBreaks = null;
             hook.run();
@@ -281,6 +285,7 @@ final class SmtpSession implements Deliverer.Connection {
 
     @Override
     public void abort() {
+        aborted = true;
         broken = true;
         sockets.close();
     }

@@ -28,7 +28,9 @@ import java.util.logging.Logger;
  * <p>Replies (RFC 5321 4.2): lines of a three-digit code, then "-" on every line but the last.
  * A reply that breaks that syntax, runs past {@value #MAX_REPLY_LINES} lines, or ends with the
  * connection throws {@link IOException}: the connection is then of no more use. Lines are cut
- * at {@value #MAX_LINE_CHARS} characters to bound memory, whatever the server sends.
+ * at {@value #MAX_LINE_CHARS} characters and a reply's text at {@value #MAX_REPLY_CHARS} (an
+ * outcome keeps 1000) to bound memory, whatever the server sends: a transaction holds a reply
+ * for each recipient until it ends.
  *
  * <p>Logs each line it writes or reads at FINEST under {@code dev.outbox.delivery.protocol},
  * where Angus logs the rest of the dialogue.
@@ -42,8 +44,10 @@ final class SmtpWire {
     private static final Logger PROTOCOL = Logger.getLogger("dev.outbox.delivery.protocol");
     private static final int MAX_REPLY_LINES = 100;
     private static final int MAX_LINE_CHARS = 1000;
+    private static final int MAX_REPLY_CHARS = 2000;
     private static final int BUFFER_BYTES = 64 * 1024;
 
+    private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
     private final byte[] readBuffer = new byte[8192];
@@ -58,6 +62,7 @@ final class SmtpWire {
 
     /** The wire over {@code socket}; {@code abort} closes the connection when a write blocks longer than {@code writeTimeout}. */
     SmtpWire(Socket socket, ScheduledExecutorService timeouts, Duration writeTimeout, Runnable abort) throws IOException {
+        this.socket = socket;
         this.in = socket.getInputStream();
         this.out = socket.getOutputStream();
         this.timeouts = timeouts;
@@ -65,12 +70,21 @@ final class SmtpWire {
         this.abort = abort;
     }
 
-    /** One server reply: its code and its lines as they came ("250-first", "250 last"), joined by LF. */
+    /** One server reply: its code and its lines as they came ("250-first", "250 last"), joined by LF, cut at {@value #MAX_REPLY_CHARS} characters. */
     record Reply(int code, String text) {
 
         boolean positive() {
             return code >= 200 && code < 300;
         }
+    }
+
+    /**
+     * The most bytes of commands to write before reading their replies: half the socket's send
+     * buffer (the kernel counts its own overhead in it), at least 4 KiB and at most the buffer
+     * of one flush. That much goes into the send buffer whether or not the server reads.
+     */
+    int window() throws IOException {
+        return Math.min(BUFFER_BYTES, Math.max(4096, socket.getSendBufferSize() / 2));
     }
 
     /** Adds {@code command} and CRLF to what the next {@link #flush} writes (writing out a full buffer first). */
@@ -186,6 +200,15 @@ final class SmtpWire {
         }
     }
 
+    /**
+     * True when the server sent something no command has asked for yet: bytes read ahead, or
+     * waiting in the socket (for TLS, what was already decrypted). Between transactions that is
+     * a reply out of step, which would be taken for the answer to the next command.
+     */
+    boolean hasUnreadInput() throws IOException {
+        return readPosition < readLimit || in.available() > 0;
+    }
+
     /** Reads the next reply, waiting at most the socket's read timeout for each part of it. */
     Reply read() throws IOException {
         StringBuilder text = new StringBuilder(64);
@@ -200,10 +223,12 @@ final class SmtpWire {
                 throw new IOException("invalid SMTP reply line from the server: \"" + printable(line) + "\"");
             }
             code = lineCode;
-            if (!text.isEmpty()) {
-                text.append('\n');
+            if (text.length() < MAX_REPLY_CHARS) { // the rest is read, and checked, but not kept
+                if (!text.isEmpty()) {
+                    text.append('\n');
+                }
+                text.append(line, 0, Math.min(line.length(), MAX_REPLY_CHARS - text.length()));
             }
-            text.append(line);
             if (line.length() == 3 || line.charAt(3) == ' ') {
                 return new Reply(code, text.toString());
             }
