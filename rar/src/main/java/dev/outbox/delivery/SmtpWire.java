@@ -59,6 +59,7 @@ final class SmtpWire {
     private final Duration writeTimeout;
     private final Runnable abort;
     private volatile boolean writeTimedOut;
+    private int window;
 
     /** The wire over {@code socket}; {@code abort} closes the connection when a write blocks longer than {@code writeTimeout}. */
     SmtpWire(Socket socket, ScheduledExecutorService timeouts, Duration writeTimeout, Runnable abort) throws IOException {
@@ -84,7 +85,10 @@ final class SmtpWire {
      * of one flush. That much goes into the send buffer whether or not the server reads.
      */
     int window() throws IOException {
-        return Math.min(BUFFER_BYTES, Math.max(4096, socket.getSendBufferSize() / 2));
+        if (window == 0) { // asked once: the buffer only grows as the kernel tunes it, so the first size is the safe one
+            window = Math.min(BUFFER_BYTES, Math.max(4096, socket.getSendBufferSize() / 2));
+        }
+        return window;
     }
 
     /** Adds {@code command} and CRLF to what the next {@link #flush} writes (writing out a full buffer first). */
