@@ -137,7 +137,9 @@ public final class RecipientLedger {
             return null;
         }
         long size = Math.max(0, store.contentLength(message.id()));
-        Set<TransferQueue> ready = new LinkedHashSet<>();
+        // The queues it is ready in, each once: an array, not a set a message (recovery admits a million).
+        TransferQueue[] ready = new TransferQueue[routed.length];
+        int readyCount = 0;
         synchronized (message) {
             // Linked under its lock (message, then live list, as unlink): an operator who finds it waits until it is counted.
             link(message); // before a connection can see it, so that finishing it always unlinks it
@@ -153,7 +155,9 @@ public final class RecipientLedger {
                     state = RecipientState.QUEUED;
                 }
                 if (state == RecipientState.QUEUED) {
-                    ready.add(routed[i]);
+                    if (!holds(ready, readyCount, routed[i])) {
+                        ready[readyCount++] = routed[i];
+                    }
                 } else if (state == RecipientState.DEFERRED) {
                     routed[i].schedule(message, i, message.due(i));
                 }
@@ -164,14 +168,25 @@ public final class RecipientLedger {
                     routed[i].deferred(1);
                 }
             }
-            for (TransferQueue queue : ready) {
-                queue.offerReady(message);
+            for (int q = 0; q < readyCount; q++) {
+                ready[q].offerReady(message);
             }
             if (message.owesNotice()) {
                 owing.add(message); // recovered with a notice owed: reconciled before anything is delivered
             }
         }
-        return ready;
+        return readyCount == 0 ? Set.of() : readyCount == 1 ? Set.of(ready[0])
+                : new LinkedHashSet<>(Arrays.asList(ready).subList(0, readyCount));
+    }
+
+    /** True when {@code queues[0..count)} has {@code queue}. */
+    private static boolean holds(TransferQueue[] queues, int count, TransferQueue queue) {
+        for (int q = 0; q < count; q++) {
+            if (queues[q] == queue) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
