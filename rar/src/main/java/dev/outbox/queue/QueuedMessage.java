@@ -9,6 +9,7 @@ import dev.outbox.store.StoredMessage;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import java.util.Objects;
 
 
 /**
@@ -42,8 +43,11 @@ public final class QueuedMessage {
     /**
      * One slot per recipient: due time in milliseconds (48 bits), attempts (10 bits, saturating),
      * an operator's intent for a recipient in flight (2 bits) and state (4 bits). Packed because a
-     * backlog holds a million of these: parallel arrays cost about 50 bytes a message more.
+     * backlog holds a million of these: parallel arrays cost about 50 bytes a message more. The
+     * only recipient's slot is a field ({@code slots} null), which saves most messages an array
+     * of 24 bytes; from two recipients every slot is in {@code slots}.
      */
+    private long onlySlot;
     private final long[] slots;
     /** The transfer queue of every recipient when they share one, else a TransferQueue[]. */
     private final Object queues;
@@ -92,12 +96,12 @@ public final class QueuedMessage {
         this.expiryMillis = stored.expiryMillis();
         this.envelope = stored.envelope();
         int n = envelope.recipients().size();
-        this.slots = new long[n];
+        this.slots = n == 1 ? null : new long[n];
         boolean shared = true;
         for (int i = 0; i < n; i++) {
             RecipientStatus status = stored.statuses().get(i);
             long time = status.state() == RecipientState.QUEUED ? admittedMillis : status.dueMillis();
-            slots[i] = slot(status.state(), time, status.attempts());
+            setSlot(i, slot(status.state(), time, status.attempts()));
             shared &= queues[i] == queues[0];
             if (status.lastAttemptMillis() > 0) {
                 heard(i, new Heard(status.replyCode(), status.replyText(), status.remoteHost(), status.lastAttemptMillis()));
@@ -109,6 +113,23 @@ public final class QueuedMessage {
         }
         this.queues = shared ? queues[0] : queues.clone();
         this.delayNoticeSent = stored.delayNoticeSent();
+    }
+
+    private long slotOf(int recipient) {
+        if (slots == null) {
+            Objects.checkIndex(recipient, 1);
+            return onlySlot;
+        }
+        return slots[recipient];
+    }
+
+    private void setSlot(int recipient, long slot) {
+        if (slots == null) {
+            Objects.checkIndex(recipient, 1);
+            onlySlot = slot;
+        } else {
+            slots[recipient] = slot;
+        }
     }
 
     private static long slot(RecipientState state, long dueMillis, int attempts) {
@@ -128,20 +149,20 @@ public final class QueuedMessage {
     }
 
     int recipientCount() {
-        return slots.length;
+        return slots == null ? 1 : slots.length;
     }
 
     RecipientState state(int recipient) {
-        return STATES[(int) (slots[recipient] & 0xF)];
+        return STATES[(int) (slotOf(recipient) & 0xF)];
     }
 
     /** The recipient's time: due again (DEFERRED), due since (QUEUED) or the attempt's deadline (IN_FLIGHT). */
     long due(int recipient) {
-        return slots[recipient] >>> 16;
+        return slotOf(recipient) >>> 16;
     }
 
     int attempts(int recipient) {
-        return (int) ((slots[recipient] >>> 6) & MAX_ATTEMPTS);
+        return (int) ((slotOf(recipient) >>> 6) & MAX_ATTEMPTS);
     }
 
     /** The last reply or reason recorded for the recipient, or "". */
@@ -155,7 +176,7 @@ public final class QueuedMessage {
             return;
         }
         if (lastReplies == null) {
-            lastReplies = new String[slots.length];
+            lastReplies = new String[recipientCount()];
         }
         lastReplies[recipient] = reply;
     }
@@ -168,7 +189,7 @@ public final class QueuedMessage {
     /** Records what an attempt of {@code recipient} heard: kept for its notice, and stored with its next change. */
     void heard(int recipient, Heard reply) {
         if (heard == null) {
-            heard = new Heard[slots.length];
+            heard = new Heard[recipientCount()];
         }
         heard[recipient] = reply;
     }
@@ -176,7 +197,7 @@ public final class QueuedMessage {
     /** Marks that a notice is owed for {@code recipient} (stored with its change, cleared once the notice is durably queued). */
     void owe(int recipient) {
         if (owed == null) {
-            owed = new BitSet(slots.length);
+            owed = new BitSet(recipientCount());
         }
         owed.set(recipient);
     }
@@ -207,8 +228,8 @@ public final class QueuedMessage {
 
     /** What an operator sees of it now; the caller holds the message's monitor. */
     MessageSnapshot snapshot(int sizeBytes) {
-        List<MessageSnapshot.Recipient> recipients = new ArrayList<>(slots.length);
-        for (int i = 0; i < slots.length; i++) {
+        List<MessageSnapshot.Recipient> recipients = new ArrayList<>(recipientCount());
+        for (int i = 0; i < recipientCount(); i++) {
             RecipientState state = state(i);
             long time = state == RecipientState.DEFERRED || state == RecipientState.QUEUED ? due(i) : 0;
             recipients.add(new MessageSnapshot.Recipient(envelope.recipients().get(i), queue(i).name(), state, time, attempts(i),
@@ -224,13 +245,13 @@ public final class QueuedMessage {
 
     /** The operator's intent for a recipient in flight; NONE for any other state. */
     Intent intent(int recipient) {
-        return INTENTS[(int) ((slots[recipient] >>> 4) & 0x3)];
+        return INTENTS[(int) ((slotOf(recipient) >>> 4) & 0x3)];
     }
 
     /** Records {@code intent} for a recipient in flight, to be applied when its attempt ends. */
     void intend(int recipient, Intent intent) {
         require(recipient, RecipientState.IN_FLIGHT, "record an intent for");
-        slots[recipient] = (slots[recipient] & ~0x30L) | ((long) intent.ordinal() << 4);
+        setSlot(recipient, (slotOf(recipient) & ~0x30L) | ((long) intent.ordinal() << 4));
     }
 
     TransferQueue queue(int recipient) {
@@ -239,7 +260,7 @@ public final class QueuedMessage {
 
     /** True when every recipient is in a terminal state: the message can leave the store. */
     boolean isFinished() {
-        for (int i = 0; i < slots.length; i++) {
+        for (int i = 0; i < recipientCount(); i++) {
             if (!state(i).isTerminal()) {
                 return false;
             }
@@ -253,7 +274,7 @@ public final class QueuedMessage {
      */
     void takeInFlight(int recipient, long deadlineMillis) {
         require(recipient, RecipientState.QUEUED, "take in flight");
-        slots[recipient] = slot(RecipientState.IN_FLIGHT, deadlineMillis, attempts(recipient));
+        setSlot(recipient, slot(RecipientState.IN_FLIGHT, deadlineMillis, attempts(recipient)));
     }
 
     /**
@@ -266,7 +287,7 @@ public final class QueuedMessage {
         if (state != RecipientState.QUEUED && state != RecipientState.FROZEN) {
             throw illegal(recipient, "reclaim");
         }
-        slots[recipient] = slot(RecipientState.IN_FLIGHT, deadlineMillis, attempts(recipient));
+        setSlot(recipient, slot(RecipientState.IN_FLIGHT, deadlineMillis, attempts(recipient)));
     }
 
     /** True when the recipient is in flight in the attempt with {@code deadlineMillis}, not in a later one or repaired. */
@@ -281,7 +302,7 @@ public final class QueuedMessage {
      */
     void requeue(int recipient, long nowMillis) {
         require(recipient, RecipientState.IN_FLIGHT, "requeue");
-        slots[recipient] = slot(RecipientState.QUEUED, nowMillis, attempts(recipient));
+        setSlot(recipient, slot(RecipientState.QUEUED, nowMillis, attempts(recipient)));
     }
 
     /** IN_FLIGHT to DELIVERED. */
@@ -320,13 +341,13 @@ public final class QueuedMessage {
     /** QUEUED stays QUEUED, due since {@code nowMillis}: the sweep offered it to its queue again. */
     void resetDue(int recipient, long nowMillis) {
         require(recipient, RecipientState.QUEUED, "reset the due time of");
-        slots[recipient] = slot(RecipientState.QUEUED, nowMillis, attempts(recipient));
+        setSlot(recipient, slot(RecipientState.QUEUED, nowMillis, attempts(recipient)));
     }
 
     /** DEFERRED to QUEUED, due since {@code nowMillis}. Not persisted: a deferred recipient past its due time is due. */
     void merge(int recipient, long nowMillis) {
         require(recipient, RecipientState.DEFERRED, "merge");
-        slots[recipient] = slot(RecipientState.QUEUED, nowMillis, attempts(recipient));
+        setSlot(recipient, slot(RecipientState.QUEUED, nowMillis, attempts(recipient)));
     }
 
     /** QUEUED or DEFERRED to FROZEN: held by an operator until unfrozen (it neither expires nor is attempted). */
@@ -341,7 +362,7 @@ public final class QueuedMessage {
     /** FROZEN to QUEUED, due since {@code nowMillis}: released by an operator. */
     RecipientChange unfreeze(int recipient, long nowMillis) {
         require(recipient, RecipientState.FROZEN, "unfreeze");
-        slots[recipient] = slot(RecipientState.QUEUED, nowMillis, attempts(recipient));
+        setSlot(recipient, slot(RecipientState.QUEUED, nowMillis, attempts(recipient)));
         return new RecipientChange(recipient, new RecipientStatus(RecipientState.QUEUED, 0, attempts(recipient)));
     }
 
@@ -381,12 +402,12 @@ public final class QueuedMessage {
     }
 
     private RecipientChange set(int recipient, RecipientState state, long dueMillis) {
-        slots[recipient] = slot(state, dueMillis, attempts(recipient));
+        setSlot(recipient, slot(state, dueMillis, attempts(recipient)));
         return new RecipientChange(recipient, new RecipientStatus(state, dueMillis, attempts(recipient)));
     }
 
     private void countAttempt(int recipient) {
-        slots[recipient] = slot(state(recipient), due(recipient), attempts(recipient) + 1);
+        setSlot(recipient, slot(state(recipient), due(recipient), attempts(recipient) + 1));
     }
 
     private void require(int recipient, RecipientState from, String verb) {
