@@ -2,13 +2,13 @@ package dev.outbox.bench;
 
 import dev.outbox.api.QueueFullException;
 import dev.outbox.api.RecipientState;
+import dev.outbox.store.ForwardingStore;
 import dev.outbox.store.MessageStore;
 import dev.outbox.store.RecipientChange;
 import dev.outbox.store.StoredMessage;
 
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -28,27 +28,26 @@ import java.util.function.Predicate;
  *
  * <p>Threading: as the store under it. Misuse: as the store under it.
  */
-final class DueTimeStore implements MessageStore {
+final class DueTimeStore extends ForwardingStore {
 
     /** One recipient deferred, as the engine persisted it. */
     interface Deferrals {
         void deferred(String recipient, long dueMillis, int attempts);
     }
 
-    private final MessageStore store;
     private final Predicate<String> tracked;
     private final Deferrals deferrals;
     private final Map<String, List<String>> recipientsById = new ConcurrentHashMap<>();
 
     DueTimeStore(MessageStore store, Predicate<String> tracked, Deferrals deferrals) {
-        this.store = store;
+        super(store);
         this.tracked = tracked;
         this.deferrals = deferrals;
     }
 
     @Override
     public void recover(Consumer<StoredMessage> sink) {
-        store.recover(message -> {
+        super.recover(message -> {
             follow(message);
             sink.accept(message);
         });
@@ -56,73 +55,35 @@ final class DueTimeStore implements MessageStore {
 
     @Override
     public void add(StoredMessage message, byte[] content) throws QueueFullException {
-        store.add(message, content);
+        super.add(message, content);
         follow(message); // the engine admits the message only after add returns: nothing is deferred before this
     }
 
     @Override
     public void addNotice(StoredMessage message, byte[] content) throws QueueFullException {
-        store.addNotice(message, content);
+        super.addNotice(message, content);
         follow(message);
     }
 
     @Override
-    public void update(String id, List<RecipientChange> changes) {
-        store.update(id, changes);
-        report(id, changes);
-    }
-
-    @Override
     public void update(String id, List<RecipientChange> changes, boolean delayNoticeSent) {
-        store.update(id, changes, delayNoticeSent);
+        super.update(id, changes, delayNoticeSent);
         report(id, changes);
     }
 
     @Override
     public void remove(String id) {
-        store.remove(id);
+        super.remove(id);
         recipientsById.remove(id);
     }
 
-    @Override
-    public int contentLength(String id) {
-        return store.contentLength(id);
-    }
 
-    @Override
-    public byte[] content(String id) {
-        return store.content(id);
-    }
 
-    @Override
-    public Set<String> frozenDestinations() {
-        return store.frozenDestinations();
-    }
 
-    @Override
-    public void saveFrozenDestinations(Set<String> destinations) {
-        store.saveFrozenDestinations(destinations);
-    }
 
-    @Override
-    public int messageCount() {
-        return store.messageCount();
-    }
 
-    @Override
-    public long sizeBytes() {
-        return store.sizeBytes();
-    }
 
-    @Override
-    public long corruptRecords() {
-        return store.corruptRecords();
-    }
 
-    @Override
-    public void close() {
-        store.close();
-    }
 
     private void follow(StoredMessage message) {
         List<String> recipients = message.envelope().recipients();

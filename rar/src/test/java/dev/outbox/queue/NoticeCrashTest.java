@@ -175,10 +175,24 @@ class NoticeCrashTest {
 
         @Override
         public void add(StoredMessage message, byte[] content) throws QueueFullException {
+            adding(message, () -> super.add(message, content));
+        }
+
+        @Override
+        public void addNotice(StoredMessage message, byte[] content) throws QueueFullException {
+            adding(message, () -> super.addNotice(message, content));
+        }
+
+        /** A store call that may refuse for want of room. */
+        private interface Adding {
+            void run() throws QueueFullException;
+        }
+
+        private void adding(StoredMessage message, Adding adding) throws QueueFullException {
             QueueFullException[] full = new QueueFullException[1];
             write(Write.ADD, message.id(), List.of(), () -> {
                 try {
-                    super.add(message, content);
+                    adding.run();
                 } catch (QueueFullException e) {
                     full[0] = e;
                 }

@@ -7,9 +7,11 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * A {@link MessageStore} that passes every call to another, for a test to override the calls where
- * it puts a hook or a fault (a thread held in one call, a process dying after one write) and keep
- * the real store's behaviour for the rest. Threading and misuse are those of the store beneath.
+ * A {@link MessageStore} that passes every call to another, for a decorator to override the calls
+ * where it puts a hook or a fault (a test's thread held in one call or process dying after one
+ * write, the bench's record of due times) and keep the real store's behaviour for the rest,
+ * {@link #addNotice} included (a store may take notices past its size limit). Threading and
+ * misuse are those of the store beneath.
  */
 public abstract class ForwardingStore implements MessageStore {
 
@@ -27,6 +29,11 @@ public abstract class ForwardingStore implements MessageStore {
     @Override
     public void add(StoredMessage message, byte[] content) throws QueueFullException {
         store.add(message, content);
+    }
+
+    @Override
+    public void addNotice(StoredMessage message, byte[] content) throws QueueFullException {
+        store.addNotice(message, content);
     }
 
     @Override
