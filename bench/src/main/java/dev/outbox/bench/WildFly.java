@@ -1,5 +1,6 @@
 package dev.outbox.bench;
 
+import dev.outbox.testing.ServerBase;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -19,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * One WildFly of the scale lane: the unpacked server's scripts and modules (only read) with a
@@ -91,15 +91,8 @@ final class WildFly implements AutoCloseable {
                         + portOffset + ": " + e.getMessage());
             }
         }
-        Path from = home.resolve("standalone/configuration");
-        Path to = base.resolve("configuration");
-        Files.createDirectories(base);
-        try (Stream<Path> paths = Files.walk(from)) {
-            for (Path path : paths.filter(p -> !from.relativize(p).startsWith("standalone_xml_history")).toList()) {
-                Files.copy(path, to.resolve(from.relativize(path).toString()));
-            }
-        }
-        Path deployments = Files.createDirectories(base.resolve("deployments"));
+        ServerBase.fresh(home, base);
+        Path deployments = base.resolve("deployments");
         for (Path deployable : deployables) {
             Files.copy(deployable, deployments.resolve(deployable.getFileName()));
         }

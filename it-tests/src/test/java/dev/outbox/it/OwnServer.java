@@ -1,5 +1,6 @@
 package dev.outbox.it;
 
+import dev.outbox.testing.ServerBase;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -9,10 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -55,16 +54,7 @@ final class OwnServer {
     void prepare() throws IOException {
         assertPortFree(managementPort);
         assertPortFree(httpPort());
-        deleteTree(base);
-        Path from = jbossHome.resolve("standalone/configuration");
-        Path to = base.resolve("configuration");
-        Files.createDirectories(base);
-        try (Stream<Path> paths = Files.walk(from)) {
-            for (Path path : paths.filter(p -> !from.relativize(p).startsWith("standalone_xml_history")).toList()) {
-                Files.copy(path, to.resolve(from.relativize(path).toString()));
-            }
-        }
-        Files.createDirectories(base.resolve("deployments"));
+        ServerBase.fresh(jbossHome, base);
     }
 
     /** A management user (ManagementRealm), in {@code group} unless it is null. */
@@ -127,14 +117,4 @@ final class OwnServer {
         }
     }
 
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
-    }
 }

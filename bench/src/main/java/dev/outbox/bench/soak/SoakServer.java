@@ -1,10 +1,10 @@
 package dev.outbox.bench.soak;
 
+import dev.outbox.testing.ServerBase;
 import dev.outbox.bench.Progress;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -16,11 +16,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * The WildFly the soak runs, kills and starts again: the unpacked server's scripts and modules
@@ -111,16 +109,7 @@ final class SoakServer implements AutoCloseable {
                 throw new IllegalStateException("port " + port + " on 127.0.0.1 is taken: give another --port-offset (" + e.getMessage() + ")");
             }
         }
-        deleteTree(base);
-        Path from = jbossHome.resolve("standalone/configuration");
-        Path to = base.resolve("configuration");
-        Files.createDirectories(base);
-        try (Stream<Path> paths = Files.walk(from)) {
-            for (Path path : paths.filter(p -> !from.relativize(p).startsWith("standalone_xml_history")).toList()) {
-                Files.copy(path, to.resolve(from.relativize(path).toString()));
-            }
-        }
-        Files.createDirectories(base.resolve("deployments"));
+        ServerBase.fresh(jbossHome, base);
         Files.createDirectories(base.resolve("log"));
     }
 
@@ -334,18 +323,4 @@ final class SoakServer implements AutoCloseable {
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
     }
 
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                try {
-                    Files.delete(path);
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot delete " + path + " of the last soak", e);
-                }
-            }
-        }
-    }
 }
