@@ -68,7 +68,6 @@ final class SmtpSession implements Deliverer.Connection {
     private final RecordingSocketFactory sockets;
     private final ScheduledExecutorService timeouts;
     // Set by open's attempts, before the session is handed out; then read by its one thread.
-    private Session session;
     private SmtpTransport transport;
     private String tlsDescription = "no TLS";
     /** The connection's bytes once open, and what the server offered that a transaction uses. */
@@ -170,8 +169,7 @@ final class SmtpSession implements Deliverer.Connection {
             properties.setProperty("mail.smtp.auth", "true");
             properties.setProperty("mail.smtp.auth.mechanisms", "PLAIN LOGIN");
         }
-        session = Session.getInstance(properties);
-        transport = new SmtpTransport(session);
+        transport = new SmtpTransport(Session.getInstance(properties));
         if (login == null) {
             transport.connect(nextHop.host(), nextHop.port(), null, null);
         } else {
