@@ -35,6 +35,10 @@ import java.util.List;
  * so does a reply waiting before MAIL was sent, which no command asked for (every recipient is
  * then deferred, nothing sent).
  *
+ * <p>The caller's work for the wait ({@code meanwhile}: recording the message before, whose
+ * durable write would otherwise wait a round trip of its own) runs once the first commands are
+ * written, before the first reply is read: always before any data of this message goes out.
+ *
  * <p>Single use, one thread.
  */
 final class MailTransaction {
@@ -50,6 +54,7 @@ final class MailTransaction {
     private Reply data;
     private Reply end;
     private boolean leftBroken;
+    private Once meanwhile;
 
     MailTransaction(SmtpWire wire, boolean pipelining) {
         this.wire = wire;
@@ -61,6 +66,17 @@ final class MailTransaction {
      * then the recipients, then {@code content}. Returns one outcome per recipient, in order.
      */
     List<RecipientOutcome> send(String mailCommand, List<String> recipients, byte[] content) {
+        return send(mailCommand, recipients, content, new Once(() -> {
+        }));
+    }
+
+    /**
+     * As {@link #send(String, List, byte[])}, running {@code meanwhile} after the first commands
+     * are written and before their replies are read (so before any data goes out), or at the end
+     * when nothing was written. What it throws is thrown, the transaction left as it was.
+     */
+    List<RecipientOutcome> send(String mailCommand, List<String> recipients, byte[] content, Once meanwhile) {
+        this.meanwhile = meanwhile;
         rcpt = new Reply[recipients.size()];
         try {
             if (wire.hasUnreadInput()) {
@@ -71,11 +87,13 @@ final class MailTransaction {
             exchange(mailCommand, recipients, content);
         } catch (IOException e) {
             leftBroken = true;
+            meanwhile.run();
             return outcomes(recipients, SmtpSession.describe(e));
         }
         if (end == null) { // refused before the data: the server may still hold MAIL or RCPTs
             reset();
         }
+        meanwhile.run(); // a transaction without a reply to wait for: it runs now
         return outcomes(recipients, null);
     }
 
@@ -90,7 +108,7 @@ final class MailTransaction {
         int unread = mailCommand.length() + 2; // pipelining: bytes of the commands whose replies are not read yet
         if (!pipelining) {
             wire.flush();
-            mail = wire.read();
+            mail = read();
             if (!mail.positive()) {
                 return;
             }
@@ -106,7 +124,7 @@ final class MailTransaction {
             unread += command.length() + 2;
             if (!pipelining) {
                 wire.flush();
-                rcpt[i] = wire.read();
+                rcpt[i] = read();
             }
         }
         if (!pipelining && !anyAccepted()) {
@@ -117,14 +135,14 @@ final class MailTransaction {
         if (pipelining) {
             readPipelined(rcpt.length);
         }
-        data = wire.read();
+        data = read();
         boolean wanted = mail.positive() && anyAccepted();
         if (data.code() != DATA_GO_AHEAD) {
             return;
         }
         wire.data(wanted ? content : new byte[0]);
         wire.flush();
-        Reply reply = wire.read();
+        Reply reply = read();
         if (wanted) {
             end = reply;
         }
@@ -133,11 +151,17 @@ final class MailTransaction {
     /** Pipelining: reads MAIL's reply if not read yet, then the RCPT replies up to recipient {@code upTo} (exclusive). */
     private void readPipelined(int upTo) throws IOException {
         if (mail == null) {
-            mail = wire.read();
+            mail = read();
         }
         while (rcptRead < upTo) {
-            rcpt[rcptRead++] = wire.read();
+            rcpt[rcptRead++] = read();
         }
+    }
+
+    /** The next reply; first, once, the caller's work meanwhile, now that commands are on their way. */
+    private Reply read() throws IOException {
+        meanwhile.run();
+        return wire.read();
     }
 
     private boolean anyAccepted() {

@@ -235,15 +235,40 @@ final class SmtpSession implements Deliverer.Connection {
      */
     @Override
     public List<RecipientOutcome> send(Envelope envelope, byte[] content, Duration budget) {
+        return send(envelope, content, budget, () -> {
+        });
+    }
+
+    /**
+     * As {@link #send(Envelope, byte[], Duration)}, running {@code meanwhile} once the first
+     * commands are written (pipelined: MAIL, the RCPTs and DATA; else MAIL), before their
+     * replies are read: see {@link Deliverer.Connection#send(Envelope, byte[], Duration, Runnable)}.
+     */
+    @Override
+    public List<RecipientOutcome> send(Envelope envelope, byte[] content, Duration budget, Runnable meanwhile) {
+        Once once = new Once(meanwhile);
         if (closed) {
+            once.run();
             throw new IllegalStateException("SMTP session to " + nextHop + " is closed");
         }
         List<RecipientOutcome> outcomes;
-        ScheduledFuture<?> deadline = deadline(budget);
         try {
-            outcomes = transfer(envelope, content);
+            ScheduledFuture<?> deadline = deadline(budget);
+            try {
+                outcomes = transfer(envelope, content, once);
+            } finally {
+                deadline.cancel(false);
+            }
+        } catch (RuntimeException | Error e) {
+            if (once.failed()) {
+                // The caller's own failure, between this message's commands and its data: the server
+                // must never see the data's end, so the connection goes, and the transaction with it.
+                broken = true;
+                sockets.close();
+            }
+            throw e;
         } finally {
-            deadline.cancel(false);
+            once.run(); // nothing written (8-bit refused, the deliverer stopping): still run, as promised
         }
         for (RecipientOutcome outcome : outcomes) {
             // No reply (a timeout, a reset, EOF) or 421 (the server is closing): this connection carries nothing more.
@@ -298,7 +323,7 @@ final class SmtpSession implements Deliverer.Connection {
         }
     }
 
-    private List<RecipientOutcome> transfer(Envelope envelope, byte[] content) {
+    private List<RecipientOutcome> transfer(Envelope envelope, byte[] content, Once meanwhile) {
         List<String> recipients = envelope.recipients();
         String mailCommand = "MAIL FROM:<" + envelope.reversePath() + ">"; // checked by Envelope: nothing there can break the command
         if (hasEightBit(content)) {
@@ -309,7 +334,7 @@ final class SmtpSession implements Deliverer.Connection {
             mailCommand += " BODY=8BITMIME";
         }
         MailTransaction transaction = new MailTransaction(wire, pipelining);
-        List<RecipientOutcome> outcomes = transaction.send(mailCommand, recipients, content);
+        List<RecipientOutcome> outcomes = transaction.send(mailCommand, recipients, content, meanwhile);
         if (transaction.leftBroken()) {
             broken = true;
         }

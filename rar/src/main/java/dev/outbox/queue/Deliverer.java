@@ -50,6 +50,21 @@ public interface Deliverer {
          */
         List<RecipientOutcome> send(Envelope envelope, byte[] content, Duration budget);
 
+        /**
+         * As {@link #send(Envelope, byte[], Duration)}, running {@code meanwhile} once, on this
+         * thread, while the transaction's first round trip is under way: after its first commands
+         * are written and before any of its data is. The caller records the previous message's
+         * outcome there, so that the durable write overlaps the wait for the server, and no
+         * message's data goes out before the message sent before it is recorded (a crash then
+         * leaves at most one message in doubt a connection). {@code meanwhile} runs before this
+         * returns also when nothing could be written; should it throw, the connection is broken,
+         * nothing of this message's data was sent, and this throws what it threw.
+         */
+        default List<RecipientOutcome> send(Envelope envelope, byte[] content, Duration budget, Runnable meanwhile) {
+            meanwhile.run();
+            return send(envelope, content, budget);
+        }
+
         /** True once the connection can carry no further message (it broke, timed out, was aborted, or the server said 421). */
         boolean isBroken();
 

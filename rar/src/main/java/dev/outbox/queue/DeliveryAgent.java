@@ -19,6 +19,12 @@ import java.util.logging.Logger;
  * connection enforces it by closing its socket, and {@link #abort} closes it at once (the
  * queue's stop, and the sweep when an attempt is past its deadline).
  *
+ * <p>A message's outcome is recorded (a durable write, group-committed with other connections')
+ * while the next message's first commands are on their way and their replies not yet back, so
+ * the write overlaps a round trip instead of adding its own wait; it is always recorded before
+ * that next message's data goes out, so a crash leaves at most one message a connection in doubt,
+ * as when each was recorded before the next was taken.
+ *
  * <p>Threading: {@link #run} on its own thread; {@link #abort} and {@link #abortIfCarrying}
  * from any thread.
  */
@@ -31,7 +37,10 @@ final class DeliveryAgent implements Runnable {
     private final RecipientLedger ledger;
     /** Closes this agent's connection, from the moment it starts connecting. */
     private final Abort abort = new Abort();
+    /** The attempt taken in flight whose outcomes are not known yet. */
     private volatile Attempt current;
+    /** Outcomes known and not yet recorded, or recording when it failed; agent thread only. */
+    private Settlement pending;
 
     DeliveryAgent(MailQueue mailQueue, TransferQueue queue) {
         this.mailQueue = mailQueue;
@@ -58,22 +67,23 @@ final class DeliveryAgent implements Runnable {
             LOG.fine(() -> "Outbox connected to " + queue.name() + ": " + open.tlsDescription());
             try (open) {
                 int sent = 0;
+                Settlement previous = null; // the message sent before, recorded while this one's first commands are on their way
                 while (attempt != null) {
-                    boolean usable = deliver(open, attempt);
-                    if (!usable || ++sent >= mailQueue.policy.messagesPerConnectionFor(queue) || !mayTakeMore()) {
-                        break;
+                    Settlement settlement = deliver(open, attempt, previous);
+                    previous = null;
+                    pending = settlement;
+                    boolean more = !open.isBroken() && ++sent < mailQueue.policy.messagesPerConnectionFor(queue) && mayTakeMore();
+                    attempt = more ? next(false) : null;
+                    if (attempt == null) {
+                        settlement.run();
+                    } else {
+                        previous = settlement;
                     }
-                    attempt = next(false);
                 }
             }
         } catch (Throwable t) {
-            // Nothing may leave a recipient in flight: an attempt not yet settled is deferred with the queue in RETRY.
             LOG.log(Level.SEVERE, "Outbox delivery to " + queue.name() + " failed unexpectedly", t);
-            Attempt unsettled = current;
-            if (unsettled != null) {
-                settle(unsettled, RecipientOutcome.all(unsettled.addresses(), RecipientOutcome.Status.DEFERRED, 0, "internal error: " + t),
-                        mailQueue.enterRetry(queue, "internal error: " + t));
-            }
+            settleAfter(t);
         } finally {
             mailQueue.ended(this, queue, !started);
             mailQueue.afterConnection(queue);
@@ -145,16 +155,23 @@ final class DeliveryAgent implements Runnable {
         return !mailQueue.stopping && !mailQueue.paused() && !abort.fired();
     }
 
-    /** Sends one attempt on {@code open} and settles it; false when the connection can carry nothing more. */
-    private boolean deliver(Deliverer.Connection open, Attempt attempt) {
+    /**
+     * Sends one attempt on {@code open}, recording {@code previous} (when not null) meanwhile, and
+     * returns the attempt's settlement, which the caller runs: before the next message's data goes
+     * out, or at once when no message follows.
+     */
+    private Settlement deliver(Deliverer.Connection open, Attempt attempt, Settlement previous) {
+        Runnable meanwhile = previous != null ? previous : () -> {
+        };
         List<RecipientOutcome> outcomes;
         try {
             byte[] content = mailQueue.store.content(attempt.message().id());
-            outcomes = open.send(attempt.envelope(), content, budget(attempt));
+            outcomes = open.send(attempt.envelope(), content, budget(attempt), meanwhile);
         } catch (StoreException e) {
+            meanwhile.run();
             LOG.log(Level.SEVERE, "Outbox could not read message " + attempt.message().id() + " from the store; it is deferred", e);
-            settle(attempt, RecipientOutcome.all(attempt.addresses(), RecipientOutcome.Status.DEFERRED, 0, "not sent: " + e), 0);
-            return true;
+            return new Settlement(attempt, RecipientOutcome.all(attempt.addresses(), RecipientOutcome.Status.DEFERRED, 0, "not sent: " + e),
+                    0, "", false);
         }
         long retryAt = 0;
         boolean leftRetry = false;
@@ -165,11 +182,74 @@ final class DeliveryAgent implements Runnable {
         } else {
             leftRetry = queue.succeeded(mailQueue.clock.millis());
         }
-        settle(attempt, outcomes, retryAt, open.remoteHost()); // recorded before anything else can block this thread
-        if (leftRetry) {
-            mailQueue.dispatch(queue); // the queue left RETRY: the other connections may open again
+        return new Settlement(attempt, outcomes, retryAt, open.remoteHost(), leftRetry);
+    }
+
+    /**
+     * An attempt's outcomes, known and not yet recorded: recorded at the first {@link #run}, by
+     * the agent's thread. Between the answer and the record the recipients stay in flight, so a
+     * crash there leaves them to be sent again, as for any message in flight; the agent sends
+     * no further data before it runs.
+     */
+    private final class Settlement implements Runnable {
+        private final Attempt attempt;
+        private final List<RecipientOutcome> outcomes;
+        private final long retryAtMillis;
+        private final String remoteHost;
+        private final boolean leftRetry;
+        private boolean started;
+
+        Settlement(Attempt attempt, List<RecipientOutcome> outcomes, long retryAtMillis, String remoteHost, boolean leftRetry) {
+            this.attempt = attempt;
+            this.outcomes = outcomes;
+            this.retryAtMillis = retryAtMillis;
+            this.remoteHost = remoteHost;
+            this.leftRetry = leftRetry;
         }
-        return !open.isBroken();
+
+        @Override
+        public void run() {
+            if (started) {
+                return;
+            }
+            started = true;
+            settle(attempt, outcomes, retryAtMillis, remoteHost);
+            if (pending == this) {
+                pending = null;
+            }
+            if (leftRetry) {
+                mailQueue.dispatch(queue); // the queue left RETRY: the other connections may open again
+            }
+        }
+    }
+
+    /**
+     * After an unexpected failure nothing may stay in flight: the outcomes already known are
+     * recorded (a delivered recipient must not be sent again), unless recording them was what
+     * failed; what is left unsettled is deferred with the queue in RETRY.
+     */
+    private void settleAfter(Throwable t) {
+        Settlement known = pending;
+        pending = null;
+        if (known != null && !known.started) {
+            try {
+                known.run();
+            } catch (Throwable again) {
+                t.addSuppressed(again);
+                defer(known.attempt, t);
+            }
+        } else if (known != null) {
+            defer(known.attempt, t); // its record is what failed
+        }
+        Attempt unsettled = current;
+        if (unsettled != null) {
+            defer(unsettled, t);
+        }
+    }
+
+    private void defer(Attempt attempt, Throwable t) {
+        settle(attempt, RecipientOutcome.all(attempt.addresses(), RecipientOutcome.Status.DEFERRED, 0, "internal error: " + t),
+                mailQueue.enterRetry(queue, "internal error: " + t));
     }
 
     private void settle(Attempt attempt, List<RecipientOutcome> outcomes, long retryAtMillis) {
@@ -178,7 +258,9 @@ final class DeliveryAgent implements Runnable {
 
     /** Records {@code outcomes}, whose replies came from {@code remoteHost} ("" when no host answered), and arms the timer. */
     private void settle(Attempt attempt, List<RecipientOutcome> outcomes, long retryAtMillis, String remoteHost) {
-        current = null;
+        if (current == attempt) {
+            current = null; // else the next message is on the wire already, and stays current
+        }
         ledger.apply(attempt, outcomes, mailQueue.clock.millis(), retryAtMillis, remoteHost);
         mailQueue.arm(queue);
     }

@@ -56,7 +56,9 @@ class LateOutcomeTest {
             }
             real.execute(task);
         });
-        MailQueue queue = engine.start(EngineFixture.policy("1m", 2, 100, 8, ATTEMPT_TIMEOUT));
+        // One message a connection: "waiting" stays in the ready queue for the dispatch after the 250, instead of
+        // being carried next by connection 2 (whose dispatch would then find nothing to start, and make no call).
+        MailQueue queue = engine.start(EngineFixture.policy("1m", 2, 1, 8, ATTEMPT_TIMEOUT));
 
         String id = engine.submit("accepted", "ann@a.example");
         engine.await(() -> engine.transfer().consecutiveFailures() == 1 && queue.openConnections() == 0, "RETRY after connection 1");
