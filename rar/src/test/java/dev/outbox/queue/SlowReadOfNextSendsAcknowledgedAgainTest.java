@@ -1,0 +1,107 @@
+package dev.outbox.queue;
+
+import dev.outbox.api.RecipientState;
+import dev.outbox.store.ForwardingStore;
+import dev.outbox.store.MemoryStore;
+import dev.outbox.testing.smtp.Command;
+import dev.outbox.testing.smtp.Rules;
+import dev.outbox.testing.smtp.ScriptedSmtpServer;
+import org.junit.jupiter.api.AutoClose;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Proves that a message the server answered 250 is not sent again when reading the NEXT
+ * message's content from the store is slow (a journal read behind a busy disk) past the first
+ * message's attempt deadline while the sweep runs. Review of 303eb77: the 250's record now waits
+ * for the next message to be taken and its content read, which nothing bounds; the sweep finds
+ * the answered recipient in flight past its deadline, cannot abort it (the agent's current
+ * attempt is the next message), requeues it, and a second connection delivers it again. Neither
+ * a crash nor a connection broken after the dot: invariant 4 does not allow this duplicate.
+ * (LateOutcomeTest is the same scenario with a blocking executor call instead of the store read.)
+ */
+class SlowReadOfNextSendsAcknowledgedAgainTest {
+
+    private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(30);
+
+    private final MemoryStore memory = new MemoryStore();
+    private final List<String> ids = new CopyOnWriteArrayList<>();
+    private final AtomicBoolean blocked = new AtomicBoolean();
+    private final CountDownLatch inside = new CountDownLatch(1);
+    private final CountDownLatch release = new CountDownLatch(1);
+    @AutoClose
+    private final EngineFixture engine = new EngineFixture(() -> new ForwardingStore(memory) {
+        @Override
+        public byte[] content(String id) {
+            // The first read of "next", by the connection that has just had "first" answered, is slow.
+            if (ids.size() == 2 && id.equals(ids.get(1)) && blocked.compareAndSet(false, true)) {
+                inside.countDown();
+                try {
+                    release.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return super.content(id);
+        }
+    });
+    private final ScriptedSmtpServer server = engine.server();
+
+    @Test
+    void anAcknowledgedMessageIsNotSentAgainWhileTheNextMessagesContentIsReadSlowly() throws Exception {
+        server.script(Rules.on(Command.END_OF_DATA).onConnection(1).delayThenProceed(Duration.ofSeconds(1)));
+        // The executor's second call (the connection "next" would get) is refused, as by a busy pool: "next" waits
+        // in the ready queue, and the connection that carries "first" takes it after the 250. Later calls run.
+        AtomicInteger calls = new AtomicInteger();
+        engine.wrapExecutor(real -> task -> {
+            if (calls.incrementAndGet() == 2) {
+                throw new RejectedExecutionException("pool busy");
+            }
+            real.execute(task);
+        });
+        MailQueue queue = engine.start(EngineFixture.policy("1m", 2, 100, 8, ATTEMPT_TIMEOUT));
+        ids.add(engine.submit("first", "ann@a.example"));
+        engine.await(() -> server.count(Command.END_OF_DATA) == 1, "the server has the data of \"first\"");
+        ids.add(engine.submit("next", "bob@a.example"));
+
+        server.awaitReceived(1, EngineFixture.WAIT); // "first" answered 250
+        if (!inside.await(30, TimeUnit.SECONDS)) {
+            throw new AssertionError("the connection never read \"next\": " + engine.describe());
+        }
+        // The read stays slow past the attempt's deadline; the sweep runs meanwhile.
+        engine.clock.advance(ATTEMPT_TIMEOUT.plusSeconds(2));
+        int repaired = queue.sweep();
+        // Give a second connection the time to carry whatever the sweep put back.
+        engine.await(() -> server.received().size() >= 2 || engine.threadsInSmtp().isEmpty(), "the sweep's connection ran");
+        Thread.sleep(500);
+        release.countDown();
+
+        engine.await(() -> engine.count(RecipientState.IN_FLIGHT) == 0 && engine.threadsInSmtp().isEmpty() && queue.openConnections() == 0,
+                "settled");
+        for (int i = 0; i < 4 && (engine.count(RecipientState.QUEUED) + engine.count(RecipientState.DEFERRED)) > 0; i++) {
+            if (engine.pendingWakeup() != null) {
+                engine.fire();
+            } else {
+                engine.clock.advance(Duration.ofSeconds(10));
+                queue.sweep();
+            }
+            engine.await(() -> engine.count(RecipientState.IN_FLIGHT) == 0 && engine.threadsInSmtp().isEmpty() && queue.openConnections() == 0,
+                    "settled");
+        }
+
+        assertEquals(Map.of("first", 1, "next", 1), EngineFixture.perSubject(server.received()),
+                "acknowledged deliveries per message (sweep repaired " + repaired + ", stuck recovered " + queue.stuckRecovered()
+                        + "); transitions " + engine.transitions());
+    }
+}

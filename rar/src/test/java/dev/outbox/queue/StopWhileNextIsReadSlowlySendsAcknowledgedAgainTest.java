@@ -1,0 +1,93 @@
+package dev.outbox.queue;
+
+import dev.outbox.api.RecipientState;
+import dev.outbox.store.ForwardingStore;
+import dev.outbox.store.MemoryStore;
+import dev.outbox.testing.smtp.Command;
+import dev.outbox.testing.smtp.Rules;
+import dev.outbox.testing.smtp.ScriptedSmtpServer;
+import org.junit.jupiter.api.AutoClose;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Proves that stopping the engine while the connection that has just had a message answered 250
+ * is reading the next message's content slowly (a journal read waiting behind a stalled fsync)
+ * does not leave the answered message to be sent again after the restart. Review of 303eb77: the
+ * 250 is recorded only once the next message's content is read; stop aborts the connection, waits
+ * its 5 s and closes the store, so the record of the 250 comes too late, and the restart sends the
+ * message again. Before 303eb77 the 250 was recorded before the next message was taken: only the
+ * message not yet begun ("next") was left in flight. No crash and no broken connection after a
+ * dot: invariant 4 does not allow this duplicate.
+ */
+class StopWhileNextIsReadSlowlySendsAcknowledgedAgainTest {
+
+    private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(30);
+
+    private final MemoryStore memory = new MemoryStore();
+    private final List<String> ids = new CopyOnWriteArrayList<>();
+    private final AtomicBoolean blocked = new AtomicBoolean();
+    private final CountDownLatch inside = new CountDownLatch(1);
+    private final CountDownLatch release = new CountDownLatch(1);
+    @AutoClose
+    private final EngineFixture engine = new EngineFixture(() -> new ForwardingStore(memory) {
+        @Override
+        public byte[] content(String id) {
+            // The first read of "next", by the connection that has just had "first" answered, is slow.
+            if (ids.size() == 2 && id.equals(ids.get(1)) && blocked.compareAndSet(false, true)) {
+                inside.countDown();
+                try {
+                    release.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return super.content(id);
+        }
+    });
+    private final ScriptedSmtpServer server = engine.server();
+
+    @Test
+    void anAcknowledgedMessageIsNotSentAgainAfterAStopDuringTheNextMessagesSlowRead() throws Exception {
+        server.script(Rules.on(Command.END_OF_DATA).onConnection(1).delayThenProceed(Duration.ofSeconds(1)));
+        // The executor's second call (the connection "next" would get) is refused, as by a busy pool: "next" waits
+        // in the ready queue, and the connection that carries "first" takes it after the 250. Later calls run.
+        AtomicInteger calls = new AtomicInteger();
+        engine.wrapExecutor(real -> task -> {
+            if (calls.incrementAndGet() == 2) {
+                throw new RejectedExecutionException("pool busy");
+            }
+            real.execute(task);
+        });
+        engine.start(EngineFixture.policy("1m", 2, 100, 8, ATTEMPT_TIMEOUT));
+        ids.add(engine.submit("first", "ann@a.example"));
+        engine.await(() -> server.count(Command.END_OF_DATA) == 1, "the server has the data of \"first\"");
+        ids.add(engine.submit("next", "bob@a.example"));
+
+        server.awaitReceived(1, EngineFixture.WAIT); // "first" answered 250
+        if (!inside.await(30, TimeUnit.SECONDS)) {
+            throw new AssertionError("the connection never read \"next\": " + engine.describe());
+        }
+        engine.stop(200); // grace, abort, 5 s for the aborted connection, then the store closes
+        release.countDown();
+        engine.await(() -> engine.busyDeliveryThreads() == 0, "the old connection's thread ended");
+
+        MailQueue queue = engine.restart();
+        engine.await(() -> server.received().size() >= 2 && engine.idle(), "delivered after the restart");
+        Thread.sleep(300);
+
+        assertEquals(Map.of("first", 1, "next", 1), EngineFixture.perSubject(server.received()),
+                "acknowledged deliveries per message (stuck recovered " + queue.stuckRecovered() + "); transitions " + engine.transitions());
+    }
+}
