@@ -4,6 +4,7 @@ import dev.outbox.store.StoreException;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -38,9 +39,13 @@ final class DeliveryAgent implements Runnable {
     /** Closes this agent's connection, from the moment it starts connecting. */
     private final Abort abort = new Abort();
     /** The attempt taken in flight whose outcomes are not known yet. */
-    private volatile Attempt current;
-    /** Outcomes known and not yet recorded, or recording when it failed; agent thread only. */
-    private Settlement pending;
+    private final AtomicReference<Attempt> current = new AtomicReference<>();
+    /**
+     * Outcomes known and not yet recorded, or recording when it failed: set by the agent's thread;
+     * the sweep and stop record them from theirs ({@link #recordIfAnswered}) rather than requeue
+     * recipients whose answer is known.
+     */
+    private final AtomicReference<Settlement> pending = new AtomicReference<>();
 
     DeliveryAgent(MailQueue mailQueue, TransferQueue queue) {
         this.mailQueue = mailQueue;
@@ -71,7 +76,7 @@ final class DeliveryAgent implements Runnable {
                 while (attempt != null) {
                     Settlement settlement = deliver(open, attempt, previous);
                     previous = null;
-                    pending = settlement;
+                    pending.set(settlement);
                     boolean more = !open.isBroken() && ++sent < mailQueue.policy.messagesPerConnectionFor(queue) && mayTakeMore();
                     attempt = more ? next(false) : null;
                     if (attempt == null) {
@@ -102,7 +107,7 @@ final class DeliveryAgent implements Runnable {
             }
             Attempt attempt = ledger.take(queue, message, now, now + mailQueue.policy.attemptTimeout().toMillis());
             if (attempt != null) {
-                current = attempt;
+                current.set(attempt);
                 return attempt;
             }
             // a stale entry: delivered, deferred or expired meanwhile
@@ -113,13 +118,13 @@ final class DeliveryAgent implements Runnable {
     private Deliverer.Connection connect(Attempt attempt) {
         if (mailQueue.stopping || abort.fired()) {
             ledger.requeue(attempt, mailQueue.clock.millis());
-            current = null;
+            current.set(null);
             return null;
         }
         try {
             return mailQueue.deliverer.connect(queue.destination(), budget(attempt), abort);
         } catch (Deliverer.ConnectFailedException e) {
-            current = null;
+            current.set(null);
             if (e.isPermanent() && !abort.fired()) {
                 bounceReady(attempt, e);
                 return null;
@@ -197,7 +202,9 @@ final class DeliveryAgent implements Runnable {
         private final long retryAtMillis;
         private final String remoteHost;
         private final boolean leftRetry;
+        /** Under this settlement's lock: the record began; it ended (else it threw). */
         private boolean started;
+        private boolean done;
 
         Settlement(Attempt attempt, List<RecipientOutcome> outcomes, long retryAtMillis, String remoteHost, boolean leftRetry) {
             this.attempt = attempt;
@@ -207,16 +214,23 @@ final class DeliveryAgent implements Runnable {
             this.leftRetry = leftRetry;
         }
 
+        /**
+         * Records the outcomes, once, on whichever thread comes first (the agent's, or the sweep's or
+         * stop's); a second caller waits until the record is made, and throws if it failed, so the
+         * agent never sends the next message's data before this record.
+         */
         @Override
-        public void run() {
+        public synchronized void run() {
             if (started) {
+                if (!done) {
+                    throw new IllegalStateException("recording message " + attempt.message().id() + " failed");
+                }
                 return;
             }
             started = true;
             settle(attempt, outcomes, retryAtMillis, remoteHost);
-            if (pending == this) {
-                pending = null;
-            }
+            done = true;
+            pending.compareAndSet(this, null);
             if (leftRetry) {
                 mailQueue.dispatch(queue); // the queue left RETRY: the other connections may open again
             }
@@ -229,19 +243,24 @@ final class DeliveryAgent implements Runnable {
      * failed; what is left unsettled is deferred with the queue in RETRY.
      */
     private void settleAfter(Throwable t) {
-        Settlement known = pending;
-        pending = null;
-        if (known != null && !known.started) {
-            try {
-                known.run();
-            } catch (Throwable again) {
-                t.addSuppressed(again);
-                defer(known.attempt, t);
+        Settlement known = pending.getAndSet(null);
+        if (known != null) {
+            boolean failedBefore;
+            synchronized (known) {
+                failedBefore = known.started && !known.done;
             }
-        } else if (known != null) {
-            defer(known.attempt, t); // its record is what failed
+            if (failedBefore) {
+                defer(known.attempt, t); // its record is what failed
+            } else {
+                try {
+                    known.run();
+                } catch (Throwable again) {
+                    t.addSuppressed(again);
+                    defer(known.attempt, t);
+                }
+            }
         }
-        Attempt unsettled = current;
+        Attempt unsettled = current.get();
         if (unsettled != null) {
             defer(unsettled, t);
         }
@@ -258,9 +277,7 @@ final class DeliveryAgent implements Runnable {
 
     /** Records {@code outcomes}, whose replies came from {@code remoteHost} ("" when no host answered), and arms the timer. */
     private void settle(Attempt attempt, List<RecipientOutcome> outcomes, long retryAtMillis, String remoteHost) {
-        if (current == attempt) {
-            current = null; // else the next message is on the wire already, and stays current
-        }
+        current.compareAndSet(attempt, null); // else the next message is on the wire already, and stays current
         ledger.apply(attempt, outcomes, mailQueue.clock.millis(), retryAtMillis, remoteHost);
         mailQueue.arm(queue);
     }
@@ -286,14 +303,46 @@ final class DeliveryAgent implements Runnable {
 
     /** {@link #abort} if the attempt in progress is the one with {@code deadlineMillis} that carries {@code recipient} of {@code message}. */
     void abortIfCarrying(QueuedMessage message, int recipient, long deadlineMillis) {
-        Attempt attempt = current;
+        if (carries(current.get(), message, recipient, deadlineMillis)) {
+            abort();
+        }
+    }
+
+    /**
+     * If the server has answered the attempt with {@code deadlineMillis} that carries {@code recipient}
+     * of {@code message} and this agent has not recorded it yet (it records it during the next
+     * message's first round trip), records it now, on the caller's thread, and returns true: the
+     * recipient is not stuck, and requeueing it would send it again. For the sweep and stop.
+     */
+    boolean recordIfAnswered(QueuedMessage message, int recipient, long deadlineMillis) {
+        Settlement known = pending.get();
+        if (known == null || !carries(known.attempt, message, recipient, deadlineMillis)) {
+            return false;
+        }
+        try {
+            known.run();
+        } catch (RuntimeException | Error e) {
+            LOG.log(Level.SEVERE, "Outbox could not record the answered attempt of message " + message.id(), e);
+        }
+        return true;
+    }
+
+    /** Records what this agent knows and has not recorded yet (see {@link #recordIfAnswered}); for stop. */
+    void recordAnswered() {
+        Settlement known = pending.get();
+        if (known != null) {
+            recordIfAnswered(known.attempt.message(), known.attempt.recipients()[0], known.attempt.deadlineMillis());
+        }
+    }
+
+    private static boolean carries(Attempt attempt, QueuedMessage message, int recipient, long deadlineMillis) {
         if (attempt != null && attempt.message() == message && attempt.deadlineMillis() == deadlineMillis) {
             for (int taken : attempt.recipients()) {
                 if (taken == recipient) {
-                    abort();
-                    return;
+                    return true;
                 }
             }
         }
+        return false;
     }
 }

@@ -274,6 +274,14 @@ public final class MailQueue {
         List<String> examples = new ArrayList<>();
         for (RecipientLedger.Overdue overdue : found) {
             if (overdue.state() == RecipientState.IN_FLIGHT) {
+                boolean answered = false;
+                for (DeliveryAgent agent : agents) {
+                    // answered and not yet recorded (the agent records it during its next message's first round trip): not stuck
+                    answered |= agent.recordIfAnswered(overdue.message(), overdue.recipient(), overdue.time());
+                }
+                if (answered) {
+                    continue;
+                }
                 for (DeliveryAgent agent : agents) {
                     // closed before the repair, so the repair cannot send twice; only that attempt's connection
                     agent.abortIfCarrying(overdue.message(), overdue.recipient(), overdue.time());
@@ -332,6 +340,9 @@ public final class MailQueue {
             if (!awaitAgents(ABORT_WAIT_MILLIS)) {
                 LOG.severe(() -> "Outbox stopping with " + agents.size() + " delivery threads that did not end after their connection"
                         + " was closed; their recipients are attempted again after restart");
+                for (DeliveryAgent agent : agents) {
+                    agent.recordAnswered(); // an answer already known is recorded, not sent again after restart
+                }
             }
         }
         if (ledger.recordAgain() > 0) {
