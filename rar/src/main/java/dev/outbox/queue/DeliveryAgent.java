@@ -220,18 +220,20 @@ final class DeliveryAgent implements Runnable {
          * agent never sends the next message's data before this record.
          */
         @Override
-        public synchronized void run() {
-            if (started) {
-                if (!done) {
-                    throw new IllegalStateException("recording message " + attempt.message().id() + " failed");
+        public void run() {
+            synchronized (this) {
+                if (started) {
+                    if (!done) {
+                        throw new IllegalStateException("recording message " + attempt.message().id() + " failed");
+                    }
+                    return;
                 }
-                return;
+                started = true;
+                settle(attempt, outcomes, retryAtMillis, remoteHost);
+                done = true;
+                pending.compareAndSet(this, null);
             }
-            started = true;
-            settle(attempt, outcomes, retryAtMillis, remoteHost);
-            done = true;
-            pending.compareAndSet(this, null);
-            if (leftRetry) {
+            if (leftRetry) { // outside the lock: a busy executor may hold this call, and the record is what others wait for
                 mailQueue.dispatch(queue); // the queue left RETRY: the other connections may open again
             }
         }

@@ -22,16 +22,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * Proves that a message the server answered 250 is not sent again when reading the NEXT
- * message's content from the store is slow (a journal read behind a busy disk) past the first
- * message's attempt deadline while the sweep runs. Review of 303eb77: the 250's record now waits
- * for the next message to be taken and its content read, which nothing bounds; the sweep finds
- * the answered recipient in flight past its deadline, cannot abort it (the agent's current
- * attempt is the next message), requeues it, and a second connection delivers it again. Neither
- * a crash nor a connection broken after the dot: invariant 4 does not allow this duplicate.
- * (LateOutcomeTest is the same scenario with a blocking executor call instead of the store read.)
+ * Proves that stopping the engine while the connection that has just had a message answered 250
+ * is reading the next message's content slowly (a journal read waiting behind a stalled fsync)
+ * does not leave the answered message to be sent again after the restart. The 250 is recorded
+ * once the next message's content is read; a review found that stop aborted the connection,
+ * waited its 5 s and closed the store before that record, and the restart sent the message again
+ * (no crash and no broken connection after a dot: invariant 4 does not allow it). Stop now records
+ * what a connection that did not end knows before it closes the store.
  */
-class SlowReadOfNextSendsAcknowledgedAgainTest {
+class StopWhileNextIsReadSlowlyTest {
 
     private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(30);
 
@@ -59,7 +58,7 @@ class SlowReadOfNextSendsAcknowledgedAgainTest {
     private final ScriptedSmtpServer server = engine.server();
 
     @Test
-    void anAcknowledgedMessageIsNotSentAgainWhileTheNextMessagesContentIsReadSlowly() throws Exception {
+    void anAcknowledgedMessageIsNotSentAgainAfterAStopDuringTheNextMessagesSlowRead() throws Exception {
         server.script(Rules.on(Command.END_OF_DATA).onConnection(1).delayThenProceed(Duration.ofSeconds(1)));
         // The executor's second call (the connection "next" would get) is refused, as by a busy pool: "next" waits
         // in the ready queue, and the connection that carries "first" takes it after the 250. Later calls run.
@@ -70,7 +69,7 @@ class SlowReadOfNextSendsAcknowledgedAgainTest {
             }
             real.execute(task);
         });
-        MailQueue queue = engine.start(EngineFixture.policy("1m", 2, 100, 8, ATTEMPT_TIMEOUT));
+        engine.start(EngineFixture.policy("1m", 2, 100, 8, ATTEMPT_TIMEOUT));
         ids.add(engine.submit("first", "ann@a.example"));
         engine.await(() -> server.count(Command.END_OF_DATA) == 1, "the server has the data of \"first\"");
         ids.add(engine.submit("next", "bob@a.example"));
@@ -79,29 +78,14 @@ class SlowReadOfNextSendsAcknowledgedAgainTest {
         if (!inside.await(30, TimeUnit.SECONDS)) {
             throw new AssertionError("the connection never read \"next\": " + engine.describe());
         }
-        // The read stays slow past the attempt's deadline; the sweep runs meanwhile.
-        engine.clock.advance(ATTEMPT_TIMEOUT.plusSeconds(2));
-        int repaired = queue.sweep();
-        // Give a second connection the time to carry whatever the sweep put back.
-        engine.await(() -> server.received().size() >= 2 || engine.threadsInSmtp().isEmpty(), "the sweep's connection ran");
-        Thread.sleep(500);
+        engine.stop(200); // grace, abort, 5 s for the aborted connection, then the store closes
         release.countDown();
+        engine.await(() -> engine.busyDeliveryThreads() == 0, "the old connection's thread ended");
 
-        engine.await(() -> engine.count(RecipientState.IN_FLIGHT) == 0 && engine.threadsInSmtp().isEmpty() && queue.openConnections() == 0,
-                "settled");
-        for (int i = 0; i < 4 && (engine.count(RecipientState.QUEUED) + engine.count(RecipientState.DEFERRED)) > 0; i++) {
-            if (engine.pendingWakeup() != null) {
-                engine.fire();
-            } else {
-                engine.clock.advance(Duration.ofSeconds(10));
-                queue.sweep();
-            }
-            engine.await(() -> engine.count(RecipientState.IN_FLIGHT) == 0 && engine.threadsInSmtp().isEmpty() && queue.openConnections() == 0,
-                    "settled");
-        }
+        MailQueue queue = engine.restart();
+        engine.await(() -> server.received().size() >= 2 && engine.idle() && memory.messageCount() == 0, "delivered after the restart");
 
         assertEquals(Map.of("first", 1, "next", 1), EngineFixture.perSubject(server.received()),
-                "acknowledged deliveries per message (sweep repaired " + repaired + ", stuck recovered " + queue.stuckRecovered()
-                        + "); transitions " + engine.transitions());
+                "acknowledged deliveries per message (stuck recovered " + queue.stuckRecovered() + "); transitions " + engine.transitions());
     }
 }
