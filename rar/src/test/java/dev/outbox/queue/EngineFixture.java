@@ -527,6 +527,28 @@ final class EngineFixture implements AutoCloseable {
         }
     }
 
+    /**
+     * Lets the retry clock run, as the EJB timers and the sweep would, until nothing is left QUEUED
+     * or DEFERRED (at most four turns): each turn fires the pending wake-up, or else moves the clock
+     * 10 s and sweeps, then waits until no attempt is in flight and no connection open.
+     */
+    void settleRetries() {
+        awaitSettled();
+        for (int i = 0; i < 4 && (count(RecipientState.QUEUED) + count(RecipientState.DEFERRED)) > 0; i++) {
+            if (pendingWakeup() != null) {
+                fire();
+            } else {
+                clock.advance(Duration.ofSeconds(10));
+                queue.sweep();
+            }
+            awaitSettled();
+        }
+    }
+
+    private void awaitSettled() {
+        await(() -> count(RecipientState.IN_FLIGHT) == 0 && threadsInSmtp().isEmpty() && queue.openConnections() == 0, "settled");
+    }
+
     /** Every recipient transition the engine told its listeners, in order. */
     List<Transition> transitions() {
         return List.copyOf(transitions);

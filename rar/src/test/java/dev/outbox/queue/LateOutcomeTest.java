@@ -76,18 +76,7 @@ class LateOutcomeTest {
         int repaired = queue.sweep();
         release.countDown();
 
-        engine.await(() -> engine.count(RecipientState.IN_FLIGHT) == 0 && engine.threadsInSmtp().isEmpty() && queue.openConnections() == 0,
-                "settled");
-        for (int i = 0; i < 4 && (engine.count(RecipientState.QUEUED) + engine.count(RecipientState.DEFERRED)) > 0; i++) {
-            if (engine.pendingWakeup() != null) {
-                engine.fire();
-            } else {
-                engine.clock.advance(Duration.ofSeconds(10));
-                queue.sweep();
-            }
-            engine.await(() -> engine.count(RecipientState.IN_FLIGHT) == 0 && engine.threadsInSmtp().isEmpty() && queue.openConnections() == 0,
-                    "settled");
-        }
+        engine.settleRetries();
 
         assertEquals(Map.of("accepted", 1, "waiting", 1), EngineFixture.perSubject(server.received()),
                 "acknowledged deliveries per message (sweep repaired " + repaired + ", stuck recovered " + queue.stuckRecovered()

@@ -1,6 +1,5 @@
 package dev.outbox.queue;
 
-import dev.outbox.api.RecipientState;
 import dev.outbox.store.ForwardingStore;
 import dev.outbox.store.MemoryStore;
 import dev.outbox.testing.smtp.Command;
@@ -16,21 +15,21 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * Proves that a message the server answered 250 is not sent again when reading the NEXT
- * message's content from the store is slow (a journal read behind a busy disk) past the first
- * message's attempt deadline while the sweep runs. The 250's record waits for the next message
- * to be taken and its content read (it is made during that message's first round trip), which
- * nothing bounds; a review found the sweep then took the answered recipient, in flight past its
- * deadline, for stuck, requeued it, and a second connection delivered it again: neither a crash
- * nor a connection broken after the dot, so invariant 4 does not allow it. The sweep now records
- * an answered attempt instead.
- * (LateOutcomeTest is the same scenario with a blocking executor call instead of the store read.)
+ * Proves that a message the server answered 250 is not sent again when reading the next
+ * message's content from the store is slow (a journal read behind a stalled fsync) on the
+ * connection that carried it. The 250 is recorded during the next message's first round trip,
+ * so after that read, which nothing bounds. A review found that the sweep, past the attempt's
+ * deadline, then took the answered recipient for stuck, requeued it and a second connection
+ * delivered it again, and that stop closed the store before the record so that the restart sent
+ * it again: neither a crash nor a connection broken after the dot, so invariant 4 does not
+ * allow either. The sweep and stop now record an answered attempt instead. (LateOutcomeTest is
+ * the same scenario with a blocking executor call after the 250.)
  */
 class SlowReadOfNextMessageTest {
 
@@ -60,7 +59,37 @@ class SlowReadOfNextMessageTest {
     private final ScriptedSmtpServer server = engine.server();
 
     @Test
-    void anAcknowledgedMessageIsNotSentAgainWhileTheNextMessagesContentIsReadSlowly() throws Exception {
+    void theSweepRecordsTheAnsweredMessageInsteadOfSendingItAgain() throws Exception {
+        MailQueue queue = answerFirstThenReadNextSlowly();
+        // The read stays slow past the attempt's deadline; the sweep runs meanwhile.
+        engine.clock.advance(ATTEMPT_TIMEOUT.plusSeconds(2));
+        int repaired = queue.sweep();
+        // Recorded by the sweep (the store forgets it), or put back and sent again by another connection.
+        engine.await(() -> server.received().size() >= 2 || memory.contentLength(ids.get(0)) < 0, "the sweep recorded \"first\"");
+        release.countDown();
+        engine.settleRetries();
+
+        assertEquals(Map.of("first", 1, "next", 1), EngineFixture.perSubject(server.received()),
+                "acknowledged deliveries per message (sweep repaired " + repaired + ", stuck recovered " + queue.stuckRecovered()
+                        + "); transitions " + engine.transitions());
+    }
+
+    @Test
+    void stopRecordsTheAnsweredMessageSoTheRestartDoesNotSendItAgain() throws Exception {
+        answerFirstThenReadNextSlowly();
+        engine.stop(200); // grace, abort, 5 s for the aborted connection, then the store closes
+        release.countDown();
+        engine.await(() -> engine.busyDeliveryThreads() == 0, "the old connection's thread ended");
+
+        MailQueue queue = engine.restart();
+        engine.await(() -> server.received().size() >= 2 && engine.idle() && memory.messageCount() == 0, "delivered after the restart");
+
+        assertEquals(Map.of("first", 1, "next", 1), EngineFixture.perSubject(server.received()),
+                "acknowledged deliveries per message (stuck recovered " + queue.stuckRecovered() + "); transitions " + engine.transitions());
+    }
+
+    /** "first" answered 250 on a connection that then takes "next" and hangs reading its content. */
+    private MailQueue answerFirstThenReadNextSlowly() throws InterruptedException {
         server.script(Rules.on(Command.END_OF_DATA).onConnection(1).delayThenProceed(Duration.ofSeconds(1)));
         // The executor's second call (the connection "next" would get) is refused, as by a busy pool: "next" waits
         // in the ready queue, and the connection that carries "first" takes it after the 250. Later calls run.
@@ -80,29 +109,6 @@ class SlowReadOfNextMessageTest {
         if (!inside.await(30, TimeUnit.SECONDS)) {
             throw new AssertionError("the connection never read \"next\": " + engine.describe());
         }
-        // The read stays slow past the attempt's deadline; the sweep runs meanwhile.
-        engine.clock.advance(ATTEMPT_TIMEOUT.plusSeconds(2));
-        int repaired = queue.sweep();
-        // Give a second connection the time to carry whatever the sweep put back.
-        // Recorded by the sweep (the store forgets it), or put back and sent again by another connection.
-        engine.await(() -> server.received().size() >= 2 || memory.contentLength(ids.get(0)) < 0, "the sweep recorded \"first\"");
-        release.countDown();
-
-        engine.await(() -> engine.count(RecipientState.IN_FLIGHT) == 0 && engine.threadsInSmtp().isEmpty() && queue.openConnections() == 0,
-                "settled");
-        for (int i = 0; i < 4 && (engine.count(RecipientState.QUEUED) + engine.count(RecipientState.DEFERRED)) > 0; i++) {
-            if (engine.pendingWakeup() != null) {
-                engine.fire();
-            } else {
-                engine.clock.advance(Duration.ofSeconds(10));
-                queue.sweep();
-            }
-            engine.await(() -> engine.count(RecipientState.IN_FLIGHT) == 0 && engine.threadsInSmtp().isEmpty() && queue.openConnections() == 0,
-                    "settled");
-        }
-
-        assertEquals(Map.of("first", 1, "next", 1), EngineFixture.perSubject(server.received()),
-                "acknowledged deliveries per message (sweep repaired " + repaired + ", stuck recovered " + queue.stuckRecovered()
-                        + "); transitions " + engine.transitions());
+        return queue;
     }
 }
