@@ -6,8 +6,9 @@ import java.net.InetAddress;
 import java.net.Socket;
 
 /**
- * The socket factory of one {@link SmtpSession}: makes the session's plain socket (Angus
- * connects it; a second connection attempt gets a new one, and the earlier one is closed) and
+ * The socket factory of one {@link SmtpSession}: makes the session's plain socket (Angus asks
+ * for it through the shared Session's factory, {@link MailSessions}, and connects it; a second
+ * connection attempt gets a new one, and the earlier one is closed) and
  * keeps it, so that the session can close it from another thread when an
  * attempt passes its deadline or the queue aborts it. Closing the plain socket also ends any
  * wrapper over it (Angus's write-timeout socket, a TLS socket).

@@ -9,7 +9,8 @@ import javax.net.ssl.SSLSocketFactory;
 
 /**
  * The TLS socket factory of one connection attempt of an {@link SmtpSession}: Angus layers
- * STARTTLS's socket over the plain one through it ({@code mail.smtp.ssl.socketFactory}), and it
+ * STARTTLS's socket over the plain one through it (the shared Session's
+ * {@code mail.smtp.ssl.socketFactory} hands the call to it, {@link MailSessions}), and it
  * keeps that socket, because Angus shows no {@link SSLSession}: {@link #description()} names the
  * protocol and cipher suite negotiated. The plain socket stays with
  * {@link RecordingSocketFactory}, which closes it (and so this one) at the deadline.

@@ -32,20 +32,22 @@ import java.util.logging.Logger;
  * a username is set), an MX host as {@link Peer#MX_HOST} (never verified, never AUTH).
  *
  * <p>It also owns the one thread every session shares for its timeouts: Angus's write timeout
- * ({@code mail.smtp.executor.writetimeout}) and each attempt's deadline. {@link #close} stops
+ * ({@code mail.smtp.executor.writetimeout}) and each attempt's deadline; and the Jakarta Mail
+ * Sessions they share, one per kind of connection ({@link MailSessions}). {@link #close} stops
  * that thread and the resolver; the adapter calls it when it stops, after the queue.
  *
- * <p>Thread-safe: holds no state between calls but the shared timer thread and the resolver.
+ * <p>Thread-safe: holds no state between calls but the shared timer thread, the Sessions and the resolver.
  */
 public final class SmtpDeliverer implements Deliverer, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(SmtpDeliverer.class.getName());
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
-    private final SmtpSettings settings;
     private final MxResolver resolver;
     private final int mxPort;
     private final ScheduledThreadPoolExecutor timeouts;
+    /** The Jakarta Mail Sessions every connection shares, one per kind. */
+    private final MailSessions sessions;
     /** Set once the IPv4-only warning was logged: it is about the server's settings, not about one domain. */
     private final AtomicBoolean ipv4OnlyWarned = new AtomicBoolean();
     /** MX addresses that broke a session lately: tried after the others of their domain. */
@@ -61,7 +63,6 @@ public final class SmtpDeliverer implements Deliverer, AutoCloseable {
      * @param mxPort   the port of MX hosts: 25, another in tests
      */
     public SmtpDeliverer(SmtpSettings settings, MxResolver resolver, int mxPort) {
-        this.settings = settings;
         this.resolver = resolver;
         this.mxPort = mxPort;
         String name = "outbox-smtp-timeouts-" + INSTANCES.incrementAndGet();
@@ -73,6 +74,7 @@ public final class SmtpDeliverer implements Deliverer, AutoCloseable {
         timeouts.setRemoveOnCancelPolicy(true); // a cancelled deadline must not stay queued for ten minutes
         timeouts.setKeepAliveTime(30, TimeUnit.SECONDS);
         timeouts.allowCoreThreadTimeOut(true);
+        this.sessions = new MailSessions(settings, timeouts);
     }
 
     @Override
@@ -80,7 +82,7 @@ public final class SmtpDeliverer implements Deliverer, AutoCloseable {
         if (destination.isSmarthost()) {
             NextHop nextHop = destination.smarthost();
             try {
-                return SmtpSession.open(nextHop, Peer.SMARTHOST, settings, timeouts, budget, abort);
+                return SmtpSession.open(nextHop, Peer.SMARTHOST, sessions, budget, abort);
             } catch (MessagingException e) {
                 throw new ConnectFailedException("cannot connect to " + nextHop + ": " + SmtpSession.describe(e), e);
             }
@@ -131,7 +133,7 @@ public final class SmtpDeliverer implements Deliverer, AutoCloseable {
             }
             NextHop hop = new NextHop(candidate.address().getHostAddress(), mxPort);
             try {
-                SmtpSession session = SmtpSession.open(hop, Peer.MX_HOST, settings, timeouts, Duration.ofNanos(left), abort);
+                SmtpSession session = SmtpSession.open(hop, Peer.MX_HOST, sessions, Duration.ofNanos(left), abort);
                 session.whenPeerBreaks(() -> tryLast.broke(candidate.address()));
                 session.remoteHost(candidate.host());
                 if (!failures.isEmpty()) {

@@ -8,7 +8,6 @@ import dev.outbox.queue.RecipientOutcome;
 import dev.outbox.queue.RecipientOutcome.Status;
 import jakarta.mail.AuthenticationFailedException;
 import jakarta.mail.MessagingException;
-import jakarta.mail.Session;
 import org.eclipse.angus.mail.smtp.SMTPTransport;
 
 import java.io.IOException;
@@ -20,12 +19,12 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.List;
 import java.util.Objects;
-import java.util.Properties;
 import java.util.logging.Logger;
 
 /**
  * One SMTP connection to one next hop, carrying messages one after another: Angus's
- * {@link SMTPTransport} connects, greets, starts TLS, logs in and says QUIT; each message is a
+ * {@link SMTPTransport}, over the Jakarta Mail Session its kind of connection shares with the
+ * deliverer's others ({@link MailSessions}), connects, greets, starts TLS, logs in and says QUIT; each message is a
  * {@link MailTransaction} of Outbox's own over the same socket ({@link SmtpWire}), pipelined when
  * the server offers PIPELINING. Angus sends MAIL, each RCPT and DATA one at a time and waits for
  * each reply; on loopback those round trips, not the bytes, were most of a delivery's cost.
@@ -89,28 +88,32 @@ final class SmtpSession implements Deliverer.Connection {
         this.timeouts = timeouts;
     }
 
-    /** Connects to {@code nextHop}, which is {@code peer}, and completes the greeting, EHLO, STARTTLS and AUTH within {@code budget}. */
+    /**
+     * Connects to {@code nextHop}, which is {@code peer}, and completes the greeting, EHLO, STARTTLS
+     * and AUTH within {@code budget}, with Jakarta Mail Sessions of its own (a deliverer's
+     * connections share theirs).
+     */
     static SmtpSession open(NextHop nextHop, Peer peer, SmtpSettings settings, ScheduledExecutorService timeouts, Duration budget)
             throws MessagingException {
-        return open(nextHop, peer, settings, timeouts, budget, new Abort());
+        return open(nextHop, peer, new MailSessions(settings, timeouts), budget, new Abort());
     }
 
     /**
-     * As {@link #open(NextHop, Peer, SmtpSettings, ScheduledExecutorService, Duration)}; firing
-     * {@code abort} closes the session's socket, from now on.
+     * As {@link #open(NextHop, Peer, SmtpSettings, ScheduledExecutorService, Duration)}, with the
+     * settings, timer thread and Sessions of {@code sessions}; firing {@code abort} closes the
+     * session's socket, from now on.
      *
      * @param peer whether {@code nextHop} is the configured smarthost (its certificate verified
      *             under required TLS, and AUTH when a login is set) or an MX host
      * @throws MessagingException when no connection could be had, with the reason
      */
-    static SmtpSession open(NextHop nextHop, Peer peer, SmtpSettings settings, ScheduledExecutorService timeouts, Duration budget,
-                            Abort abort) throws MessagingException {
+    static SmtpSession open(NextHop nextHop, Peer peer, MailSessions sessions, Duration budget, Abort abort) throws MessagingException {
         Objects.requireNonNull(peer, "peer");
-        SmtpSession opened = new SmtpSession(nextHop, new RecordingSocketFactory(), timeouts);
+        SmtpSession opened = new SmtpSession(nextHop, new RecordingSocketFactory(), sessions.timeouts());
         abort.onFire(opened::abort); // hooked before the socket exists: its factory closes any socket made after
         ScheduledFuture<?> deadline = opened.deadline(budget);
         try {
-            opened.connect(peer, settings, peer == Peer.SMARTHOST ? settings.login() : null);
+            opened.connect(peer, sessions, peer == Peer.SMARTHOST ? sessions.settings().login() : null);
         } catch (MessagingException | RuntimeException e) {
             opened.sockets.close();
             throw e;
@@ -121,10 +124,11 @@ final class SmtpSession implements Deliverer.Connection {
     }
 
     /** The first attempt, with STARTTLS as the policy says; under opportunistic TLS, a second in plain text when STARTTLS failed. */
-    private void connect(Peer peer, SmtpSettings settings, SmarthostLogin login) throws MessagingException {
+    private void connect(Peer peer, MailSessions sessions, SmarthostLogin login) throws MessagingException {
+        SmtpSettings settings = sessions.settings();
         TlsPolicy policy = settings.tls();
         if (policy == TlsPolicy.NONE) {
-            attempt(settings, login, null);
+            attempt(sessions, login, null);
             return;
         }
         boolean verify = policy == TlsPolicy.REQUIRED && peer == Peer.SMARTHOST;
@@ -133,7 +137,7 @@ final class SmtpSession implements Deliverer.Connection {
         StartTls startTls = new StartTls(
                 new RecordingSslSocketFactory(verify ? settings.verifyingSocketFactory() : TlsContexts.unverified()), required, verify);
         try {
-            attempt(settings, login, startTls);
+            attempt(sessions, login, startTls);
         } catch (MessagingException e) {
             MessagingException failure = explain(e, policy, login, required);
             if (policy != TlsPolicy.OPPORTUNISTIC || required || transport.startTlsFailure() == null || broken) {
@@ -141,40 +145,24 @@ final class SmtpSession implements Deliverer.Connection {
             }
             LOG.warning(() -> "Outbox: " + failure.getMessage() + "; connecting to " + nextHop
                     + " once more without TLS, as outbox.tls=opportunistic allows");
-            attempt(settings, login, null);
+            attempt(sessions, login, null);
         }
     }
 
     /** One connection: greeting, EHLO, STARTTLS when {@code startTls} is not null, AUTH when {@code login} is not null. */
-    private void attempt(SmtpSettings settings, SmarthostLogin login, StartTls startTls) throws MessagingException {
-        Properties properties = new Properties();
-        properties.setProperty("mail.smtp.host", nextHop.host());
-        properties.setProperty("mail.smtp.port", Integer.toString(nextHop.port()));
-        properties.setProperty("mail.smtp.localhost", settings.heloName());
-        properties.setProperty("mail.smtp.connectiontimeout", Long.toString(settings.connectTimeout().toMillis()));
-        properties.setProperty("mail.smtp.timeout", Long.toString(settings.readTimeout().toMillis()));
-        properties.setProperty("mail.smtp.writetimeout", Long.toString(settings.writeTimeout().toMillis()));
-        properties.put("mail.smtp.executor.writetimeout", timeouts); // one shared thread, not one per connection
-        // QUIT's reply changes nothing: every message was settled before it.
-        properties.setProperty("mail.smtp.quitwait", "false");
-        properties.put("mail.smtp.socketFactory", sockets);
-        properties.setProperty("mail.smtp.socketFactory.fallback", "false"); // a socket we cannot close at the deadline is no socket
-        if (startTls != null) {
-            properties.setProperty("mail.smtp.starttls.enable", "true");
-            properties.setProperty("mail.smtp.starttls.required", Boolean.toString(startTls.required()));
-            properties.put("mail.smtp.ssl.socketFactory", startTls.sockets()); // layered over the plain socket, which stays ours to close
-            properties.setProperty("mail.smtp.ssl.checkserveridentity", Boolean.toString(startTls.verify()));
-        }
-        if (login != null) {
-            properties.setProperty("mail.smtp.auth", "true");
-            properties.setProperty("mail.smtp.auth.mechanisms", "PLAIN LOGIN");
-        }
-        transport = new SmtpTransport(Session.getInstance(properties));
+    private void attempt(MailSessions sessions, SmarthostLogin login, StartTls startTls) throws MessagingException {
+        SmtpSettings settings = sessions.settings();
+        MailSessions.Kind kind = startTls == null
+                ? new MailSessions.Kind(false, false, false, login != null)
+                : new MailSessions.Kind(true, startTls.required(), startTls.verify(), login != null);
+        transport = new SmtpTransport(sessions.session(kind));
+        RecordingSslSocketFactory tlsSockets = startTls != null ? startTls.sockets() : null;
         if (login == null) {
-            transport.connect(nextHop.host(), nextHop.port(), null, null);
+            sessions.connecting(sockets, tlsSockets, () -> transport.connect(nextHop.host(), nextHop.port(), null, null));
         } else {
             try {
-                transport.connect(nextHop.host(), nextHop.port(), login.username(), login.password().reveal());
+                sessions.connecting(sockets, tlsSockets,
+                        () -> transport.connect(nextHop.host(), nextHop.port(), login.username(), login.password().reveal()));
             } catch (AuthenticationFailedException e) {
                 // The server's reply, without the password should it echo what it was sent; no cause, whose text would be unscrubbed.
                 throw new MessagingException(nextHop + " refused AUTH for user \"" + login.username() + "\": "

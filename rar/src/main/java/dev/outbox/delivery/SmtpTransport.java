@@ -15,6 +15,11 @@ import org.eclipse.angus.mail.smtp.SMTPTransport;
  * under {@code dev.outbox.delivery} (FINE) and {@code dev.outbox.delivery.protocol} (FINEST, the
  * dialogue; AUTH is left out), not {@code org.eclipse.angus.mail.smtp}.
  *
+ * <p>Its Session is shared ({@link MailSessions}): {@link #connect} takes out of it the login that
+ * {@code Service.connect} files there when connecting without a password (the system's user
+ * name and no password, keyed by host and port), which would otherwise pile up, one for each
+ * host the Session ever reached.
+ *
  * <p>Threading: one thread, as Angus's transport. Its records are read after {@code connect}
  * returned or threw.
  */
@@ -26,6 +31,17 @@ final class SmtpTransport extends SMTPTransport {
 
     SmtpTransport(Session session) {
         super(session, new URLName("smtp", null, -1, null, null, null)); // as Session.getTransport("smtp") makes it
+    }
+
+    @Override
+    public synchronized void connect(String host, int port, String user, String password) throws MessagingException {
+        try {
+            super.connect(host, port, user, password);
+        } finally {
+            if (password == null) { // given one, Service.connect files nothing
+                session.setPasswordAuthentication(getURLName(), null);
+            }
+        }
     }
 
     @Override
