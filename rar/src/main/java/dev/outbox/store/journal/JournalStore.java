@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -88,12 +87,24 @@ public final class JournalStore implements MessageStore {
         boolean delayNoticeSent;
 
         Entry(StoredMessage message, Journal.Position position, int contentOffset, int contentLength) {
-            this.id = message.id();
-            this.submitMillis = message.submitMillis();
-            this.expiryMillis = message.expiryMillis();
-            this.envelope = message.envelope();
-            this.statuses = message.statuses().toArray(RecipientStatus[]::new);
-            this.delayNoticeSent = message.delayNoticeSent();
+            this(message.id(), message.submitMillis(), message.expiryMillis(), message.envelope(),
+                    message.statuses().toArray(RecipientStatus[]::new), message.delayNoticeSent(), position, contentOffset, contentLength);
+        }
+
+        /** A recovered message's entry: it keeps the decoded record's statuses array. */
+        Entry(JournalRecords.Message record, Journal.Position position) {
+            this(record.id(), record.submitMillis(), record.expiryMillis(), record.envelope(), record.statuses(),
+                    record.delayNoticeSent(), position, record.contentOffset(), record.contentLength());
+        }
+
+        private Entry(String id, long submitMillis, long expiryMillis, Envelope envelope, RecipientStatus[] statuses,
+                      boolean delayNoticeSent, Journal.Position position, int contentOffset, int contentLength) {
+            this.id = id;
+            this.submitMillis = submitMillis;
+            this.expiryMillis = expiryMillis;
+            this.envelope = envelope;
+            this.statuses = statuses;
+            this.delayNoticeSent = delayNoticeSent;
             moveTo(position);
             this.contentOffset = contentOffset;
             this.contentLength = contentLength;
@@ -118,14 +129,13 @@ public final class JournalStore implements MessageStore {
         // Replay straight into the index; the order of first appearance is kept in a plain list
         // (8 bytes an entry, where a linked map would cost a second index at the peak).
         List<Entry> order = new ArrayList<>();
-        Map<String, String> senders = new HashMap<>();
+        JournalRecords.Reading reading = new JournalRecords.Reading();
         long[] undecodable = {0}; // sound checksum, unreadable body: counted with the corrupt ones
         journal.scan((position, body) -> {
             try {
                 switch (JournalRecords.type(body)) {
                     case JournalRecords.MESSAGE -> {
-                        JournalRecords.Message record = JournalRecords.decodeMessage(body, senders);
-                        Entry entry = new Entry(record.message(), position, record.contentOffset(), record.contentLength());
+                        Entry entry = new Entry(JournalRecords.decodeMessage(body, reading), position);
                         Entry moved = index.put(entry.id, entry);
                         if (moved != null) {
                             moved.removed = true; // the copy written when it was moved out of an old segment wins
@@ -134,14 +144,14 @@ public final class JournalStore implements MessageStore {
                         reclaimer.written(position.segment());
                     }
                     case JournalRecords.UPDATE -> {
-                        JournalRecords.Update update = JournalRecords.decodeUpdate(body);
+                        JournalRecords.Update update = JournalRecords.decodeUpdate(body, reading);
                         Entry entry = index.get(update.id());
                         if (entry != null) {
                             apply(entry, update.changes(), update.delayNoticeSent());
                         }
                     }
                     case JournalRecords.REMOVE -> {
-                        Entry entry = index.remove(JournalRecords.decodeRemove(body));
+                        Entry entry = index.remove(JournalRecords.decodeRemove(body, reading));
                         if (entry != null) {
                             entry.removed = true;
                         }
