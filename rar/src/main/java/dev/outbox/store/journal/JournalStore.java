@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
@@ -125,7 +124,7 @@ public final class JournalStore implements MessageStore {
     }
 
     @Override
-    public void recover(Consumer<StoredMessage> sink) {
+    public void recover(RecoverySink sink) {
         // Replay straight into the index; the order of first appearance is kept in a plain list
         // (8 bytes an entry, where a linked map would cost a second index at the peak).
         List<Entry> order = new ArrayList<>();
@@ -170,7 +169,7 @@ public final class JournalStore implements MessageStore {
             order.set(i, null); // let the list go as it is read
             if (!entry.removed) {
                 reclaimer.live(entry.segment);
-                sink.accept(entry.current());
+                sink.accept(entry.current(), entry.contentLength);
             }
         }
         reclaimer.reclaimOrLog();

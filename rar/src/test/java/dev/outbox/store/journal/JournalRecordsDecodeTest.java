@@ -134,9 +134,9 @@ class JournalRecordsDecodeTest {
         Map<String, Integer> lengths = new LinkedHashMap<>();
         List<StoredMessage> recovered = new ArrayList<>();
         try (JournalStore store = new JournalStore(directory, SEGMENT_BYTES, 1L << 30, MAX_RECORD)) {
-            store.recover(m -> {
+            store.recover((m, length) -> {
                 recovered.add(m);
-                lengths.put(m.id(), store.contentLength(m.id()));
+                lengths.put(m.id(), length);
             });
             assertEquals(List.of(before, after), recovered);
             assertEquals(Map.of("before", 300, "after", 5000), lengths);

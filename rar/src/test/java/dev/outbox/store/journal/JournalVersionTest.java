@@ -36,7 +36,7 @@ class JournalVersionTest {
         copyFixture(directory);
         List<StoredMessage> recovered = new ArrayList<>();
         try (JournalStore store = new JournalStore(directory, 64 * 1024, 1L << 30, 1024 * 1024)) {
-            store.recover(recovered::add);
+            store.recover((m, length) -> recovered.add(m));
             StoredMessage a = withStatuses(message("v0-a", 2),
                     List.of(done(RecipientState.DELIVERED, 1), deferred(1_700_000_600_000L, 2)));
             assertEquals(List.of(a, message("v0-c", 1)), recovered);
@@ -57,7 +57,7 @@ class JournalVersionTest {
         }
         recovered.clear();
         try (JournalStore store = new JournalStore(directory, 64 * 1024, 1L << 30, 1024 * 1024)) {
-            store.recover(recovered::add);
+            store.recover((m, length) -> recovered.add(m));
             assertEquals(List.of("v0-a", "v0-c", "now-d"), recovered.stream().map(StoredMessage::id).toList());
             assertEquals(RecipientState.DELIVERED, recovered.get(1).statuses().get(0).state());
             assertArrayEquals(content("now-d", 100), store.content("now-d"));
@@ -139,7 +139,7 @@ class JournalVersionTest {
         List<Path> before = segmentFiles(directory);
         List<StoredMessage> recovered = new ArrayList<>();
         try (JournalStore store = new JournalStore(directory, 64 * 1024, 1L << 30, 1024 * 1024)) {
-            store.recover(recovered::add);
+            store.recover((m, length) -> recovered.add(m));
             assertEquals(List.of(), recovered);
             assertEquals(8, store.corruptRecords());
         }
