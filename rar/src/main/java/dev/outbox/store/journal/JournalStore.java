@@ -34,13 +34,18 @@ public final class JournalStore implements MessageStore {
 
     private static final Logger LOG = Logger.getLogger(JournalStore.class.getName());
 
+    /** Less than any queued message takes of the heap, with its index entry and the engine's message. */
+    private static final long LEAST_HEAP_PER_MESSAGE = 256;
+
     /** Space kept free on the disk, so the journal never fills it to the last byte. */
     static final long DISK_RESERVE_BYTES = 64L * 1024 * 1024;
 
     private final Path directory;
     private final Journal journal;
     private final long maxBytes;
-    private final Map<String, Entry> index = new ConcurrentHashMap<>();
+    private final Map<String, Entry> index;
+    /** How many messages the journal seemed to hold when the store was made: what recovery sizes its tables by. */
+    private final int expectedMessages;
     private final SpaceReclaimer reclaimer;
     private final JournalFiles files;
     /** The last free-space answer and the journal size it was had at; replaced whole. */
@@ -65,7 +70,20 @@ public final class JournalStore implements MessageStore {
         this.journal = new Journal(directory, segmentBytes, maxRecordBytes, files);
         this.maxBytes = maxBytes;
         this.frozen = new FrozenDestinationsFile(directory);
+        this.expectedMessages = expectedMessages(journal);
+        this.index = new ConcurrentHashMap<>(expectedMessages);
         this.reclaimer = new SpaceReclaimer(journal, index, directory);
+    }
+
+    /**
+     * About how many messages the journal holds ({@link Journal#expectedRecords}), to size the
+     * index by before recovery fills it, instead of rehashing it at each doubling; at most what
+     * the heap could hold at {@value #LEAST_HEAP_PER_MESSAGE} bytes a message, so that a guess far
+     * off wastes little.
+     */
+    private static int expectedMessages(Journal journal) {
+        long expected = journal.expectedRecords(body -> JournalRecords.type(body) == JournalRecords.MESSAGE);
+        return (int) Math.max(16, Math.min(expected, Runtime.getRuntime().maxMemory() / LEAST_HEAP_PER_MESSAGE));
     }
 
     /**
@@ -127,7 +145,7 @@ public final class JournalStore implements MessageStore {
     public void recover(RecoverySink sink) {
         // Replay straight into the index; the order of first appearance is kept in a plain list
         // (8 bytes an entry, where a linked map would cost a second index at the peak).
-        List<Entry> order = new ArrayList<>();
+        List<Entry> order = new ArrayList<>(expectedMessages);
         JournalRecords.Reading reading = new JournalRecords.Reading();
         long[] undecodable = {0}; // sound checksum, unreadable body: counted with the corrupt ones
         journal.scan((position, body) -> {
@@ -172,6 +190,7 @@ public final class JournalStore implements MessageStore {
                 sink.accept(entry.current(), entry.contentLength);
             }
         }
+        reclaimer.recovered();
         reclaimer.reclaimOrLog();
         long setAside = corruptRecords();
         LOG.info(() -> "Outbox journal " + directory + ": recovered " + index.size() + " messages from "
