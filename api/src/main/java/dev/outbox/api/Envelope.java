@@ -3,7 +3,7 @@ package dev.outbox.api;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -25,6 +25,9 @@ import java.util.Set;
  */
 public record Envelope(String reversePath, List<String> recipients) implements Serializable {
 
+    /** Up to this many recipients are compared pairwise for repeats, making nothing; more go through a set. */
+    private static final int PAIRWISE_LIMIT = 8;
+
     public Envelope {
         if (reversePath == null) {
             throw new IllegalArgumentException("reverse path is null: use \"\" for the null reverse path <>");
@@ -35,16 +38,12 @@ public record Envelope(String reversePath, List<String> recipients) implements S
         if (recipients == null || recipients.isEmpty()) {
             throw new IllegalArgumentException("an envelope needs at least one recipient");
         }
-        List<String> unique = new ArrayList<>(recipients.size());
-        Set<String> seen = new LinkedHashSet<>();
         for (int i = 0; i < recipients.size(); i++) {
-            String recipient = recipients.get(i);
-            MailboxSyntax.check(recipient, "recipient " + (i + 1));
-            if (seen.add(canonical(recipient))) {
-                unique.add(recipient);
-            }
+            MailboxSyntax.check(recipients.get(i), "recipient", i + 1);
         }
-        recipients = List.copyOf(unique);
+        // A few recipients are compared pairwise, making nothing, and an immutable list without
+        // repeats is kept as it is (List.copyOf returns it): recovery makes a million envelopes.
+        recipients = List.copyOf(recipients.size() > PAIRWISE_LIMIT || hasRepeats(recipients) ? withoutRepeats(recipients) : recipients);
     }
 
     /** An envelope for {@code reversePath} (or {@code ""} for {@code <>}) and the recipients. */
@@ -61,6 +60,41 @@ public record Envelope(String reversePath, List<String> recipients) implements S
     /** True for the null reverse path {@code <>}: no bounce is ever sent for such a message. */
     public boolean isNullSender() {
         return reversePath.isEmpty();
+    }
+
+    /** Whether a recipient is there twice, compared pairwise. */
+    private static boolean hasRepeats(List<String> recipients) {
+        int n = recipients.size();
+        for (int i = 1; i < n; i++) {
+            for (int j = 0; j < i; j++) {
+                if (same(recipients.get(i), recipients.get(j))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether two checked mailboxes are one: the same local part, and the same domain but for case
+     * ({@link #canonical} equal, without making it; both are ASCII, so ignoring case is lower-casing).
+     */
+    private static boolean same(String a, String b) {
+        int at = a.lastIndexOf('@');
+        return a.length() == b.length() && b.lastIndexOf('@') == at && a.regionMatches(0, b, 0, at)
+                && a.regionMatches(true, at, b, at, a.length() - at);
+    }
+
+    /** The recipients in order, each repeat left out. */
+    private static List<String> withoutRepeats(List<String> recipients) {
+        List<String> unique = new ArrayList<>(recipients.size());
+        Set<String> seen = new HashSet<>();
+        for (String recipient : recipients) {
+            if (seen.add(canonical(recipient))) {
+                unique.add(recipient);
+            }
+        }
+        return unique;
     }
 
     private static String canonical(String mailbox) {

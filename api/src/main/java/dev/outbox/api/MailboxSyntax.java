@@ -22,8 +22,17 @@ final class MailboxSyntax {
 
     /** Throws {@link IllegalArgumentException} naming {@code role} and the defect. */
     static void check(String mailbox, String role) {
+        check(mailbox, role, 0);
+    }
+
+    /**
+     * As {@link #check(String, String)} for the role {@code role + " " + number} ({@code role}
+     * alone for 0), which is made only for the message: a valid mailbox is checked without
+     * making any object, as recovery checks every queued address again (a million at a restart).
+     */
+    static void check(String mailbox, String role, int number) {
         if (mailbox == null) {
-            throw new IllegalArgumentException(role + " is null");
+            throw new IllegalArgumentException(role(role, number) + " is null");
         }
         for (int i = 0; i < mailbox.length(); i++) {
             char c = mailbox.charAt(i);
@@ -35,37 +44,47 @@ final class MailboxSyntax {
                         : c > 0x7f ? "a non-ASCII character (SMTPUTF8 is not supported)" : null;
             };
             if (bad != null) {
-                throw invalid(role, mailbox, "contains " + bad + " at index " + i);
+                throw invalid(role(role, number), mailbox, "contains " + bad + " at index " + i);
             }
         }
         if (mailbox.length() > MAX_MAILBOX) {
-            throw invalid(role, mailbox, "is " + mailbox.length() + " octets long, over the RFC 5321 limit of " + MAX_MAILBOX);
+            throw invalid(role(role, number), mailbox, "is " + mailbox.length() + " octets long, over the RFC 5321 limit of " + MAX_MAILBOX);
         }
         int at = mailbox.lastIndexOf('@');
         if (at <= 0 || at == mailbox.length() - 1) {
-            throw invalid(role, mailbox, "is not of the form local-part@domain");
+            throw invalid(role(role, number), mailbox, "is not of the form local-part@domain");
         }
-        String local = mailbox.substring(0, at);
-        String domain = mailbox.substring(at + 1);
-        if (local.length() > MAX_LOCAL_PART) {
-            throw invalid(role, mailbox, "has a local part of " + local.length() + " octets, over the RFC 5321 limit of " + MAX_LOCAL_PART);
+        // The local part is [0, at) and the domain [at + 1, length): read in place, not cut out.
+        if (at > MAX_LOCAL_PART) {
+            throw invalid(role(role, number), mailbox, "has a local part of " + at + " octets, over the RFC 5321 limit of " + MAX_LOCAL_PART);
         }
-        String localDefect = local.startsWith("\"") ? quotedStringDefect(local) : dotStringDefect(local);
+        String localDefect = mailbox.charAt(0) == '"' ? quotedStringDefect(mailbox, at) : dotStringDefect(mailbox, at);
         if (localDefect != null) {
-            throw invalid(role, mailbox, "has a bad local part: " + localDefect);
+            throw invalid(role(role, number), mailbox, "has a bad local part: " + localDefect);
         }
-        String domainDefect = domain.startsWith("[") ? addressLiteralDefect(domain) : domainDefect(domain);
+        String domainDefect = mailbox.charAt(at + 1) == '[' ? addressLiteralDefect(mailbox.substring(at + 1)) : domainDefect(mailbox, at + 1);
         if (domainDefect != null) {
-            throw invalid(role, mailbox, "has a bad domain: " + domainDefect);
+            throw invalid(role(role, number), mailbox, "has a bad domain: " + domainDefect);
         }
     }
 
-    private static String dotStringDefect(String local) {
-        if (local.startsWith(".") || local.endsWith(".") || local.contains("..")) {
+    private static String role(String role, int number) {
+        return number == 0 ? role : role + " " + number;
+    }
+
+    /** The defect of the dot-string {@code mailbox[0, end)}, or null. */
+    private static String dotStringDefect(String mailbox, int end) {
+        if (mailbox.charAt(0) == '.' || mailbox.charAt(end - 1) == '.') {
             return "a dot at the start, at the end or twice in a row (quote it to allow that)";
         }
-        for (int i = 0; i < local.length(); i++) {
-            char c = local.charAt(i);
+        for (int i = 0; i < end; i++) {
+            char c = mailbox.charAt(i);
+            if (c == '.' && mailbox.charAt(i + 1) == '.') {
+                return "a dot at the start, at the end or twice in a row (quote it to allow that)";
+            }
+        }
+        for (int i = 0; i < end; i++) {
+            char c = mailbox.charAt(i);
             if (!(isAlphaDigit(c) || c == '.' || ATEXT_SPECIALS.indexOf(c) >= 0)) {
                 return "'" + c + "' is not allowed unquoted";
             }
@@ -73,15 +92,16 @@ final class MailboxSyntax {
         return null;
     }
 
-    private static String quotedStringDefect(String local) {
-        if (local.length() < 2 || !local.endsWith("\"")) {
+    /** The defect of the quoted string {@code mailbox[0, end)}, which starts with a quote, or null. */
+    private static String quotedStringDefect(String mailbox, int end) {
+        if (end < 2 || mailbox.charAt(end - 1) != '"') {
             return "an unterminated quoted string";
         }
-        for (int i = 1; i < local.length() - 1; i++) {
-            char c = local.charAt(i);
+        for (int i = 1; i < end - 1; i++) {
+            char c = mailbox.charAt(i);
             if (c == '\\') {
                 i++;
-                if (i >= local.length() - 1) {
+                if (i >= end - 1) {
                     return "a backslash with nothing to quote";
                 }
             } else if (c == '"') {
@@ -91,25 +111,27 @@ final class MailboxSyntax {
         return null;
     }
 
-    private static String domainDefect(String domain) {
-        if (domain.length() > MAX_DOMAIN) {
-            return domain.length() + " octets, over the RFC 5321 limit of " + MAX_DOMAIN;
+    /** The defect of the host name {@code mailbox[from, length)}, or null. */
+    private static String domainDefect(String mailbox, int from) {
+        int length = mailbox.length() - from;
+        if (length > MAX_DOMAIN) {
+            return length + " octets, over the RFC 5321 limit of " + MAX_DOMAIN;
         }
-        // Label by label, without splitting: recovery checks every queued address again (a million at a restart).
-        for (int start = 0; start <= domain.length(); ) {
-            int end = domain.indexOf('.', start);
+        // Label by label, without splitting.
+        for (int start = from; start <= mailbox.length(); ) {
+            int end = mailbox.indexOf('.', start);
             if (end < 0) {
-                end = domain.length();
+                end = mailbox.length();
             }
-            int length = end - start;
-            if (length == 0 || length > 63) {
+            int labelLength = end - start;
+            if (labelLength == 0 || labelLength > 63) {
                 return "a label must have 1 to 63 characters";
             }
-            if (domain.charAt(start) == '-' || domain.charAt(end - 1) == '-') {
+            if (mailbox.charAt(start) == '-' || mailbox.charAt(end - 1) == '-') {
                 return "a label may not start or end with '-'";
             }
             for (int i = start; i < end; i++) {
-                char c = domain.charAt(i);
+                char c = mailbox.charAt(i);
                 if (!isAlphaDigit(c) && c != '-') {
                     return "'" + c + "' is not allowed in a host name";
                 }

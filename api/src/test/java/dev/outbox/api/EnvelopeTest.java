@@ -8,6 +8,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -129,5 +130,34 @@ class EnvelopeTest {
     void equalEnvelopesAfterDuplicatesAreRemoved() {
         assertEquals(Envelope.of("app@example.org", "a@example.org"),
                 Envelope.of("app@example.org", "a@example.org", "a@EXAMPLE.org"));
+    }
+
+    @Test
+    void keepsEachRecipientOnceBeyondThePairwiseComparison() {
+        List<String> given = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            given.add("user" + i + "@example.org");
+        }
+        given.add("USER3@example.org"); // another local part: kept
+        given.add("user3@EXAMPLE.org"); // the fourth again: left out
+        given.add("user11@Example.Org"); // the last again: left out
+
+        List<String> expected = new ArrayList<>(given.subList(0, 13));
+        assertEquals(expected, Envelope.of("app@example.org", given).recipients());
+        assertEquals(expected.subList(0, 8), Envelope.of("app@example.org", given.subList(0, 8)).recipients());
+    }
+
+    @Test
+    void leavesOutARepeatOfTheSameLengthOnlyWhenItIsTheSameMailbox() {
+        Envelope envelope = Envelope.of("app@example.org", "ab@c.example.org", "a@bc.example.org", "\"a@\"@x.org", "\"a@\"@X.ORG");
+
+        assertEquals(List.of("ab@c.example.org", "a@bc.example.org", "\"a@\"@x.org"), envelope.recipients());
+    }
+
+    @Test
+    void keepsAnImmutableListWithoutRepeatsAsItIs() {
+        List<String> given = List.of("a@example.org", "b@example.org");
+
+        assertSame(given, Envelope.of("app@example.org", given).recipients());
     }
 }

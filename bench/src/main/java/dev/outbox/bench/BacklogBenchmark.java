@@ -107,7 +107,7 @@ final class BacklogBenchmark {
 
     /** Adds {@code count} messages on {@value #FILL_SUBMITTERS} threads, then closes the store. */
     private static Rate fill(JournalStore store, SampleMail mail, long count) throws Exception {
-        store.recover(message -> {
+        store.recover((message, length) -> {
             throw new IllegalStateException("the backlog directory is not empty: it holds message " + message.id());
         });
         byte[] content = mail.content();

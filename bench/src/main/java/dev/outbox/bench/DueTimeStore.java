@@ -10,7 +10,6 @@ import dev.outbox.store.StoredMessage;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -46,10 +45,10 @@ final class DueTimeStore extends ForwardingStore {
     }
 
     @Override
-    public void recover(Consumer<StoredMessage> sink) {
-        super.recover(message -> {
+    public void recover(RecoverySink sink) {
+        super.recover((message, length) -> {
             follow(message);
-            sink.accept(message);
+            sink.accept(message, length);
         });
     }
 

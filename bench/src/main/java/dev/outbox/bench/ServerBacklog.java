@@ -77,7 +77,7 @@ final class ServerBacklog {
         JournalStore store = new JournalStore(directory, SEGMENT_BYTES, Long.MAX_VALUE, MAX_RECORD_BYTES);
         Rate fill;
         try {
-            store.recover(message -> {
+            store.recover((message, length) -> {
                 throw new IllegalStateException("the server's store in " + directory + " is not empty: it holds message " + message.id());
             });
             Progress.say("scale: writing %,d messages of %,d bytes into %s with %d submitters", count, contentBytes, directory,

@@ -27,7 +27,7 @@ final class SubmitBenchmark implements AutoCloseable {
 
     static SubmitBenchmark open(StoreLayout layout, Path directory, SampleMail mail) {
         JournalStore store = layout.open(directory);
-        store.recover(message -> {
+        store.recover((message, length) -> {
             throw new IllegalStateException("a fresh store in " + directory + " recovered message " + message.id());
         });
         return new SubmitBenchmark(store, mail);

@@ -185,12 +185,12 @@ public final class MailQueue {
         long now = clock.millis();
         List<String> finished = new ArrayList<>();
         Map<String, List<StoredMessage>> noticesByOriginal = new HashMap<>();
-        store.recover(stored -> {
+        store.recover((stored, contentLength) -> {
             String original = SenderNotices.originalOf(stored.id());
             if (original != null) {
                 // Admitted once the marks it pays are cleared on disk (reconcileNotices), never before.
                 noticesByOriginal.computeIfAbsent(original, k -> new ArrayList<>(1)).add(stored);
-            } else if (admit(stored, now) == null) {
+            } else if (admit(stored, now, contentLength) == null) {
                 finished.add(stored.id());
             }
         });
@@ -741,6 +741,11 @@ public final class MailQueue {
     }
 
     private Set<TransferQueue> admit(StoredMessage stored, long now) {
+        return admit(stored, now, -1);
+    }
+
+    /** Admits {@code stored}, whose content is {@code contentLength} bytes long (-1: as the store says). */
+    private Set<TransferQueue> admit(StoredMessage stored, long now, int contentLength) {
         List<String> recipients = stored.envelope().recipients();
         TransferQueue[] routed = new TransferQueue[recipients.size()];
         for (int i = 0; i < routed.length; i++) {
@@ -759,7 +764,7 @@ public final class MailQueue {
             });
         }
         try {
-            return ledger.admit(stored, routed, now);
+            return ledger.admit(stored, routed, now, contentLength);
         } finally {
             for (TransferQueue queue : routed) {
                 queue.admitting(-1, clock.millis());

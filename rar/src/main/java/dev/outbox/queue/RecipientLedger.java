@@ -119,10 +119,12 @@ public final class RecipientLedger {
     /**
      * Takes a stored message into the queue at {@code now}: due recipients into their queue's
      * ready queue (deferred ones whose time has passed merged first), deferred ones into its
-     * scheduled queue. Returns the queues it is now ready in, or null when the message has no
+     * scheduled queue. Its content is {@code contentLength} bytes long, or -1 when the caller has
+     * not got that at hand (the store is asked; recovery has it, and spares the store's index a
+     * million look-ups). Returns the queues it is now ready in, or null when the message has no
      * unfinished recipient (the caller removes it from the store).
      */
-    Set<TransferQueue> admit(StoredMessage stored, TransferQueue[] routed, long now) {
+    Set<TransferQueue> admit(StoredMessage stored, TransferQueue[] routed, long now, int contentLength) {
         QueuedMessage message = new QueuedMessage(stored, routed, now);
         if (message.owesNotice() && !notices.owedFor(message)) {
             // Marked on disk, but no notice can go (a null reverse path, or notices off): it would be owed for ever.
@@ -136,7 +138,7 @@ public final class RecipientLedger {
         if (message.isFinished() && !message.owesNotice()) {
             return null;
         }
-        long size = Math.max(0, store.contentLength(message.id()));
+        long size = Math.max(0, contentLength >= 0 ? contentLength : store.contentLength(message.id()));
         // The queues it is ready in, each once: an array, not a set a message (recovery admits a million).
         TransferQueue[] ready = new TransferQueue[routed.length];
         int readyCount = 0;

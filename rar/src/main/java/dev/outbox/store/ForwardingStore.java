@@ -4,7 +4,6 @@ import dev.outbox.api.QueueFullException;
 
 import java.util.List;
 import java.util.Set;
-import java.util.function.Consumer;
 
 /**
  * A {@link MessageStore} that passes every call to another, for a decorator to override the calls
@@ -22,7 +21,7 @@ public abstract class ForwardingStore implements MessageStore {
     }
 
     @Override
-    public void recover(Consumer<StoredMessage> sink) {
+    public void recover(RecoverySink sink) {
         store.recover(sink);
     }
 

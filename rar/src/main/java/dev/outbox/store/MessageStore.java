@@ -4,7 +4,6 @@ import dev.outbox.api.QueueFullException;
 
 import java.util.List;
 import java.util.Set;
-import java.util.function.Consumer;
 
 /**
  * Where queued messages live while they are not finished: the storage SPI every store
@@ -28,10 +27,20 @@ public interface MessageStore extends AutoCloseable {
     /**
      * Replays every message added and not removed, oldest first (a store may give a message
      * it moved internally at the place it moved it to), with each recipient's last recorded
-     * status and its delay-notice mark. Records that are torn or fail their checksum are set aside and
-     * reported, never replayed and never fatal to the rest.
+     * status, its delay-notice mark and its content's length. Records that are torn or fail their
+     * checksum are set aside and reported, never replayed and never fatal to the rest.
      */
-    void recover(Consumer<StoredMessage> sink);
+    void recover(RecoverySink sink);
+
+    /** Where {@link #recover} hands the messages it replays, one at a time, from the thread that called it. */
+    @FunctionalInterface
+    interface RecoverySink {
+        /**
+         * Takes one recovered message and the length in bytes of its content, as {@link #contentLength}
+         * would give it (the store has it at hand as it recovers: a caller that needs it asks no index).
+         */
+        void accept(StoredMessage message, int contentLength);
+    }
 
     /**
      * Stores a new message and its content. Returns once both are on stable storage.

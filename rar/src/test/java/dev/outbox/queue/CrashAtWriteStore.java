@@ -9,7 +9,6 @@ import dev.outbox.store.StoredMessage;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -79,7 +78,7 @@ final class CrashAtWriteStore implements MessageStore {
     }
 
     @Override
-    public void recover(Consumer<StoredMessage> sink) {
+    public void recover(RecoverySink sink) {
         delegate.recover(sink);
     }
 

@@ -123,7 +123,7 @@ class MailQueueTest {
 
         List<StoredMessage> seen = new ArrayList<>();
         try (JournalStore reopened = new JournalStore(directory, 1 << 20, Long.MAX_VALUE, 4 << 20)) {
-            reopened.recover(seen::add);
+            reopened.recover((m, length) -> seen.add(m));
         }
         assertEquals(20, seen.size());
         for (StoredMessage message : seen) {

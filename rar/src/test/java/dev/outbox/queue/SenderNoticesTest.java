@@ -84,7 +84,7 @@ class SenderNoticesTest {
             }
         }
         MemoryStore store = new MemoryStore();
-        store.recover(recovered -> { });
+        store.recover((recovered, length) -> { });
         StoredMessage stored = new StoredMessage(id, clock.millis(), clock.millis() + Duration.ofDays(2).toMillis(),
                 Envelope.of(EngineFixture.SENDER, addresses), statuses);
         store.add(stored, ("From: " + EngineFixture.SENDER + "\r\nSubject: many\r\nMessage-ID: <many@outbox.test>\r\n\r\nbody\r\n")

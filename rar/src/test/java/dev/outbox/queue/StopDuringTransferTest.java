@@ -105,7 +105,7 @@ class StopDuringTransferTest {
     private List<RecipientState> recordedStates() {
         List<RecipientState> states = new ArrayList<>();
         try (JournalStore journal = new JournalStore(directory, 1 << 20, Long.MAX_VALUE, 4 << 20)) {
-            journal.recover(message -> message.statuses().forEach(status -> states.add(status.state())));
+            journal.recover((message, length) -> message.statuses().forEach(status -> states.add(status.state())));
         }
         return states;
     }

@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.Set;
 import java.util.Objects;
-import java.util.function.Consumer;
 
 /**
  * A {@link MessageStore} kept in memory, for engine tests that need no disk: fast, and able to
@@ -127,17 +126,17 @@ public final class MemoryStore implements MessageStore {
     }
 
     @Override
-    public void recover(Consumer<StoredMessage> sink) {
+    public void recover(RecoverySink sink) {
         Objects.requireNonNull(sink, "sink");
-        List<StoredMessage> live = new ArrayList<>();
+        List<Entry> live = new ArrayList<>();
         synchronized (lock) {
             if (state == State.OPEN) {
                 throw new IllegalStateException("recover() on a memory store that is " + state + ": close() it first, as a restart does");
             }
             state = State.OPEN;
-            messages.values().forEach(entry -> live.add(entry.message()));
+            live.addAll(messages.values());
         }
-        live.forEach(sink);
+        live.forEach(entry -> sink.accept(entry.message(), entry.content().length));
     }
 
     @Override

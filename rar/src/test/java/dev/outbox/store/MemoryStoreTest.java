@@ -46,8 +46,8 @@ class MemoryStoreTest implements MessageStoreContract {
         StoredMessage m = message("kept", 2);
         assertThrows(IllegalStateException.class, () -> store.add(m, content("kept", 10)), "add before the first recover");
         assertThrows(IllegalStateException.class, () -> store.content("kept"), "content before the first recover");
-        store.recover(s -> { });
-        assertThrows(IllegalStateException.class, () -> store.recover(s -> { }), "recover while open");
+        store.recover((s, length) -> { });
+        assertThrows(IllegalStateException.class, () -> store.recover((s, length) -> { }), "recover while open");
         store.add(m, content("kept", 10));
         store.update("kept", List.of(new RecipientChange(1, deferred(5_000, 1))));
         store.close();
@@ -211,7 +211,7 @@ class MemoryStoreTest implements MessageStoreContract {
     }
 
     private static MemoryStore recovered(MemoryStore store) {
-        store.recover(m -> { });
+        store.recover((m, length) -> { });
         return store;
     }
 
@@ -219,7 +219,7 @@ class MemoryStoreTest implements MessageStoreContract {
     private static List<StoredMessage> restart(MemoryStore store) {
         store.close();
         List<StoredMessage> recovered = new ArrayList<>();
-        store.recover(recovered::add);
+        store.recover((m, length) -> recovered.add(m));
         return recovered;
     }
 

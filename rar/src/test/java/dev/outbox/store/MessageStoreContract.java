@@ -8,7 +8,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import static dev.outbox.store.TestMessages.content;
@@ -60,7 +62,7 @@ public interface MessageStoreContract {
     default Opened open(Path directory, long maxBytes) {
         MessageStore store = createStore(directory, maxBytes);
         List<StoredMessage> recovered = new ArrayList<>();
-        store.recover(recovered::add);
+        store.recover((m, length) -> recovered.add(m));
         return new Opened(store, recovered);
     }
 
@@ -68,6 +70,30 @@ public interface MessageStoreContract {
     default Opened reopen(MessageStore store, Path directory) {
         store.close();
         return open(directory);
+    }
+
+    @Test
+    default void recoveryGivesEachMessageTheLengthOfItsContent(@TempDir Path directory) throws Exception {
+        Map<String, Integer> added = new LinkedHashMap<>();
+        added.put("m-short", 1);
+        added.put("m-medium", 700);
+        added.put("m-long", 70_000);
+        MessageStore store = open(directory).store();
+        for (Map.Entry<String, Integer> m : added.entrySet()) {
+            store.add(message(m.getKey(), 2), content(m.getKey(), m.getValue()));
+        }
+        store.close();
+        MessageStore again = createStore(directory, Long.MAX_VALUE);
+        try {
+            Map<String, Integer> recovered = new LinkedHashMap<>();
+            again.recover((m, length) -> recovered.put(m.id(), length));
+            assertEquals(added, recovered, "each message's content length, as recovery hands it over");
+            for (String id : added.keySet()) {
+                assertEquals(again.contentLength(id), recovered.get(id), "as contentLength says for " + id);
+            }
+        } finally {
+            again.close();
+        }
     }
 
     @Test

@@ -8,6 +8,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * An append-only log of checksummed records in numbered segment files, with group commit: the
@@ -94,6 +95,14 @@ final class Journal implements AutoCloseable {
         this.segments = new SegmentSet(directory, files, segmentBytes, DirectIo.forDirectory(directory, files), lock);
         this.recovery = new RecoveryScan(segments, maxRecordBytes);
         this.commit = new GroupCommit(segments, new BatchWriter(segments, segmentBytes), lock);
+    }
+
+    /**
+     * About how many records that {@code counted} accepts {@link #scan} will find: a guess to size
+     * things by, never trusted (see {@link RecoveryScan#expectedRecords}).
+     */
+    long expectedRecords(Predicate<ByteBuffer> counted) {
+        return recovery.expectedRecords(counted);
     }
 
     /** Reads every segment in order and hands each sound record to {@code visitor}. */

@@ -9,6 +9,8 @@ import dev.outbox.store.StoredMessage;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -76,8 +78,68 @@ final class JournalRecords {
     private JournalRecords() {
     }
 
-    /** A decoded MESSAGE record, with where its content sits inside the body. */
-    record Message(StoredMessage message, int contentOffset, int contentLength) {
+    /**
+     * A decoded MESSAGE record, with where its content sits inside the body. Its fields are those
+     * of a {@link StoredMessage}, the statuses in an array of their own that the taker may keep
+     * and change: recovery keeps them in its index as they are, with no list made and copied.
+     */
+    record Message(String id, long submitMillis, long expiryMillis, Envelope envelope, RecipientStatus[] statuses,
+                   boolean delayNoticeSent, int contentOffset, int contentLength) {
+
+        /** The message as {@link JournalRecords#message} was given it. */
+        StoredMessage message() {
+            return new StoredMessage(id, submitMillis, expiryMillis, envelope, List.of(statuses), delayNoticeSent);
+        }
+    }
+
+    /**
+     * What one recovery's decoding keeps from record to record, for one thread: the senders it
+     * shares (an application sends from few addresses, and a backlog of a million messages would
+     * otherwise hold a million copies of them) and a buffer that text is read through, so that
+     * reading a string makes only the string.
+     */
+    static final class Reading {
+        private final Map<String, String> senders = new HashMap<>();
+        private byte[] buffer = new byte[256];
+        /** The last sender's bytes and its shared string: a backlog's next message is most often from the same. */
+        private byte[] lastSender = EMPTY;
+        private String lastSenderText = "";
+
+        /** The next string of {@code body}. */
+        String string(ByteBuffer body) {
+            int length = Short.toUnsignedInt(body.getShort());
+            return length == 0 ? "" : new String(read(body, length), 0, length, StandardCharsets.UTF_8);
+        }
+
+        /** The next string of {@code body}, a sender: the same one each time it comes again. */
+        String sender(ByteBuffer body) {
+            int length = Short.toUnsignedInt(body.getShort());
+            if (length == 0) {
+                return "";
+            }
+            byte[] bytes = read(body, length);
+            if (Arrays.equals(bytes, 0, length, lastSender, 0, lastSender.length)) {
+                return lastSenderText;
+            }
+            String sender = new String(bytes, 0, length, StandardCharsets.UTF_8);
+            String known = senders.get(sender);
+            if (known != null) {
+                sender = known;
+            } else if (senders.size() < MAX_SHARED_SENDERS) {
+                senders.put(sender, sender);
+            }
+            lastSender = Arrays.copyOf(bytes, length);
+            lastSenderText = sender;
+            return sender;
+        }
+
+        private byte[] read(ByteBuffer body, int length) {
+            if (buffer.length < length) {
+                buffer = new byte[Math.max(length, 2 * buffer.length)];
+            }
+            body.get(buffer, 0, length);
+            return buffer;
+        }
     }
 
     /** A decoded UPDATE record. */
@@ -157,53 +219,56 @@ final class JournalRecords {
     }
 
     /**
-     * Decodes a MESSAGE record; a reverse path already in {@code senders} is shared
-     * instead of kept once per message (an application sends from few addresses, and a backlog
-     * of a million messages would otherwise hold a million copies of them).
+     * Decodes a MESSAGE record; a reverse path met before in the same {@code reading} is shared
+     * instead of kept once per message. The envelope is made and checked as on submit.
      */
-    static Message decodeMessage(ByteBuffer body, Map<String, String> senders) {
+    static Message decodeMessage(ByteBuffer body, Reading reading) {
         int version = start(body);
-        String id = getString(body);
+        String id = reading.string(body);
         long submit = body.getLong();
         long expiry = body.getLong();
-        String reversePath = getString(body);
-        String known = senders.get(reversePath);
-        if (known != null) {
-            reversePath = known;
-        } else if (senders.size() < MAX_SHARED_SENDERS) {
-            senders.put(reversePath, reversePath);
-        }
+        String reversePath = reading.sender(body);
         int n = count(body);
-        List<String> addresses = new ArrayList<>(n);
-        List<RecipientStatus> statuses = new ArrayList<>(n);
+        // Lists of their own making: List.of's, which the envelope keeps without a copy.
+        String only = null;
+        String[] addresses = n == 1 ? null : new String[n];
+        RecipientStatus[] statuses = new RecipientStatus[n];
         for (int i = 0; i < n; i++) {
-            addresses.add(getString(body));
-            statuses.add(getStatus(body, version));
+            String address = reading.string(body);
+            if (addresses == null) {
+                only = address;
+            } else {
+                addresses[i] = address;
+            }
+            statuses[i] = getStatus(body, version, reading);
         }
         boolean delayNoticeSent = version >= DSN_FIELDS && (body.get() & MESSAGE_DELAY_NOTICE_SENT) != 0;
         int contentLength = body.getInt();
         if (contentLength < 0 || contentLength != body.remaining()) {
             throw new IllegalArgumentException("message " + id + ": content length " + contentLength + " but " + body.remaining() + " bytes follow");
         }
-        StoredMessage message = new StoredMessage(id, submit, expiry, new Envelope(reversePath, addresses), statuses, delayNoticeSent);
-        return new Message(message, body.position(), contentLength);
+        Envelope envelope = new Envelope(reversePath, addresses == null ? List.of(only) : List.of(addresses));
+        if (envelope.recipients().size() != n) { // a repeated recipient, which no submit stores: as StoredMessage refuses it
+            throw new IllegalArgumentException("message " + id + " has " + envelope.recipients().size() + " recipients but " + n + " statuses");
+        }
+        return new Message(id, submit, expiry, envelope, statuses, delayNoticeSent, body.position(), contentLength);
     }
 
-    static Update decodeUpdate(ByteBuffer body) {
+    static Update decodeUpdate(ByteBuffer body, Reading reading) {
         int version = start(body);
-        String id = getString(body);
+        String id = reading.string(body);
         int n = count(body);
         List<RecipientChange> changes = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            changes.add(new RecipientChange(body.getInt(), getStatus(body, version)));
+            changes.add(new RecipientChange(body.getInt(), getStatus(body, version, reading)));
         }
         boolean delayNoticeSent = version >= DSN_FIELDS && (body.get() & MESSAGE_DELAY_NOTICE_SENT) != 0;
         return new Update(id, changes, delayNoticeSent);
     }
 
-    static String decodeRemove(ByteBuffer body) {
+    static String decodeRemove(ByteBuffer body, Reading reading) {
         start(body); // every version has the same layout
-        return getString(body);
+        return reading.string(body);
     }
 
     /** The bytes {@code status} takes; its reply text and host, encoded, go to {@code strings} at {@code at} and after. */
@@ -221,7 +286,7 @@ final class JournalRecords {
         body.putLong(status.lastAttemptMillis()).put((byte) (status.noticePending() ? STATUS_NOTICE_PENDING : 0));
     }
 
-    private static RecipientStatus getStatus(ByteBuffer body, int version) {
+    private static RecipientStatus getStatus(ByteBuffer body, int version, Reading reading) {
         int state = body.get();
         if (state < 0 || state >= STATES.length) {
             throw new IllegalArgumentException("unknown recipient state " + state);
@@ -232,8 +297,8 @@ final class JournalRecords {
             return status(STATES[state], due, attempts);
         }
         int code = Short.toUnsignedInt(body.getShort());
-        String text = getString(body);
-        String host = getString(body);
+        String text = reading.string(body);
+        String host = reading.string(body);
         long lastAttempt = body.getLong();
         boolean noticePending = (body.get() & STATUS_NOTICE_PENDING) != 0;
         if (code == 0 && text.isEmpty() && host.isEmpty() && lastAttempt == 0 && !noticePending) {
@@ -259,16 +324,6 @@ final class JournalRecords {
 
     private static ByteBuffer putString(ByteBuffer body, byte[] bytes) {
         return body.putShort((short) bytes.length).put(bytes);
-    }
-
-    private static String getString(ByteBuffer body) {
-        int length = Short.toUnsignedInt(body.getShort());
-        if (length == 0) {
-            return "";
-        }
-        byte[] bytes = new byte[length];
-        body.get(bytes);
-        return new String(bytes, StandardCharsets.UTF_8);
     }
 
     private static byte[] utf8(String text) {

@@ -12,12 +12,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
@@ -36,13 +34,18 @@ public final class JournalStore implements MessageStore {
 
     private static final Logger LOG = Logger.getLogger(JournalStore.class.getName());
 
+    /** Less than any queued message takes of the heap, with its index entry and the engine's message. */
+    private static final long LEAST_HEAP_PER_MESSAGE = 256;
+
     /** Space kept free on the disk, so the journal never fills it to the last byte. */
     static final long DISK_RESERVE_BYTES = 64L * 1024 * 1024;
 
     private final Path directory;
     private final Journal journal;
     private final long maxBytes;
-    private final Map<String, Entry> index = new ConcurrentHashMap<>();
+    private final Map<String, Entry> index;
+    /** How many messages the journal seemed to hold when the store was made: what recovery sizes its tables by. */
+    private final int expectedMessages;
     private final SpaceReclaimer reclaimer;
     private final JournalFiles files;
     /** The last free-space answer and the journal size it was had at; replaced whole. */
@@ -67,7 +70,20 @@ public final class JournalStore implements MessageStore {
         this.journal = new Journal(directory, segmentBytes, maxRecordBytes, files);
         this.maxBytes = maxBytes;
         this.frozen = new FrozenDestinationsFile(directory);
+        this.expectedMessages = expectedMessages(journal);
+        this.index = new ConcurrentHashMap<>(expectedMessages);
         this.reclaimer = new SpaceReclaimer(journal, index, directory);
+    }
+
+    /**
+     * About how many messages the journal holds ({@link Journal#expectedRecords}), to size the
+     * index by before recovery fills it, instead of rehashing it at each doubling; at most what
+     * the heap could hold at {@value #LEAST_HEAP_PER_MESSAGE} bytes a message, so that a guess far
+     * off wastes little.
+     */
+    private static int expectedMessages(Journal journal) {
+        long expected = journal.expectedRecords(body -> JournalRecords.type(body) == JournalRecords.MESSAGE);
+        return (int) Math.max(16, Math.min(expected, Runtime.getRuntime().maxMemory() / LEAST_HEAP_PER_MESSAGE));
     }
 
     /**
@@ -88,12 +104,24 @@ public final class JournalStore implements MessageStore {
         boolean delayNoticeSent;
 
         Entry(StoredMessage message, Journal.Position position, int contentOffset, int contentLength) {
-            this.id = message.id();
-            this.submitMillis = message.submitMillis();
-            this.expiryMillis = message.expiryMillis();
-            this.envelope = message.envelope();
-            this.statuses = message.statuses().toArray(RecipientStatus[]::new);
-            this.delayNoticeSent = message.delayNoticeSent();
+            this(message.id(), message.submitMillis(), message.expiryMillis(), message.envelope(),
+                    message.statuses().toArray(RecipientStatus[]::new), message.delayNoticeSent(), position, contentOffset, contentLength);
+        }
+
+        /** A recovered message's entry: it keeps the decoded record's statuses array. */
+        Entry(JournalRecords.Message record, Journal.Position position) {
+            this(record.id(), record.submitMillis(), record.expiryMillis(), record.envelope(), record.statuses(),
+                    record.delayNoticeSent(), position, record.contentOffset(), record.contentLength());
+        }
+
+        private Entry(String id, long submitMillis, long expiryMillis, Envelope envelope, RecipientStatus[] statuses,
+                      boolean delayNoticeSent, Journal.Position position, int contentOffset, int contentLength) {
+            this.id = id;
+            this.submitMillis = submitMillis;
+            this.expiryMillis = expiryMillis;
+            this.envelope = envelope;
+            this.statuses = statuses;
+            this.delayNoticeSent = delayNoticeSent;
             moveTo(position);
             this.contentOffset = contentOffset;
             this.contentLength = contentLength;
@@ -114,18 +142,17 @@ public final class JournalStore implements MessageStore {
     }
 
     @Override
-    public void recover(Consumer<StoredMessage> sink) {
+    public void recover(RecoverySink sink) {
         // Replay straight into the index; the order of first appearance is kept in a plain list
         // (8 bytes an entry, where a linked map would cost a second index at the peak).
-        List<Entry> order = new ArrayList<>();
-        Map<String, String> senders = new HashMap<>();
+        List<Entry> order = new ArrayList<>(expectedMessages);
+        JournalRecords.Reading reading = new JournalRecords.Reading();
         long[] undecodable = {0}; // sound checksum, unreadable body: counted with the corrupt ones
         journal.scan((position, body) -> {
             try {
                 switch (JournalRecords.type(body)) {
                     case JournalRecords.MESSAGE -> {
-                        JournalRecords.Message record = JournalRecords.decodeMessage(body, senders);
-                        Entry entry = new Entry(record.message(), position, record.contentOffset(), record.contentLength());
+                        Entry entry = new Entry(JournalRecords.decodeMessage(body, reading), position);
                         Entry moved = index.put(entry.id, entry);
                         if (moved != null) {
                             moved.removed = true; // the copy written when it was moved out of an old segment wins
@@ -134,14 +161,14 @@ public final class JournalStore implements MessageStore {
                         reclaimer.written(position.segment());
                     }
                     case JournalRecords.UPDATE -> {
-                        JournalRecords.Update update = JournalRecords.decodeUpdate(body);
+                        JournalRecords.Update update = JournalRecords.decodeUpdate(body, reading);
                         Entry entry = index.get(update.id());
                         if (entry != null) {
                             apply(entry, update.changes(), update.delayNoticeSent());
                         }
                     }
                     case JournalRecords.REMOVE -> {
-                        Entry entry = index.remove(JournalRecords.decodeRemove(body));
+                        Entry entry = index.remove(JournalRecords.decodeRemove(body, reading));
                         if (entry != null) {
                             entry.removed = true;
                         }
@@ -160,9 +187,10 @@ public final class JournalStore implements MessageStore {
             order.set(i, null); // let the list go as it is read
             if (!entry.removed) {
                 reclaimer.live(entry.segment);
-                sink.accept(entry.current());
+                sink.accept(entry.current(), entry.contentLength);
             }
         }
+        reclaimer.recovered();
         reclaimer.reclaimOrLog();
         long setAside = corruptRecords();
         LOG.info(() -> "Outbox journal " + directory + ": recovered " + index.size() + " messages from "

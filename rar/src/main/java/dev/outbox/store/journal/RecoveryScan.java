@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import java.util.logging.Logger;
 
 /**
@@ -45,6 +46,9 @@ final class RecoveryScan {
      */
     private static final int UNWRITTEN_TAIL = 4096;
 
+    /** The most of the oldest segment {@link #expectedRecords} reads to learn the size of a record. */
+    private static final int SAMPLE_BYTES = 1024 * 1024;
+
     private static final ByteBuffer ZERO_CHUNK = ByteBuffer.allocate(64 * 1024).asReadOnlyBuffer();
 
     private final SegmentSet segments;
@@ -65,11 +69,56 @@ final class RecoveryScan {
         return corrupt.get();
     }
 
+    /**
+     * About how many records that {@code counted} accepts the segments hold, told before the scan
+     * so that its caller can size what it fills (a map grown record by record rehashes everything
+     * at each doubling): their bytes, divided by the bytes per such record at the start of the
+     * oldest (at most {@value #SAMPLE_BYTES} of it read, record headers followed without a
+     * checksum; {@code counted} sees the start of a body). A guess, never trusted for anything but
+     * a size; 0 when there is nothing to go by or the files cannot be read (the scan then says why).
+     */
+    long expectedRecords(Predicate<ByteBuffer> counted) {
+        try {
+            List<Path> segmentFiles = segmentFiles();
+            if (segmentFiles.isEmpty()) {
+                return 0;
+            }
+            long bytes = 0;
+            for (Path file : segmentFiles) {
+                bytes += Files.size(file);
+            }
+            ByteBuffer sample = ByteBuffer.allocate((int) Math.min(SAMPLE_BYTES, Files.size(segmentFiles.get(0))));
+            try (FileChannel channel = files.open(segmentFiles.get(0), StandardOpenOption.READ)) {
+                RecordFormat.readFully(channel, sample, 0);
+            }
+            long records = 0;
+            long at = RecordFormat.SEGMENT_HEADER;
+            while (at + RecordFormat.HEADER <= sample.limit()) {
+                int position = (int) at;
+                if (sample.getInt(position) == RecordFormat.MAGIC) {
+                    int length = Math.max(1, sample.getInt(position + 4));
+                    int body = position + RecordFormat.HEADER;
+                    if (body < sample.limit() && counted.test(sample.slice(body, Math.min(length, sample.limit() - body)))) {
+                        records++;
+                    }
+                    at = body + (long) length;
+                } else if (sample.getInt(position) == 0) {
+                    at = (at / BatchWriter.BLOCK + 1) * BatchWriter.BLOCK; // zeros a batch left to the next block
+                } else {
+                    break;
+                }
+            }
+            return records == 0 ? 0 : bytes / Math.max(1, at / records);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
     /** Reads every segment in order and hands each sound record to {@code visitor}. */
     void scan(Journal.Visitor visitor) {
         List<Path> segmentFiles;
         try {
-            segmentFiles = files.list(directory).stream().filter(p -> p.getFileName().toString().endsWith(SegmentSet.SUFFIX)).sorted().toList();
+            segmentFiles = segmentFiles();
         } catch (IOException e) {
             throw new StoreException("cannot list journal directory " + directory + ": " + e.getMessage(), e);
         }
@@ -91,6 +140,10 @@ final class RecoveryScan {
                 throw new StoreException("cannot read journal segment " + file + ": " + e.getMessage(), e);
             }
         }
+    }
+
+    private List<Path> segmentFiles() throws IOException {
+        return files.list(directory).stream().filter(p -> p.getFileName().toString().endsWith(SegmentSet.SUFFIX)).sorted().toList();
     }
 
     private long highestSetAside() {

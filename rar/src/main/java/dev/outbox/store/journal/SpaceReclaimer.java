@@ -28,7 +28,7 @@ import java.util.logging.Logger;
  * is ignored.
  *
  * <p>Operations, all for {@link JournalStore}: {@link #written} and {@link #live} count what
- * recovery found; an add calls {@link #beginAdd}, appends, calls {@link #added}, then
+ * recovery found, and {@link #recovered} adds those counts up once it is done; an add calls {@link #beginAdd}, appends, calls {@link #added}, then
  * {@link #endAdd} (in a finally); a removal calls {@link #removed} after its record is durable,
  * then {@link #reclaimOrLog}. Threading: any thread; one reclamation at a time, beside adds,
  * except the deletion, which waits for adds between their append and their count (without that a
@@ -48,6 +48,9 @@ final class SpaceReclaimer {
     private final Path directory;
     private final Map<Long, AtomicInteger> live = new ConcurrentHashMap<>();
     private final Map<Long, AtomicInteger> written = new ConcurrentHashMap<>();
+    /** Recovery's counts, one map update per run of messages in one segment, not one per message. */
+    private final Tally recoveredWritten = new Tally(written);
+    private final Tally recoveredLive = new Tally(live);
     private final Object reclaiming = new Object();
     /**
      * Held shared by an add from its append until its message counts as live in its segment, and
@@ -62,14 +65,20 @@ final class SpaceReclaimer {
         this.directory = directory;
     }
 
-    /** Recovery found a message's record in {@code segment}. */
+    /** Recovery found a message's record in {@code segment}; counted once {@link #recovered} is called. */
     void written(long segment) {
-        count(written, segment, 1);
+        recoveredWritten.add(segment);
     }
 
-    /** Recovery found the message whose last record is in {@code segment} live. */
+    /** Recovery found the message whose last record is in {@code segment} live; counted once {@link #recovered} is called. */
     void live(long segment) {
-        count(live, segment, 1);
+        recoveredLive.add(segment);
+    }
+
+    /** Recovery is done: what {@link #written} and {@link #live} were told counts. Before any removal and the first {@link #reclaimOrLog}. */
+    void recovered() {
+        recoveredWritten.flush();
+        recoveredLive.flush();
     }
 
     /**
@@ -222,6 +231,32 @@ final class SpaceReclaimer {
             count(written, position.segment(), 1);
             entry.moveTo(position);
             entry.contentOffset = copies.get(i)[0].remaining();
+        }
+    }
+
+    /** Counts of one segment after another added to a map run by run; used by one thread (recovery's). */
+    private static final class Tally {
+        private final Map<Long, AtomicInteger> counts;
+        private long segment = -1;
+        private int run;
+
+        Tally(Map<Long, AtomicInteger> counts) {
+            this.counts = counts;
+        }
+
+        void add(long segment) {
+            if (segment != this.segment) {
+                flush();
+                this.segment = segment;
+            }
+            run++;
+        }
+
+        void flush() {
+            if (run > 0) {
+                count(counts, segment, run);
+                run = 0;
+            }
         }
     }
 

@@ -42,7 +42,7 @@ class JournalCorruptionTest {
     private static Opened open(Path directory, long segmentBytes) {
         JournalStore store = new JournalStore(directory, segmentBytes, Long.MAX_VALUE, 1024 * 1024);
         List<StoredMessage> recovered = new ArrayList<>();
-        store.recover(recovered::add);
+        store.recover((m, length) -> recovered.add(m));
         return new Opened(store, recovered);
     }
 

@@ -139,7 +139,7 @@ class JournalCrashTest {
         Map<String, StoredMessage> recovered = new LinkedHashMap<>();
         int inFlight = 0;
         try (JournalStore store = new JournalStore(directory, StoreCrashChild.SEGMENT_BYTES, Long.MAX_VALUE, StoreCrashChild.MAX_RECORD_BYTES)) {
-            store.recover(m -> {
+            store.recover((m, length) -> {
                 StoredMessage previous = recovered.put(m.id(), m);
                 assertEquals(null, previous, context + ": " + m.id() + " recovered twice");
             });

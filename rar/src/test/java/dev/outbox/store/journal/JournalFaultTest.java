@@ -174,10 +174,10 @@ class JournalFaultTest {
             tornBytes = channel.size() - last.offset();
         }
         FaultyFiles files = new FaultyFiles().failTransfers(1);
-        assertThrows(StoreException.class, () -> new JournalStore(directory, SEGMENT_BYTES, 1L << 30, MAX_RECORD_BYTES, files).recover(m -> { }));
+        assertThrows(StoreException.class, () -> new JournalStore(directory, SEGMENT_BYTES, 1L << 30, MAX_RECORD_BYTES, files).recover((m, length) -> { }));
         assertEquals(1, files.fired.get(), "the copy to corrupt/ was cut short");
         try (JournalStore store = new JournalStore(directory, SEGMENT_BYTES, 1L << 30, MAX_RECORD_BYTES)) {
-            store.recover(m -> { });
+            store.recover((m, length) -> { });
         }
         Path setAside = directory.resolve("corrupt").resolve(segment.getFileName() + "-" + last.offset() + ".bad");
         assertEquals(tornBytes, java.nio.file.Files.size(setAside), "the whole torn record was set aside");
@@ -185,7 +185,7 @@ class JournalFaultTest {
 
     private static JournalStore open(Path directory, FaultyFiles files) {
         JournalStore store = new JournalStore(directory, SEGMENT_BYTES, 1L << 30, MAX_RECORD_BYTES, files);
-        store.recover(message -> { });
+        store.recover((message, length) -> { });
         return store;
     }
 
@@ -199,7 +199,7 @@ class JournalFaultTest {
     private static void assertRecoveredExactly(Path directory, Map<String, byte[]> acknowledged) throws Exception {
         List<String> ids = new ArrayList<>();
         try (JournalStore store = new JournalStore(directory, SEGMENT_BYTES, 1L << 30, MAX_RECORD_BYTES)) {
-            store.recover(message -> ids.add(message.id()));
+            store.recover((message, length) -> ids.add(message.id()));
             assertEquals(new ArrayList<>(acknowledged.keySet()), ids.stream().sorted(JournalFaultTest::byNumber).toList());
             for (Map.Entry<String, byte[]> message : acknowledged.entrySet()) {
                 assertArrayEquals(message.getValue(), store.content(message.getKey()), message.getKey());

@@ -32,7 +32,7 @@ class JournalGroupCommitTest {
 
     private static JournalStore open(Path directory, long segmentBytes, List<StoredMessage> recovered) {
         JournalStore store = new JournalStore(directory, segmentBytes, Long.MAX_VALUE, 1024 * 1024);
-        store.recover(recovered::add);
+        store.recover((m, length) -> recovered.add(m));
         return store;
     }
 

@@ -44,7 +44,7 @@ class JournalInterruptTest {
     @Test
     void interruptedCallersLeaveTheStoreUsable() throws Exception {
         try (JournalStore store = new JournalStore(directory, 1 << 20, Long.MAX_VALUE, 1 << 20)) {
-            store.recover(message -> { });
+            store.recover((message, length) -> { });
             store.add(TestMessages.message("before", 1), TestMessages.content("before", 4096));
 
             Thread.currentThread().interrupt();
@@ -59,7 +59,7 @@ class JournalInterruptTest {
         }
         List<String> recovered = new ArrayList<>();
         try (JournalStore reopened = new JournalStore(directory, 1 << 20, Long.MAX_VALUE, 1 << 20)) {
-            reopened.recover(message -> recovered.add(message.id()));
+            reopened.recover((message, length) -> recovered.add(message.id()));
         }
         assertEquals(List.of("before", "during", "after"), recovered);
     }
@@ -153,7 +153,7 @@ class JournalInterruptTest {
      * for at most two seconds; closes the store and returns the adders, joined.
      */
     private static List<Thread> addWhileInterruptingOne(JournalStore store, Outcome outcome) throws Exception {
-        store.recover(message -> { });
+        store.recover((message, length) -> { });
         store.add(TestMessages.message("first", 1), TestMessages.content("first", 1000));
         outcome.next("first", null);
         AtomicBoolean stop = new AtomicBoolean();
@@ -204,7 +204,7 @@ class JournalInterruptTest {
     private List<String> recovered() {
         List<String> recovered = new ArrayList<>();
         try (JournalStore reopened = new JournalStore(directory, SEGMENT_BYTES, Long.MAX_VALUE, 1 << 20)) {
-            reopened.recover(message -> recovered.add(message.id()));
+            reopened.recover((message, length) -> recovered.add(message.id()));
         }
         return recovered.stream().sorted().toList();
     }

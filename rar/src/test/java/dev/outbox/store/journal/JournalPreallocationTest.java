@@ -37,7 +37,7 @@ class JournalPreallocationTest {
 
     private static JournalStore open(Path directory, List<StoredMessage> recovered) {
         JournalStore store = new JournalStore(directory, SEGMENT_BYTES, Long.MAX_VALUE, 1024 * 1024);
-        store.recover(recovered::add);
+        store.recover((m, length) -> recovered.add(m));
         return store;
     }
 

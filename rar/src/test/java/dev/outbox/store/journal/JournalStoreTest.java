@@ -153,14 +153,14 @@ class JournalStoreTest implements MessageStoreContract {
     @Test
     void aMessageWrittenUnderALargerSizeLimitComesBackAfterTheLimitWasLowered(@TempDir Path directory) throws Exception {
         try (JournalStore store = new JournalStore(directory, SEGMENT_BYTES, Long.MAX_VALUE, MAX_RECORD_BYTES)) {
-            store.recover(m -> { });
+            store.recover((m, length) -> { });
             store.add(message("small", 1), content("small", 1000));
             store.add(message("large", 1), content("large", 300_000));
             store.add(message("after", 1), content("after", 1000));
         }
         List<String> recovered = new ArrayList<>();
         try (JournalStore store = new JournalStore(directory, SEGMENT_BYTES, Long.MAX_VALUE, 100_000)) { // the operator lowered the limit
-            store.recover(m -> recovered.add(m.id()));
+            store.recover((m, length) -> recovered.add(m.id()));
             assertEquals(List.of("small", "large", "after"), recovered);
             assertArrayEquals(content("large", 300_000), store.content("large"));
             assertEquals(0, store.corruptRecords(), "nothing set aside");
@@ -189,7 +189,7 @@ class JournalStoreTest implements MessageStoreContract {
     void aMessageOverTheLoweredLimitIsStillMovedOutOfAnOldSegment(@TempDir Path directory) throws Exception {
         long segmentBytes = 320_000;
         try (JournalStore store = new JournalStore(directory, segmentBytes, Long.MAX_VALUE, MAX_RECORD_BYTES)) {
-            store.recover(m -> { });
+            store.recover((m, length) -> { });
             store.add(message("large", 1), content("large", 300_000));
             int small = 0;
             while (segments(directory).size() < 2) {
@@ -206,7 +206,7 @@ class JournalStoreTest implements MessageStoreContract {
         Path oldest = segments(directory).get(0);
         try (JournalStore store = new JournalStore(directory, segmentBytes, Long.MAX_VALUE, 100_000)) { // the limit, lowered since
             List<String> recovered = new ArrayList<>();
-            store.recover(m -> recovered.add(m.id()));
+            store.recover((m, length) -> recovered.add(m.id()));
             assertTrue(recovered.contains("large"));
             store.add(message("new", 1), content("new", 1000));
             store.remove("new"); // reclaims: "large" is moved out of the oldest segment
@@ -215,7 +215,7 @@ class JournalStoreTest implements MessageStoreContract {
         }
         List<String> again = new ArrayList<>();
         try (JournalStore store = new JournalStore(directory, segmentBytes, Long.MAX_VALUE, 100_000)) {
-            store.recover(m -> again.add(m.id()));
+            store.recover((m, length) -> again.add(m.id()));
             assertTrue(again.contains("large"), "moved, and recovered from where it went");
             assertEquals(0, store.corruptRecords());
         }
@@ -224,7 +224,7 @@ class JournalStoreTest implements MessageStoreContract {
     @Test
     void nothingIsWrittenOnceCloseReturnsAndAddsStillWaitingFail(@TempDir Path directory) throws Exception {
         JournalStore store = new JournalStore(directory, 1 << 20, Long.MAX_VALUE, MAX_RECORD_BYTES);
-        store.recover(m -> { });
+        store.recover((m, length) -> { });
         ConcurrentLinkedQueue<String> added = new ConcurrentLinkedQueue<>();
         ConcurrentLinkedQueue<Throwable> unexpected = new ConcurrentLinkedQueue<>();
         AtomicInteger refused = new AtomicInteger();
@@ -265,7 +265,7 @@ class JournalStoreTest implements MessageStoreContract {
         assertEquals(afterClose, sizes(directory), "journal files changed after close returned");
         List<String> recovered = new ArrayList<>();
         try (JournalStore again = new JournalStore(directory, 1 << 20, Long.MAX_VALUE, MAX_RECORD_BYTES)) {
-            again.recover(m -> recovered.add(m.id()));
+            again.recover((m, length) -> recovered.add(m.id()));
         }
         assertEquals(added.stream().sorted().toList(), recovered.stream().sorted().toList());
     }

@@ -13,7 +13,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -37,7 +36,7 @@ class JournalVersionTest {
         copyFixture(directory);
         List<StoredMessage> recovered = new ArrayList<>();
         try (JournalStore store = new JournalStore(directory, 64 * 1024, 1L << 30, 1024 * 1024)) {
-            store.recover(recovered::add);
+            store.recover((m, length) -> recovered.add(m));
             StoredMessage a = withStatuses(message("v0-a", 2),
                     List.of(done(RecipientState.DELIVERED, 1), deferred(1_700_000_600_000L, 2)));
             assertEquals(List.of(a, message("v0-c", 1)), recovered);
@@ -58,7 +57,7 @@ class JournalVersionTest {
         }
         recovered.clear();
         try (JournalStore store = new JournalStore(directory, 64 * 1024, 1L << 30, 1024 * 1024)) {
-            store.recover(recovered::add);
+            store.recover((m, length) -> recovered.add(m));
             assertEquals(List.of("v0-a", "v0-c", "now-d"), recovered.stream().map(StoredMessage::id).toList());
             assertEquals(RecipientState.DELIVERED, recovered.get(1).statuses().get(0).state());
             assertArrayEquals(content("now-d", 100), store.content("now-d"));
@@ -72,14 +71,14 @@ class JournalVersionTest {
         ByteBuffer body = ByteBuffer.allocate(parts[0].remaining() + parts[1].remaining()).put(parts[0].duplicate()).put(parts[1].duplicate()).flip();
         assertEquals(JournalRecords.VERSION, JournalRecords.version(body));
         assertEquals(JournalRecords.MESSAGE, JournalRecords.type(body));
-        assertEquals(m, JournalRecords.decodeMessage(body, new HashMap<>()).message());
+        assertEquals(m, JournalRecords.decodeMessage(body, new JournalRecords.Reading()).message());
 
         ByteBuffer update = JournalRecords.update("m", List.of(new RecipientChange(1, RecipientStatus.QUEUED)), false);
         assertEquals(JournalRecords.UPDATE, JournalRecords.type(update));
         assertEquals(JournalRecords.VERSION, JournalRecords.version(update));
         ByteBuffer remove = JournalRecords.remove("m");
         assertEquals(JournalRecords.REMOVE, JournalRecords.type(remove));
-        assertEquals("m", JournalRecords.decodeRemove(remove));
+        assertEquals("m", JournalRecords.decodeRemove(remove, new JournalRecords.Reading()));
     }
 
     /** Every field version 1 added goes through a MESSAGE and an UPDATE record and back. */
@@ -90,13 +89,13 @@ class JournalVersionTest {
         StoredMessage m = withStatuses(message("m", 2), List.of(RecipientStatus.QUEUED, full)).withDelayNoticeSent();
         ByteBuffer[] parts = JournalRecords.message(m, content("m", 10));
         ByteBuffer body = ByteBuffer.allocate(parts[0].remaining() + parts[1].remaining()).put(parts[0].duplicate()).put(parts[1].duplicate()).flip();
-        JournalRecords.Message decoded = JournalRecords.decodeMessage(body, new HashMap<>());
+        JournalRecords.Message decoded = JournalRecords.decodeMessage(body, new JournalRecords.Reading());
         assertEquals(m, decoded.message());
         assertEquals(parts[0].remaining(), decoded.contentOffset());
 
         List<RecipientChange> changes = List.of(new RecipientChange(1, full), new RecipientChange(0, done(RecipientState.DELIVERED, 1)));
-        assertEquals(new JournalRecords.Update("m", changes, true), JournalRecords.decodeUpdate(JournalRecords.update("m", changes, true)));
-        assertEquals(new JournalRecords.Update("m", List.of(), false), JournalRecords.decodeUpdate(JournalRecords.update("m", List.of(), false)));
+        assertEquals(new JournalRecords.Update("m", changes, true), JournalRecords.decodeUpdate(JournalRecords.update("m", changes, true), new JournalRecords.Reading()));
+        assertEquals(new JournalRecords.Update("m", List.of(), false), JournalRecords.decodeUpdate(JournalRecords.update("m", List.of(), false), new JournalRecords.Reading()));
     }
 
     /** What version 1 costs a record with no reply and no host: 15 bytes a status, 1 a message or update. */
@@ -114,7 +113,7 @@ class JournalVersionTest {
     void aRecordOfANewerVersionIsRefusedNamingTheVersions() {
         ByteBuffer remove = JournalRecords.remove("m");
         remove.put(0, (byte) ((JournalRecords.VERSION + 1) << 4 | JournalRecords.REMOVE));
-        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> JournalRecords.decodeRemove(remove));
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> JournalRecords.decodeRemove(remove, new JournalRecords.Reading()));
         assertTrue(refused.getMessage().contains("version " + (JournalRecords.VERSION + 1)), refused.getMessage());
     }
 
@@ -140,7 +139,7 @@ class JournalVersionTest {
         List<Path> before = segmentFiles(directory);
         List<StoredMessage> recovered = new ArrayList<>();
         try (JournalStore store = new JournalStore(directory, 64 * 1024, 1L << 30, 1024 * 1024)) {
-            store.recover(recovered::add);
+            store.recover((m, length) -> recovered.add(m));
             assertEquals(List.of(), recovered);
             assertEquals(8, store.corruptRecords());
         }

@@ -49,7 +49,7 @@ public final class StoreCrashChild {
         acks = new FileOutputStream(args[3], true);
         JournalStore store = new JournalStore(directory, SEGMENT_BYTES, Long.MAX_VALUE, MAX_RECORD_BYTES);
         int[] recovered = {0};
-        store.recover(m -> recovered[0]++);
+        store.recover((m, length) -> recovered[0]++);
         say("ready " + recovered[0]);
         for (int t = 0; t < threads; t++) {
             int thread = t;
