@@ -38,12 +38,17 @@ public record Envelope(String reversePath, List<String> recipients) implements S
         if (recipients == null || recipients.isEmpty()) {
             throw new IllegalArgumentException("an envelope needs at least one recipient");
         }
+        // Read once, then checked and kept: the caller's list is not read again after the check,
+        // so a list that changes meanwhile cannot slip an unchecked address in. An immutable list
+        // is its own copy (List.copyOf returns it): recovery makes a million envelopes.
+        recipients = snapshot(recipients);
         for (int i = 0; i < recipients.size(); i++) {
             MailboxSyntax.check(recipients.get(i), "recipient", i + 1);
         }
-        // A few recipients are compared pairwise, making nothing, and an immutable list without
-        // repeats is kept as it is (List.copyOf returns it): recovery makes a million envelopes.
-        recipients = List.copyOf(recipients.size() > PAIRWISE_LIMIT || hasRepeats(recipients) ? withoutRepeats(recipients) : recipients);
+        // A few recipients are compared pairwise, making nothing.
+        if (recipients.size() > PAIRWISE_LIMIT || hasRepeats(recipients)) {
+            recipients = List.copyOf(withoutRepeats(recipients));
+        }
     }
 
     /** An envelope for {@code reversePath} (or {@code ""} for {@code <>}) and the recipients. */
@@ -60,6 +65,18 @@ public record Envelope(String reversePath, List<String> recipients) implements S
     /** True for the null reverse path {@code <>}: no bounce is ever sent for such a message. */
     public boolean isNullSender() {
         return reversePath.isEmpty();
+    }
+
+    /**
+     * The recipients as they are now, in a list of the envelope's own: List.copyOf's, or, when
+     * one is null (which List.copyOf refuses), an array's, so that the check names that recipient.
+     */
+    private static List<String> snapshot(List<String> recipients) {
+        try {
+            return List.copyOf(recipients);
+        } catch (NullPointerException e) {
+            return Arrays.asList(recipients.toArray(new String[0]));
+        }
     }
 
     /** Whether a recipient is there twice, compared pairwise. */

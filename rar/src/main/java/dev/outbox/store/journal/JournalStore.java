@@ -182,15 +182,21 @@ public final class JournalStore implements MessageStore {
             }
         });
         this.undecodable = undecodable[0];
+        // Every live message counts in its segment before the first is handed on: the sink may
+        // remove one, and the reclamation that follows must see the other messages live.
+        for (Entry entry : order) {
+            if (!entry.removed) {
+                reclaimer.live(entry.segment);
+            }
+        }
+        reclaimer.recovered();
         for (int i = 0; i < order.size(); i++) {
             Entry entry = order.get(i);
             order.set(i, null); // let the list go as it is read
             if (!entry.removed) {
-                reclaimer.live(entry.segment);
                 sink.accept(entry.current(), entry.contentLength);
             }
         }
-        reclaimer.recovered();
         reclaimer.reclaimOrLog();
         long setAside = corruptRecords();
         LOG.info(() -> "Outbox journal " + directory + ": recovered " + index.size() + " messages from "
