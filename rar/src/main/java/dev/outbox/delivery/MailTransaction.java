@@ -55,7 +55,6 @@ final class MailTransaction {
     private Reply end;
     private boolean leftBroken;
     private Once meanwhile;
-    private Runnable afterData;
 
     MailTransaction(SmtpWire wire, boolean pipelining) {
         this.wire = wire;
@@ -68,20 +67,16 @@ final class MailTransaction {
      */
     List<RecipientOutcome> send(String mailCommand, List<String> recipients, byte[] content) {
         return send(mailCommand, recipients, content, new Once(() -> {
-        }), () -> {
-        });
+        }));
     }
 
     /**
      * As {@link #send(String, List, byte[])}, running {@code meanwhile} after the first commands
      * are written and before their replies are read (so before any data goes out), or at the end
-     * when nothing was written; what it throws is thrown, the transaction left as it was. Runs
-     * {@code afterData} once the message's data and its end are written, before their reply is
-     * read (not for the lone dot of a transaction with no recipient left).
+     * when nothing was written. What it throws is thrown, the transaction left as it was.
      */
-    List<RecipientOutcome> send(String mailCommand, List<String> recipients, byte[] content, Once meanwhile, Runnable afterData) {
+    List<RecipientOutcome> send(String mailCommand, List<String> recipients, byte[] content, Once meanwhile) {
         this.meanwhile = meanwhile;
-        this.afterData = afterData;
         rcpt = new Reply[recipients.size()];
         try {
             if (wire.hasUnreadInput()) {
@@ -147,9 +142,6 @@ final class MailTransaction {
         }
         wire.data(wanted ? content : new byte[0]);
         wire.flush();
-        if (wanted) {
-            afterData.run();
-        }
         Reply reply = read();
         if (wanted) {
             end = reply;

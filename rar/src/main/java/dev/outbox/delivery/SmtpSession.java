@@ -228,13 +228,13 @@ final class SmtpSession implements Deliverer.Connection {
     }
 
     /**
-     * As {@link #send(Envelope, byte[], Duration)}, doing {@code meanwhile}'s work once the first
-     * commands are written (pipelined: MAIL, the RCPTs and DATA; else MAIL) and once the data is:
-     * see {@link Deliverer.Connection#send(Envelope, byte[], Duration, Deliverer.Meanwhile)}.
+     * As {@link #send(Envelope, byte[], Duration)}, running {@code meanwhile} once the first
+     * commands are written (pipelined: MAIL, the RCPTs and DATA; else MAIL), before their
+     * replies are read: see {@link Deliverer.Connection#send(Envelope, byte[], Duration, Runnable)}.
      */
     @Override
-    public List<RecipientOutcome> send(Envelope envelope, byte[] content, Duration budget, Deliverer.Meanwhile meanwhile) {
-        Once once = new Once(meanwhile::beforeData);
+    public List<RecipientOutcome> send(Envelope envelope, byte[] content, Duration budget, Runnable meanwhile) {
+        Once once = new Once(meanwhile);
         if (closed) {
             once.run();
             throw new IllegalStateException("SMTP session to " + nextHop + " is closed");
@@ -243,7 +243,7 @@ final class SmtpSession implements Deliverer.Connection {
         try {
             ScheduledFuture<?> deadline = deadline(budget);
             try {
-                outcomes = transfer(envelope, content, once, meanwhile::afterData);
+                outcomes = transfer(envelope, content, once);
             } finally {
                 deadline.cancel(false);
             }
@@ -311,7 +311,7 @@ final class SmtpSession implements Deliverer.Connection {
         }
     }
 
-    private List<RecipientOutcome> transfer(Envelope envelope, byte[] content, Once meanwhile, Runnable afterData) {
+    private List<RecipientOutcome> transfer(Envelope envelope, byte[] content, Once meanwhile) {
         List<String> recipients = envelope.recipients();
         String mailCommand = "MAIL FROM:<" + envelope.reversePath() + ">"; // checked by Envelope: nothing there can break the command
         if (hasEightBit(content)) {
@@ -322,7 +322,7 @@ final class SmtpSession implements Deliverer.Connection {
             mailCommand += " BODY=8BITMIME";
         }
         MailTransaction transaction = new MailTransaction(wire, pipelining);
-        List<RecipientOutcome> outcomes = transaction.send(mailCommand, recipients, content, meanwhile, afterData);
+        List<RecipientOutcome> outcomes = transaction.send(mailCommand, recipients, content, meanwhile);
         if (transaction.leftBroken()) {
             broken = true;
         }

@@ -51,19 +51,17 @@ public interface Deliverer {
         List<RecipientOutcome> send(Envelope envelope, byte[] content, Duration budget);
 
         /**
-         * As {@link #send(Envelope, byte[], Duration)}, doing the caller's work while the server
-         * answers, so that it overlaps the round trips instead of adding waits of its own:
-         * {@link Meanwhile#beforeData} once, after the transaction's first commands are written and
-         * before any of its data is, and {@link Meanwhile#afterData} at most once, after the data
-         * and its end are written and before their reply is read. The caller records the previous
-         * message's outcome in the first, so no message's data goes out before the message sent
-         * before it is recorded (a crash then leaves at most one message a connection in doubt),
-         * and takes the next message in the second. {@code beforeData} runs before this returns
-         * also when nothing could be written; should it throw, the connection is broken, nothing
-         * of this message's data was sent, and this throws what it threw.
+         * As {@link #send(Envelope, byte[], Duration)}, running {@code meanwhile} once, on this
+         * thread, while the transaction's first round trip is under way: after its first commands
+         * are written and before any of its data is. The caller records the previous message's
+         * outcome there, so that the durable write overlaps the wait for the server, and no
+         * message's data goes out before the message sent before it is recorded (a crash then
+         * leaves at most one message in doubt a connection). {@code meanwhile} runs before this
+         * returns also when nothing could be written; should it throw, the connection is broken,
+         * nothing of this message's data was sent, and this throws what it threw.
          */
-        default List<RecipientOutcome> send(Envelope envelope, byte[] content, Duration budget, Meanwhile meanwhile) {
-            meanwhile.beforeData();
+        default List<RecipientOutcome> send(Envelope envelope, byte[] content, Duration budget, Runnable meanwhile) {
+            meanwhile.run();
             return send(envelope, content, budget);
         }
 
@@ -86,17 +84,6 @@ public interface Deliverer {
         /** Says QUIT without waiting for the reply, and closes. */
         @Override
         void close();
-    }
-
-    /** The caller's work during a transfer's round trips: see {@link Connection#send(Envelope, byte[], Duration, Meanwhile)}. */
-    interface Meanwhile {
-
-        /** After the first commands are written and before their replies are read: before any of the message's data. */
-        void beforeData();
-
-        /** After the data and its end are written and before their reply is read; must not throw (the reply is still to be read). */
-        default void afterData() {
-        }
     }
 
     /** No connection to the destination could be had. */

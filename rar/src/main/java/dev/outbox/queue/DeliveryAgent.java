@@ -20,15 +20,11 @@ import java.util.logging.Logger;
  * connection enforces it by closing its socket, and {@link #abort} closes it at once (the
  * queue's stop, and the sweep when an attempt is past its deadline).
  *
- * <p>What a connection does between two messages overlaps the server's answers instead of adding
- * waits of its own: while the server answers a message's data, the agent takes the next ready
- * message in flight and reads its content (which, written with direct I/O, comes from the disk);
- * once the answer is read, it writes the next message's first commands and records the answered
- * message's outcome (a durable write, group-committed with other connections') while their
- * replies are on their way. The outcome is always recorded before the next message's data goes
- * out, so a crash leaves at most one message a connection in doubt, as when each was recorded
- * before the next was taken; a message taken early that the connection does not carry (it broke,
- * reached its limit, the queue pauses) goes back to the head of the ready queue.
+ * <p>A message's outcome is recorded (a durable write, group-committed with other connections')
+ * while the next message's first commands are on their way and their replies not yet back, so
+ * the write overlaps a round trip instead of adding its own wait; it is always recorded before
+ * that next message's data goes out, so a crash leaves at most one message a connection in doubt,
+ * as when each was recorded before the next was taken.
  *
  * <p>Threading: {@link #run} on its own thread; {@link #abort} and {@link #abortIfCarrying}
  * from any thread.
@@ -50,15 +46,6 @@ final class DeliveryAgent implements Runnable {
      * recipients whose answer is known.
      */
     private final AtomicReference<Settlement> pending = new AtomicReference<>();
-    /**
-     * The message taken in flight while the one before awaited the answer to its data, and its
-     * content or the failure to read it; written by the agent's thread (read by the sweep's).
-     */
-    private volatile Attempt takenEarly;
-    private byte[] earlyContent;
-    private StoreException earlyFailure;
-    /** What taking the next message early threw, thrown by the agent's thread once the answer it came during is kept. */
-    private Throwable earlyError;
 
     DeliveryAgent(MailQueue mailQueue, TransferQueue queue) {
         this.mailQueue = mailQueue;
@@ -87,17 +74,11 @@ final class DeliveryAgent implements Runnable {
                 int sent = 0;
                 Settlement previous = null; // the message sent before, recorded while this one's first commands are on their way
                 while (attempt != null) {
-                    int limit = mailQueue.policy.messagesPerConnectionFor(queue);
-                    Settlement settlement = deliver(open, attempt, previous, sent + 1 < limit);
+                    Settlement settlement = deliver(open, attempt, previous);
                     previous = null;
                     pending.set(settlement);
-                    Throwable early = earlyError;
-                    if (early != null) { // thrown now that the answer it came during is kept in a settlement
-                        earlyError = null;
-                        throw new IllegalStateException("taking the next message for " + queue.name() + " failed", early);
-                    }
-                    boolean more = !open.isBroken() && ++sent < limit && mayTakeMore();
-                    attempt = following(more);
+                    boolean more = !open.isBroken() && ++sent < mailQueue.policy.messagesPerConnectionFor(queue) && mayTakeMore();
+                    attempt = more ? next(false) : null;
                     if (attempt == null) {
                         settlement.run();
                     } else {
@@ -114,79 +95,8 @@ final class DeliveryAgent implements Runnable {
         }
     }
 
-    /**
-     * The message this connection carries next, now that the last one has its answer: the one
-     * taken while that answer was awaited, else the next ready one when {@code more}; null when
-     * none. A message taken early that this connection will not carry ({@code more} false: it
-     * broke, reached its limit, or the queue stops or pauses) goes back to the head of the ready
-     * queue.
-     */
-    private Attempt following(boolean more) {
-        Attempt early = takenEarly;
-        takenEarly = null;
-        if (early == null) {
-            return more ? next(false) : null;
-        }
-        if (!more) {
-            earlyContent = null;
-            earlyFailure = null;
-            ledger.requeue(early, mailQueue.clock.millis());
-            mailQueue.arm(queue);
-            return null;
-        }
-        current.set(early);
-        return early;
-    }
-
-    /**
-     * While the server answers the data of the message before: takes the next ready message in
-     * flight and reads its content, so neither the queue nor the disk stands between that
-     * answer and the next message's first commands. Never throws: what fails is kept, and
-     * thrown once the answer is read.
-     */
-    private void takeEarly() {
-        try {
-            if (!mayTakeMore()) {
-                return;
-            }
-            Attempt early = take(false);
-            if (early == null) {
-                return;
-            }
-            takenEarly = early;
-            try {
-                earlyContent = mailQueue.store.content(early.message().id());
-            } catch (StoreException e) {
-                earlyFailure = e;
-            }
-        } catch (Throwable t) {
-            earlyError = t;
-        }
-    }
-
-    /** {@code attempt}'s content: read already when it was taken early, else now. */
-    private byte[] contentOf(Attempt attempt) {
-        byte[] content = earlyContent;
-        StoreException failure = earlyFailure;
-        earlyContent = null;
-        earlyFailure = null;
-        if (failure != null) {
-            throw failure;
-        }
-        return content != null ? content : mailQueue.store.content(attempt.message().id());
-    }
-
-    /** The next ready message with recipients due here, taken in flight as the current attempt; null when none is left. */
-    private Attempt next(boolean first) {
-        Attempt attempt = take(first);
-        if (attempt != null) {
-            current.set(attempt);
-        }
-        return attempt;
-    }
-
     /** The next ready message with recipients due here, taken in flight; null when none is left. */
-    private Attempt take(boolean first) {
+    private Attempt next(boolean first) {
         boolean firstPoll = first;
         while (true) {
             long now = mailQueue.clock.millis();
@@ -197,6 +107,7 @@ final class DeliveryAgent implements Runnable {
             }
             Attempt attempt = ledger.take(queue, message, now, now + mailQueue.policy.attemptTimeout().toMillis());
             if (attempt != null) {
+                current.set(attempt);
                 return attempt;
             }
             // a stale entry: delivered, deferred or expired meanwhile
@@ -254,28 +165,15 @@ final class DeliveryAgent implements Runnable {
      * returns the attempt's settlement, which the caller runs: before the next message's data goes
      * out, or at once when no message follows.
      */
-    private Settlement deliver(Deliverer.Connection open, Attempt attempt, Settlement previous, boolean mayCarryMore) {
-        Deliverer.Meanwhile meanwhile = new Deliverer.Meanwhile() {
-            @Override
-            public void beforeData() {
-                if (previous != null) {
-                    previous.run();
-                }
-            }
-
-            @Override
-            public void afterData() {
-                if (mayCarryMore) {
-                    takeEarly();
-                }
-            }
+    private Settlement deliver(Deliverer.Connection open, Attempt attempt, Settlement previous) {
+        Runnable meanwhile = previous != null ? previous : () -> {
         };
         List<RecipientOutcome> outcomes;
         try {
-            byte[] content = contentOf(attempt);
+            byte[] content = mailQueue.store.content(attempt.message().id());
             outcomes = open.send(attempt.envelope(), content, budget(attempt), meanwhile);
         } catch (StoreException e) {
-            meanwhile.beforeData();
+            meanwhile.run();
             LOG.log(Level.SEVERE, "Outbox could not read message " + attempt.message().id() + " from the store; it is deferred", e);
             return new Settlement(attempt, RecipientOutcome.all(attempt.addresses(), RecipientOutcome.Status.DEFERRED, 0, "not sent: " + e),
                     0, "", false);
@@ -368,12 +266,6 @@ final class DeliveryAgent implements Runnable {
         if (unsettled != null) {
             defer(unsettled, t);
         }
-        Attempt early = takenEarly;
-        takenEarly = null;
-        if (early != null) { // nothing of it was sent
-            ledger.requeue(early, mailQueue.clock.millis());
-            mailQueue.arm(queue);
-        }
     }
 
     private void defer(Attempt attempt, Throwable t) {
@@ -411,12 +303,9 @@ final class DeliveryAgent implements Runnable {
         abort.fire();
     }
 
-    /**
-     * {@link #abort} if the attempt in progress, or the one taken early for after it, is the one
-     * with {@code deadlineMillis} that carries {@code recipient} of {@code message}.
-     */
+    /** {@link #abort} if the attempt in progress is the one with {@code deadlineMillis} that carries {@code recipient} of {@code message}. */
     void abortIfCarrying(QueuedMessage message, int recipient, long deadlineMillis) {
-        if (carries(current.get(), message, recipient, deadlineMillis) || carries(takenEarly, message, recipient, deadlineMillis)) {
+        if (carries(current.get(), message, recipient, deadlineMillis)) {
             abort();
         }
     }
