@@ -92,7 +92,7 @@ class ExecutorErrorTest {
             real.execute(task);
         });
         // One message a connection: "waiting" stays in the ready queue for the dispatch after the 250, instead of
-        // being carried next by connection 2 (SlowReadOfNextMessageTest covers that case).
+        // being carried next by connection 2 (SlowNextReadKeepsTheAnswerTest covers that case).
         MailQueue queue = engine.start(EngineFixture.policy("1m", 2, 1, 8, Duration.ofMinutes(10)));
 
         engine.submit("accepted", "ann@a.example"); // connection 1 gets no greeting

@@ -58,7 +58,7 @@ class LateOutcomeTest {
         });
         // One message a connection: "waiting" stays in the ready queue for the dispatch after the 250, instead of
         // being carried next by connection 2 (whose dispatch would then find nothing to start, and make no call;
-        // SlowReadOfNextMessageTest covers a late record on a connection that carries the next message).
+        // SlowNextReadKeepsTheAnswerTest covers a late record on a connection that carries the next message).
         MailQueue queue = engine.start(EngineFixture.policy("1m", 2, 1, 8, ATTEMPT_TIMEOUT));
 
         String id = engine.submit("accepted", "ann@a.example");
