@@ -64,16 +64,9 @@ final class MailTransaction {
     /**
      * Runs the transaction: {@code mailCommand} ("MAIL FROM:&lt;...&gt;" and any parameters),
      * then the recipients, then {@code content}. Returns one outcome per recipient, in order.
-     */
-    List<RecipientOutcome> send(String mailCommand, List<String> recipients, byte[] content) {
-        return send(mailCommand, recipients, content, new Once(() -> {
-        }));
-    }
-
-    /**
-     * As {@link #send(String, List, byte[])}, running {@code meanwhile} after the first commands
-     * are written and before their replies are read (so before any data goes out), or at the end
-     * when nothing was written. What it throws is thrown, the transaction left as it was.
+     * Runs {@code meanwhile} after the first commands are written and before their replies are
+     * read, so before any data goes out (the caller runs it when no reply was read); what it
+     * throws is thrown, the transaction left as it was.
      */
     List<RecipientOutcome> send(String mailCommand, List<String> recipients, byte[] content, Once meanwhile) {
         this.meanwhile = meanwhile;
@@ -87,13 +80,11 @@ final class MailTransaction {
             exchange(mailCommand, recipients, content);
         } catch (IOException e) {
             leftBroken = true;
-            meanwhile.run();
             return outcomes(recipients, SmtpSession.describe(e));
         }
         if (end == null) { // refused before the data: the server may still hold MAIL or RCPTs
             reset();
         }
-        meanwhile.run(); // a transaction without a reply to wait for: it runs now
         return outcomes(recipients, null);
     }
 

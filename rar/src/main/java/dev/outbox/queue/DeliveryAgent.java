@@ -321,11 +321,7 @@ final class DeliveryAgent implements Runnable {
         if (known == null || !carries(known.attempt, message, recipient, deadlineMillis)) {
             return false;
         }
-        try {
-            known.run();
-        } catch (RuntimeException | Error e) {
-            LOG.log(Level.SEVERE, "Outbox could not record the answered attempt of message " + message.id(), e);
-        }
+        record(known);
         return true;
     }
 
@@ -333,7 +329,16 @@ final class DeliveryAgent implements Runnable {
     void recordAnswered() {
         Settlement known = pending.get();
         if (known != null) {
-            recordIfAnswered(known.attempt.message(), known.attempt.recipients()[0], known.attempt.deadlineMillis());
+            record(known);
+        }
+    }
+
+    /** Runs {@code known} on the caller's thread (sweep or stop), which logs a failure rather than throw it. */
+    private static void record(Settlement known) {
+        try {
+            known.run();
+        } catch (RuntimeException | Error e) {
+            LOG.log(Level.SEVERE, "Outbox could not record the answered attempt of message " + known.attempt.message().id(), e);
         }
     }
 
