@@ -1,6 +1,5 @@
 package dev.outbox.store.journal;
 
-import dev.outbox.api.Envelope;
 import dev.outbox.api.QueueFullException;
 import dev.outbox.store.MessageStore;
 import dev.outbox.store.RecipientChange;
@@ -87,16 +86,21 @@ public final class JournalStore implements MessageStore {
     }
 
     /**
-     * One live message: what recovery and relocation need, and where its record is. Kept
-     * lean, one of these per queued message: no content, statuses in one array.
+     * One live message: where its record is, its recipients' statuses and its delay-notice mark,
+     * nothing more, one of these per queued message. The rest of it (id, times, envelope) is in
+     * its record on disk, which is where relocation reads it from; the engine holds its own copy.
+     * Its fields change under its monitor only (or on recovery's one thread, before anyone else
+     * sees it).
      */
     static final class Entry {
-        final String id;
-        final long submitMillis;
-        final long expiryMillis;
-        final Envelope envelope;
-        final RecipientStatus[] statuses;
-        long segment;       // where the record is: a Position inlined, 24 bytes less a message
+        /** The statuses of a message of one recipient still queued and never tried: shared, a backlog is mostly these. */
+        private static final RecipientStatus[] ONE_QUEUED = {RecipientStatus.QUEUED};
+
+        /** Replaced, never written into, while it is {@link #ONE_QUEUED}. */
+        private RecipientStatus[] statuses;
+        /** The decoded record, kept from the scan to the hand-over during recovery only. */
+        private JournalRecords.Message recovered;
+        int segment;        // where the record is: a Position inlined, 24 bytes less a message
         int recordOffset;
         int contentOffset;
         int contentLength;
@@ -104,23 +108,18 @@ public final class JournalStore implements MessageStore {
         boolean delayNoticeSent;
 
         Entry(StoredMessage message, Journal.Position position, int contentOffset, int contentLength) {
-            this(message.id(), message.submitMillis(), message.expiryMillis(), message.envelope(),
-                    message.statuses().toArray(RecipientStatus[]::new), message.delayNoticeSent(), position, contentOffset, contentLength);
+            this(message.statuses().toArray(RecipientStatus[]::new), message.delayNoticeSent(), position, contentOffset, contentLength);
         }
 
-        /** A recovered message's entry: it keeps the decoded record's statuses array. */
+        /** A recovered message's entry: it keeps the decoded record's statuses array, and the record until {@link #recovered()}. */
         Entry(JournalRecords.Message record, Journal.Position position) {
-            this(record.id(), record.submitMillis(), record.expiryMillis(), record.envelope(), record.statuses(),
-                    record.delayNoticeSent(), position, record.contentOffset(), record.contentLength());
+            this(record.statuses(), record.delayNoticeSent(), position, record.contentOffset(), record.contentLength());
+            this.recovered = record;
         }
 
-        private Entry(String id, long submitMillis, long expiryMillis, Envelope envelope, RecipientStatus[] statuses,
-                      boolean delayNoticeSent, Journal.Position position, int contentOffset, int contentLength) {
-            this.id = id;
-            this.submitMillis = submitMillis;
-            this.expiryMillis = expiryMillis;
-            this.envelope = envelope;
-            this.statuses = statuses;
+        private Entry(RecipientStatus[] statuses, boolean delayNoticeSent, Journal.Position position, int contentOffset,
+                      int contentLength) {
+            this.statuses = statuses.length == 1 && statuses[0] == RecipientStatus.QUEUED ? ONE_QUEUED : statuses;
             this.delayNoticeSent = delayNoticeSent;
             moveTo(position);
             this.contentOffset = contentOffset;
@@ -132,12 +131,36 @@ public final class JournalStore implements MessageStore {
         }
 
         void moveTo(Journal.Position position) {
-            this.segment = position.segment();
+            this.segment = Math.toIntExact(position.segment());
             this.recordOffset = Math.toIntExact(position.offset());
         }
 
-        StoredMessage current() {
-            return new StoredMessage(id, submitMillis, expiryMillis, envelope, List.of(statuses), delayNoticeSent);
+        /** Sets recipient {@code recipient}'s status; a change for a recipient the message does not have is ignored. */
+        void apply(RecipientChange change) {
+            if (change.recipient() >= 0 && change.recipient() < statuses.length) {
+                if (statuses == ONE_QUEUED) {
+                    statuses = ONE_QUEUED.clone();
+                }
+                statuses[change.recipient()] = change.status();
+            }
+        }
+
+        /** The message as its last record on disk, {@code header}, says with the statuses and mark it has now. */
+        StoredMessage current(JournalRecords.Message header) {
+            return new StoredMessage(header.id(), header.submitMillis(), header.expiryMillis(), header.envelope(), List.of(statuses),
+                    delayNoticeSent);
+        }
+
+        /** The recovered message as it stands after the replay; the decoded record is let go. */
+        StoredMessage recovered() {
+            StoredMessage message = current(recovered);
+            recovered = null;
+            return message;
+        }
+
+        /** Lets the decoded record go, for a message that turned out removed. */
+        void forget() {
+            recovered = null;
         }
     }
 
@@ -153,7 +176,7 @@ public final class JournalStore implements MessageStore {
                 switch (JournalRecords.type(body)) {
                     case JournalRecords.MESSAGE -> {
                         Entry entry = new Entry(JournalRecords.decodeMessage(body, reading), position);
-                        Entry moved = index.put(entry.id, entry);
+                        Entry moved = index.put(entry.recovered.id(), entry);
                         if (moved != null) {
                             moved.removed = true; // the copy written when it was moved out of an old segment wins
                         }
@@ -193,8 +216,10 @@ public final class JournalStore implements MessageStore {
         for (int i = 0; i < order.size(); i++) {
             Entry entry = order.get(i);
             order.set(i, null); // let the list go as it is read
-            if (!entry.removed) {
-                sink.accept(entry.current(), entry.contentLength);
+            if (entry.removed) {
+                entry.forget();
+            } else {
+                sink.accept(entry.recovered(), entry.contentLength);
             }
         }
         reclaimer.reclaimOrLog();
@@ -399,9 +424,7 @@ public final class JournalStore implements MessageStore {
     private static void apply(Entry entry, List<RecipientChange> changes, boolean delayNoticeSent) {
         entry.delayNoticeSent |= delayNoticeSent;
         for (RecipientChange change : changes) {
-            if (change.recipient() >= 0 && change.recipient() < entry.statuses.length) {
-                entry.statuses[change.recipient()] = change.status();
-            }
+            entry.apply(change);
         }
     }
 

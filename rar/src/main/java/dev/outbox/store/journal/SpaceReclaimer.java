@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -175,16 +176,22 @@ final class SpaceReclaimer {
     }
 
     private void relocate(long segment) {
-        List<JournalStore.Entry> pinned = new ArrayList<>();
-        for (JournalStore.Entry entry : index.values()) {
-            if (entry.segment == segment) {
-                pinned.add(entry);
+        List<Pinned> pinned = new ArrayList<>();
+        for (Map.Entry<String, JournalStore.Entry> indexed : index.entrySet()) {
+            if (indexed.getValue().segment == segment) {
+                pinned.add(new Pinned(indexed.getKey(), indexed.getValue()));
             }
         }
+        JournalRecords.Reading reading = new JournalRecords.Reading();
         for (int from = 0; from < pinned.size(); from += RELOCATION_BATCH) {
-            relocateLocked(segment, pinned.subList(from, Math.min(pinned.size(), from + RELOCATION_BATCH)), 0, new ArrayList<>());
+            relocateLocked(segment, pinned.subList(from, Math.min(pinned.size(), from + RELOCATION_BATCH)), 0, new ArrayList<>(),
+                    reading);
         }
         LOG.fine(() -> "Outbox journal: moved " + pinned.size() + " live messages out of segment " + segment);
+    }
+
+    /** A live message in the segment being emptied: its id, for what a failure says, and its entry. */
+    private record Pinned(String id, JournalStore.Entry entry) {
     }
 
     /**
@@ -192,16 +199,17 @@ final class SpaceReclaimer {
      * still in {@code segment} with one sync. Each message stays locked from reading its state
      * to its copy being durable, so no update can fall between the two and be overwritten at
      * replay. Other threads hold one entry's monitor at a time and never wait for another
-     * while holding it, so this cannot deadlock.
+     * while holding it, so this cannot deadlock. A copy is the message's record read back whole
+     * (the index keeps no envelope) with the statuses and mark its entry has now.
      */
-    private void relocateLocked(long segment, List<JournalStore.Entry> batch, int next, List<JournalStore.Entry> locked) {
+    private void relocateLocked(long segment, List<Pinned> batch, int next, List<Pinned> locked, JournalRecords.Reading reading) {
         if (next < batch.size()) {
-            JournalStore.Entry entry = batch.get(next);
-            synchronized (entry) {
-                if (!entry.removed && entry.segment == segment) {
-                    locked.add(entry);
+            Pinned pinned = batch.get(next);
+            synchronized (pinned.entry()) {
+                if (!pinned.entry().removed && pinned.entry().segment == segment) {
+                    locked.add(pinned);
                 }
-                relocateLocked(segment, batch, next + 1, locked);
+                relocateLocked(segment, batch, next + 1, locked, reading);
             }
             return;
         }
@@ -209,12 +217,16 @@ final class SpaceReclaimer {
             return;
         }
         List<ByteBuffer[]> copies = new ArrayList<>(locked.size());
-        for (JournalStore.Entry entry : locked) {
+        for (Pinned pinned : locked) {
+            JournalStore.Entry entry = pinned.entry();
             try {
-                byte[] content = journal.read(entry.position(), entry.contentOffset, entry.contentLength);
-                copies.add(JournalRecords.message(entry.current(), content));
-            } catch (IOException e) {
-                throw new StoreException("cannot read message " + entry.id + " to move it out of segment " + segment + ": " + e.getMessage(), e);
+                byte[] body = journal.read(entry.position(), 0, entry.contentOffset + entry.contentLength);
+                JournalRecords.Message header = JournalRecords.decodeMessage(ByteBuffer.wrap(body), reading);
+                byte[] content = Arrays.copyOfRange(body, entry.contentOffset, body.length);
+                copies.add(JournalRecords.message(entry.current(header), content));
+            } catch (IOException | RuntimeException e) {
+                throw new StoreException("cannot read message " + pinned.id() + " to move it out of segment " + segment + ": "
+                        + e.getMessage(), e);
             }
         }
         List<Journal.Position> positions;
@@ -224,7 +236,7 @@ final class SpaceReclaimer {
             throw new StoreException("failed to move " + locked.size() + " messages out of segment " + segment + " of " + directory + ": " + e.getMessage(), e);
         }
         for (int i = 0; i < locked.size(); i++) {
-            JournalStore.Entry entry = locked.get(i);
+            JournalStore.Entry entry = locked.get(i).entry();
             Journal.Position position = positions.get(i);
             count(live, segment, -1);
             count(live, position.segment(), 1);

@@ -124,6 +124,50 @@ class JournalStoreTest implements MessageStoreContract {
         }
     }
 
+    /**
+     * Messages of one recipient never tried share one statuses array in the index: a change to
+     * one of them (added, or recovered) must not show in another when both are moved and
+     * recovered again.
+     */
+    @Test
+    void movedMessagesOfOneRecipientKeepTheirOwnStatuses(@TempDir Path directory) throws Exception {
+        try (Opened opened = open(directory)) {
+            opened.store().add(message("added-changed", 1), content("added-changed", 500));
+            opened.store().add(message("added-untouched", 1), content("added-untouched", 500));
+            for (int i = 0; i < 20; i++) { // the first segment mostly dead, so that its live messages are moved
+                opened.store().add(message("early-" + i, 1), content("early-" + i, 500));
+                opened.store().remove("early-" + i);
+            }
+            try (Opened recovered = reopen(opened.store(), directory)) {
+                MessageStore store = recovered.store();
+                store.add(message("late-changed", 1), content("late-changed", 500));
+                store.update("added-changed", List.of(new RecipientChange(0, deferred(7_000, 1))));
+                store.update("late-changed", List.of(new RecipientChange(0, deferred(8_000, 2))));
+                Path oldest = segments(directory).get(0);
+                for (int round = 0; Files.exists(oldest) && round < 30; round++) {
+                    for (int i = 0; i < 40; i++) {
+                        String id = "churn-" + round + "-" + i;
+                        store.add(message(id, 1), content(id, 1000));
+                    }
+                    for (int i = 0; i < 40; i++) {
+                        store.remove("churn-" + round + "-" + i);
+                    }
+                }
+                assertFalse(Files.exists(oldest), "the three messages were not moved out of " + oldest);
+                try (Opened again = reopen(store, directory)) {
+                    Map<String, List<RecipientState>> states = new TreeMap<>();
+                    for (StoredMessage message : again.recovered()) {
+                        states.put(message.id(), message.statuses().stream().map(RecipientStatus::state).toList());
+                    }
+                    assertEquals(Map.of("added-changed", List.of(RecipientState.DEFERRED), "added-untouched", List.of(RecipientState.QUEUED),
+                            "late-changed", List.of(RecipientState.DEFERRED)), states);
+                    assertEquals(List.of(withStatuses(message("added-untouched", 1), List.of(RecipientStatus.QUEUED))),
+                            again.recovered().stream().filter(m -> m.id().equals("added-untouched")).toList());
+                }
+            }
+        }
+    }
+
     /** A message moved out of an old segment is written again with its DSN fields and delay-notice mark. */
     @Test
     void aMovedMessageKeepsItsDsnFieldsAndDelayNoticeMark(@TempDir Path directory) throws Exception {
