@@ -20,17 +20,15 @@ public record Attempt(TransferQueue queue, QueuedMessage message, int[] recipien
 
     /** The addresses of the recipients taken, in the order of {@link #recipients}. */
     public List<String> addresses() {
-        List<String> all = message.envelope().recipients();
         List<String> addresses = new ArrayList<>(recipients.length);
         for (int recipient : recipients) {
-            addresses.add(all.get(recipient));
+            addresses.add(message.recipient(recipient));
         }
         return addresses;
     }
 
-    /** The envelope to send: the message's own when every recipient goes (the usual case), so its addresses are not checked again. */
+    /** The envelope to send: the message's reverse path and the recipients taken. */
     public Envelope envelope() {
-        return recipients.length == message.recipientCount()
-                ? message.envelope() : Envelope.of(message.envelope().reversePath(), addresses());
+        return Envelope.of(message.reversePath(), addresses());
     }
 }

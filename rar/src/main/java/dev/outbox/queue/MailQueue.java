@@ -605,11 +605,11 @@ public final class MailQueue {
     }
 
     private static boolean matches(QueuedMessage message, String needle) {
-        if (containsIgnoringCase(message.id(), needle) || containsIgnoringCase(message.envelope().reversePath(), needle)) {
+        if (containsIgnoringCase(message.id(), needle) || containsIgnoringCase(message.reversePath(), needle)) {
             return true;
         }
-        for (String recipient : message.envelope().recipients()) {
-            if (containsIgnoringCase(recipient, needle)) {
+        for (int i = 0; i < message.recipientCount(); i++) {
+            if (containsIgnoringCase(message.recipient(i), needle)) {
                 return true;
             }
         }

@@ -1,11 +1,11 @@
 package dev.outbox.queue;
 
-import dev.outbox.api.Envelope;
 import dev.outbox.api.RecipientState;
 import dev.outbox.store.RecipientChange;
 import dev.outbox.store.RecipientStatus;
 import dev.outbox.store.StoredMessage;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -39,7 +39,13 @@ public final class QueuedMessage {
     /** When it was accepted: as stored, not read from the id, whose time is the original's for a notice. */
     private final long submitMillis;
     private final long expiryMillis;
-    private final Envelope envelope;
+    /** The envelope's parts, not an Envelope: its record and list cost a backlog about 48 bytes a message. */
+    private final String reversePath;
+    /**
+     * The only recipient's address in UTF-8 (a byte[]), or every recipient's (a byte[][]): bytes,
+     * not Strings, which would cost a backlog 24 bytes more an address. Made a String when read.
+     */
+    private final Object recipients;
     /**
      * One slot per recipient: due time in milliseconds (48 bits), attempts (10 bits, saturating),
      * an operator's intent for a recipient in flight (2 bits) and state (4 bits). Packed because a
@@ -52,14 +58,8 @@ public final class QueuedMessage {
     /** The transfer queue of every recipient when they share one, else a TransferQueue[]. */
     private final Object queues;
 
-    /** The last reply per recipient, made only once a recipient has one worth showing (most messages never need it). */
-    private String[] lastReplies;
-    /** What each recipient last heard from a host, for a delivery status notice; made at the first attempt that failed. */
-    private Heard[] heard;
-    /** Recipients a notice is owed for and not yet durably queued; made at the first. */
-    private BitSet owed;
-    /** Its delay notice is durably queued (sent once a message). */
-    private boolean delayNoticeSent;
+    /** What most messages never need, made at the first need: a backlog of fresh mail pays one reference for it. */
+    private Notes notes;
 
     /** Neighbours in the ledger's list of live messages (two references: the sweep's index costs no map). */
     QueuedMessage older;
@@ -89,13 +89,42 @@ public final class QueuedMessage {
 
     private static final Intent[] INTENTS = Intent.values();
 
+    /** The rarer part of a message's state, apart so that most messages go without it. */
+    private static final class Notes {
+        /** The last reply per recipient, made only once a recipient has one worth showing. */
+        String[] lastReplies;
+        /** What each recipient last heard from a host, for a delivery status notice; made at the first attempt that failed. */
+        Heard[] heard;
+        /** Recipients a notice is owed for and not yet durably queued; made at the first. */
+        BitSet owed;
+        /** Its delay notice is durably queued (sent once a message). */
+        boolean delayNoticeSent;
+    }
+
+    private Notes notes() {
+        if (notes == null) {
+            notes = new Notes();
+        }
+        return notes;
+    }
+
     /** A stored message as the queue takes it at {@code admittedMillis}: its QUEUED recipients are due since then. */
     QueuedMessage(StoredMessage stored, TransferQueue[] queues, long admittedMillis) {
         this.id = stored.id();
         this.submitMillis = stored.submitMillis();
         this.expiryMillis = stored.expiryMillis();
-        this.envelope = stored.envelope();
-        int n = envelope.recipients().size();
+        List<String> addresses = stored.envelope().recipients();
+        this.reversePath = stored.envelope().reversePath();
+        int n = addresses.size();
+        if (n == 1) {
+            this.recipients = utf8(addresses.get(0));
+        } else {
+            byte[][] all = new byte[n][];
+            for (int i = 0; i < n; i++) {
+                all[i] = utf8(addresses.get(i));
+            }
+            this.recipients = all;
+        }
         this.slots = n == 1 ? null : new long[n];
         boolean shared = true;
         for (int i = 0; i < n; i++) {
@@ -112,7 +141,9 @@ public final class QueuedMessage {
             }
         }
         this.queues = shared ? queues[0] : queues.clone();
-        this.delayNoticeSent = stored.delayNoticeSent();
+        if (stored.delayNoticeSent()) {
+            notes().delayNoticeSent = true;
+        }
     }
 
     private long slotOf(int recipient) {
@@ -144,8 +175,30 @@ public final class QueuedMessage {
         return expiryMillis;
     }
 
-    public Envelope envelope() {
-        return envelope;
+    /** The reverse path (MAIL FROM), or "" for the null reverse path {@code <>}. */
+    public String reversePath() {
+        return reversePath;
+    }
+
+    /** True for the null reverse path {@code <>}: no notice is ever sent about this message. */
+    boolean isNullSender() {
+        return reversePath.isEmpty();
+    }
+
+    /** The address of recipient {@code recipient}, in the envelope's order. */
+    public String recipient(int recipient) {
+        byte[] address;
+        if (recipients instanceof byte[] only) {
+            Objects.checkIndex(recipient, 1);
+            address = only;
+        } else {
+            address = ((byte[][]) recipients)[recipient];
+        }
+        return new String(address, StandardCharsets.UTF_8);
+    }
+
+    private static byte[] utf8(String address) {
+        return address.getBytes(StandardCharsets.UTF_8);
     }
 
     int recipientCount() {
@@ -167,7 +220,8 @@ public final class QueuedMessage {
 
     /** The last reply or reason recorded for the recipient, or "". */
     String lastReply(int recipient) {
-        return lastReplies == null || lastReplies[recipient] == null ? "" : lastReplies[recipient];
+        String[] replies = notes == null ? null : notes.lastReplies;
+        return replies == null || replies[recipient] == null ? "" : replies[recipient];
     }
 
     /** Records {@code reply} as the recipient's last reply, for operators. */
@@ -175,55 +229,60 @@ public final class QueuedMessage {
         if (reply == null || reply.isEmpty()) {
             return;
         }
-        if (lastReplies == null) {
-            lastReplies = new String[recipientCount()];
+        Notes notes = notes();
+        if (notes.lastReplies == null) {
+            notes.lastReplies = new String[recipientCount()];
         }
-        lastReplies[recipient] = reply;
+        notes.lastReplies[recipient] = reply;
     }
 
     /** What recipient {@code recipient} last heard from a host, or null when it has not been tried without success. */
     Heard heard(int recipient) {
-        return heard == null ? null : heard[recipient];
+        return notes == null || notes.heard == null ? null : notes.heard[recipient];
     }
 
     /** Records what an attempt of {@code recipient} heard: kept for its notice, and stored with its next change. */
     void heard(int recipient, Heard reply) {
-        if (heard == null) {
-            heard = new Heard[recipientCount()];
+        Notes notes = notes();
+        if (notes.heard == null) {
+            notes.heard = new Heard[recipientCount()];
         }
-        heard[recipient] = reply;
+        notes.heard[recipient] = reply;
     }
 
     /** Marks that a notice is owed for {@code recipient} (stored with its change, cleared once the notice is durably queued). */
     void owe(int recipient) {
-        if (owed == null) {
-            owed = new BitSet(recipientCount());
+        Notes notes = notes();
+        if (notes.owed == null) {
+            notes.owed = new BitSet(recipientCount());
         }
-        owed.set(recipient);
+        notes.owed.set(recipient);
     }
 
     /** The notice for {@code recipient} is durably queued. */
     void paid(int recipient) {
-        if (owed != null) {
-            owed.clear(recipient);
+        if (notes != null && notes.owed != null) {
+            notes.owed.clear(recipient);
         }
     }
 
     boolean owes(int recipient) {
-        return owed != null && owed.get(recipient);
+        return notes != null && notes.owed != null && notes.owed.get(recipient);
     }
 
     /** True while a notice is owed for any recipient: the message stays in the store until it is queued. */
     boolean owesNotice() {
-        return owed != null && !owed.isEmpty();
+        return notes != null && notes.owed != null && !notes.owed.isEmpty();
     }
 
     boolean delayNoticeSent() {
-        return delayNoticeSent;
+        return notes != null && notes.delayNoticeSent;
     }
 
     void delayNoticeSent(boolean sent) {
-        delayNoticeSent = sent;
+        if (sent || notes != null) {
+            notes().delayNoticeSent = sent;
+        }
     }
 
     /** What an operator sees of it now; the caller holds the message's monitor. */
@@ -232,10 +291,9 @@ public final class QueuedMessage {
         for (int i = 0; i < recipientCount(); i++) {
             RecipientState state = state(i);
             long time = state == RecipientState.DEFERRED || state == RecipientState.QUEUED ? due(i) : 0;
-            recipients.add(new MessageSnapshot.Recipient(envelope.recipients().get(i), queue(i).name(), state, time, attempts(i),
-                    lastReply(i)));
+            recipients.add(new MessageSnapshot.Recipient(recipient(i), queue(i).name(), state, time, attempts(i), lastReply(i)));
         }
-        return new MessageSnapshot(id, submitMillis(), expiryMillis, envelope.reversePath(), sizeBytes, List.copyOf(recipients));
+        return new MessageSnapshot(id, submitMillis(), expiryMillis, reversePath, sizeBytes, List.copyOf(recipients));
     }
 
     /** When the message was accepted (a notice: when it was made). */
@@ -397,7 +455,7 @@ public final class QueuedMessage {
         // A delete with a notice of a recipient in flight is stored as DELETED at once; should a crash cut the attempt off,
         // it counts as undelivered (as any attempt a crash cuts off), and so its notice is owed with it.
         boolean owed = owes(recipient) || (state == RecipientState.IN_FLIGHT && intent(recipient) == Intent.DELETE_WITH_NOTICE
-                && !envelope.isNullSender());
+                && !isNullSender());
         return owed ? status.withNoticePending(true) : status;
     }
 

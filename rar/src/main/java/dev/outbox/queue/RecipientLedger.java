@@ -731,7 +731,7 @@ public final class RecipientLedger {
         owe(message, i);
         expired.increment();
         note(told, message, i, from, RecipientState.EXPIRED, 0, reason, now);
-        LOG.warning(() -> "message " + message.id() + " expired undelivered for " + message.envelope().recipients().get(i)
+        LOG.warning(() -> "message " + message.id() + " expired undelivered for " + message.recipient(i)
                 + " at " + message.queue(i).name() + ": " + reason);
     }
 
@@ -1026,7 +1026,7 @@ public final class RecipientLedger {
         }
         message.lastReply(i, reply); // a server's reply starts with its code already
         if (!listeners.isEmpty()) {
-            told.add(new Transition(message.id(), message.envelope().recipients().get(i), message.queue(i).name(), from, to,
+            told.add(new Transition(message.id(), message.recipient(i), message.queue(i).name(), from, to,
                     replyCode, reply, now));
         }
     }

@@ -80,14 +80,14 @@ final class SenderNotices {
 
     /** True when a failed recipient of {@code message} is owed a notice: notices are on and it has a sender. */
     boolean owedFor(QueuedMessage message) {
-        return composer != null && !message.envelope().isNullSender();
+        return composer != null && !message.isNullSender();
     }
 
     /** A recipient of a message with a null reverse path failed: no notice goes back for it (RFC 3464 section 2). */
     void withhold(QueuedMessage message, int recipient) {
-        if (message.envelope().isNullSender()) {
+        if (message.isNullSender()) {
             withheld.increment();
-            LOG.info(() -> "Outbox sends no notice for recipient " + message.envelope().recipients().get(recipient) + " of message "
+            LOG.info(() -> "Outbox sends no notice for recipient " + message.recipient(recipient) + " of message "
                     + message.id() + ": it has a null reverse path (a notice about a notice, or mail that asks for none)");
         }
     }
@@ -111,7 +111,7 @@ final class SenderNotices {
             for (int i : group) {
                 reported.add(reported(message, i));
             }
-            Notice notice = new Notice(Notice.Kind.FAILED, message.id(), message.envelope().reversePath(), message.submitMillis(),
+            Notice notice = new Notice(Notice.Kind.FAILED, message.id(), message.reversePath(), message.submitMillis(),
                     message.expiryMillis(), reported);
             try {
                 if (original == null) {
@@ -120,14 +120,14 @@ final class SenderNotices {
                 queued.add(add(id, notice, original, now));
             } catch (QueueFullException | RuntimeException e) { // a full or failing store, or a notice that could not be written
                 LOG.log(Level.WARNING, "Outbox could not queue the bounce about message " + message.id() + " for its sender "
-                        + message.envelope().reversePath() + "; the sweep tries again", e);
+                        + message.reversePath() + "; the sweep tries again", e);
                 return queued;
             }
             for (int i : group) {
                 message.paid(i);
             }
             bounces.increment();
-            LOG.info(() -> "Outbox queued bounce " + id + " to " + message.envelope().reversePath() + " for " + group.size()
+            LOG.info(() -> "Outbox queued bounce " + id + " to " + message.reversePath() + " for " + group.size()
                     + " recipients of message " + message.id());
         }
         return queued;
@@ -143,12 +143,12 @@ final class SenderNotices {
         for (int i : undelivered) {
             reported.add(reported(message, i));
         }
-        Notice notice = new Notice(Notice.Kind.DELAYED, message.id(), message.envelope().reversePath(), message.submitMillis(),
+        Notice notice = new Notice(Notice.Kind.DELAYED, message.id(), message.reversePath(), message.submitMillis(),
                 message.expiryMillis(), reported);
         try {
             StoredMessage queued = add(message.id() + DELAY, notice, originalContent(message), clock.millis());
             delays.increment();
-            LOG.info(() -> "Outbox queued delay notice " + queued.id() + " to " + message.envelope().reversePath() + " for "
+            LOG.info(() -> "Outbox queued delay notice " + queued.id() + " to " + message.reversePath() + " for "
                     + undelivered.size() + " recipients of message " + message.id());
             return queued;
         } catch (QueueFullException | RuntimeException e) { // a full or failing store, or a notice that could not be written
@@ -184,7 +184,7 @@ final class SenderNotices {
     /** What a notice says of recipient {@code i}: a failure's own reason for a deletion, else the last reply heard. */
     private static Notice.Recipient reported(QueuedMessage message, int i) {
         RecipientState state = message.state(i);
-        String address = message.envelope().recipients().get(i);
+        String address = message.recipient(i);
         QueuedMessage.Heard heard = message.heard(i);
         if (heard == null || state == RecipientState.DELETED) {
             String reason = message.lastReply(i).isEmpty() && state == RecipientState.DELETED ? "deleted by an operator" : message.lastReply(i);

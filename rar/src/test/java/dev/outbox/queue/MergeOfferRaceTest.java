@@ -93,7 +93,7 @@ class MergeOfferRaceTest {
         List<String> deferred = new ArrayList<>();
         for (int i = 0; i < message.recipientCount(); i++) {
             if (message.state(i) == RecipientState.DEFERRED) {
-                deferred.add(message.envelope().recipients().get(i));
+                deferred.add(message.recipient(i));
             }
         }
         return deferred;
