@@ -124,20 +124,24 @@ final class RecoveryScan {
         }
         segments.seen(highestSetAside());
         segments.deleteSpareFile();
-        for (Path file : segmentFiles) {
-            long id = Long.parseUnsignedLong(file.getFileName().toString().replace(SegmentSet.SUFFIX, ""), 16);
-            segments.seen(id);
-            try {
-                Segment segment = Segment.openForRead(files, file, id);
-                if (segment == null) {
-                    setAside(file, 0, Files.size(file), "a segment without a valid header");
-                    files.deleteIfExists(file);
-                    continue;
+        try (ReadAhead readAhead = new ReadAhead(segmentFiles)) {
+            for (int i = 0; i < segmentFiles.size(); i++) {
+                Path file = segmentFiles.get(i);
+                readAhead.scanning(i);
+                long id = Long.parseUnsignedLong(file.getFileName().toString().replace(SegmentSet.SUFFIX, ""), 16);
+                segments.seen(id);
+                try {
+                    Segment segment = Segment.openForRead(files, file, id);
+                    if (segment == null) {
+                        setAside(file, 0, Files.size(file), "a segment without a valid header");
+                        files.deleteIfExists(file);
+                        continue;
+                    }
+                    segments.opened(segment);
+                    scan(segment, visitor);
+                } catch (IOException e) {
+                    throw new StoreException("cannot read journal segment " + file + ": " + e.getMessage(), e);
                 }
-                segments.opened(segment);
-                scan(segment, visitor);
-            } catch (IOException e) {
-                throw new StoreException("cannot read journal segment " + file + ": " + e.getMessage(), e);
             }
         }
     }
