@@ -23,7 +23,8 @@ import java.util.concurrent.locks.LockSupport;
  * may finish in any order. An append completes only after the sync that covers it returned.
  *
  * <p>Waiting: while batches reach the disk within {@link #YIELD_WHILE_SYNC_BELOW_NANOS}, a caller
- * waiting for its record, or for the turn, yields the processor instead of sleeping, for a
+ * that may ({@link Journal.Wait#YIELD}: submitters) waiting for its record, or for the turn, yields
+ * the processor instead of sleeping, for a
  * bounded time ({@link #yieldWhileSyncsAreShort}); otherwise it parks on its own record, and only
  * the writer of its batch wakes it. {@value #YIELD_PROPERTY}{@code =false} makes waiters always
  * sleep.
@@ -93,12 +94,13 @@ final class GroupCommit {
     /**
      * Appends {@code records} (each given as its body's parts) in one batch, in order, and
      * returns where each went once all are on stable storage: one sync for all of them.
-     * The caller checked each record's length.
+     * The caller checked each record's length; it waits yielding ({@link #yieldWhileSyncsAreShort})
+     * only if {@code mayYield}, else it sleeps.
      *
      * @throws StoreException when writing or syncing failed; then none of the records may be relied on
      * @throws Journal.Unwritten when the journal was closed before the records were handed to the disk
      */
-    List<Journal.Position> append(List<ByteBuffer[]> records) {
+    List<Journal.Position> append(List<ByteBuffer[]> records, boolean mayYield) {
         List<Append> appends = new ArrayList<>(records.size());
         for (ByteBuffer[] parts : records) {
             appends.add(new Append(parts, Journal.checkedLength(parts), Thread.currentThread()));
@@ -141,7 +143,7 @@ final class GroupCommit {
                     interrupted |= takeTurn();
                     continue;
                 }
-                if (!yieldWhileSyncsAreShort(last)) {
+                if (!(mayYield && yieldWhileSyncsAreShort(last))) {
                     LockSupport.park(this);
                     interrupted |= Thread.interrupted(); // the records are queued and will be written: finish first
                 }

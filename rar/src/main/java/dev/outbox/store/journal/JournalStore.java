@@ -248,7 +248,7 @@ public final class JournalStore implements MessageStore {
         try {
             Journal.Position position;
             try {
-                position = append(message.id(), "add", record);
+                position = append(message.id(), "add", Journal.Wait.YIELD, record);
             } catch (StoreException e) {
                 // Withdrawn first: a full disk is no reason to let it come back.
                 StoreException failure = e.getCause() instanceof Journal.Unwritten ? e : withdraw(message.id(), e);
@@ -275,7 +275,7 @@ public final class JournalStore implements MessageStore {
             if (entry.removed) {
                 return;
             }
-            append(id, "update", JournalRecords.update(id, changes, delayNoticeSent));
+            append(id, "update", Journal.Wait.SLEEP, JournalRecords.update(id, changes, delayNoticeSent));
             apply(entry, changes, delayNoticeSent);
         }
     }
@@ -290,7 +290,7 @@ public final class JournalStore implements MessageStore {
             if (entry.removed) {
                 return;
             }
-            append(id, "remove", JournalRecords.remove(id));
+            append(id, "remove", Journal.Wait.SLEEP, JournalRecords.remove(id));
             entry.removed = true;
             index.remove(id);
             reclaimer.removed(entry.segment);
@@ -413,9 +413,9 @@ public final class JournalStore implements MessageStore {
         return known[0] - (journalSize - known[1]);
     }
 
-    private Journal.Position append(String id, String what, ByteBuffer... parts) {
+    private Journal.Position append(String id, String what, Journal.Wait wait, ByteBuffer... parts) {
         try {
-            return journal.append(parts);
+            return journal.append(wait, parts);
         } catch (StoreException e) {
             throw new StoreException("failed to " + what + " message " + id + " in journal " + directory + ": " + e.getMessage(), e);
         }
