@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -59,6 +58,10 @@ final class SmtpWire {
     private final Duration writeTimeout;
     private final Runnable abort;
     private volatile boolean writeTimedOut;
+    /** When the write under way started ({@link System#nanoTime}, never 0), or 0 while none is. */
+    private volatile long writingSince;
+    /** Whether the watch over writes is scheduled; set by the wire's thread at its first flush. */
+    private boolean watched;
     private int window;
 
     /** The wire over {@code socket}; {@code abort} closes the connection when a write blocks longer than {@code writeTimeout}. */
@@ -186,13 +189,11 @@ final class SmtpWire {
         }
         int length = written;
         written = 0; // a failed write leaves nothing to resend: the connection is broken anyway
-        ScheduledFuture<?> cut;
-        try {
-            cut = timeouts.schedule(this::cut, writeTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            abort.run();
-            throw new IOException("SMTP deliverer is closed: the adapter is stopping", e);
+        if (!watched) {
+            watch(writeTimeout.toNanos());
+            watched = true;
         }
+        writingSince = System.nanoTime() | 1;
         try {
             out.write(writeBuffer, 0, length);
             out.flush();
@@ -202,7 +203,42 @@ final class SmtpWire {
             }
             throw e;
         } finally {
-            cut.cancel(false);
+            writingSince = 0;
+        }
+    }
+
+    /**
+     * The write timeout, kept lazily: one check per wire on the shared timer thread, due when the
+     * write under way (if any) would reach the timeout, and due again from there, rather than a
+     * timer set and cancelled around each write. Two of those a message woke the timer thread
+     * about as often, a context switch each. A write under way for the whole timeout is cut;
+     * the watch ends with the connection.
+     */
+    private void watch(long delayNanos) throws IOException {
+        try {
+            timeouts.schedule(this::check, delayNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            abort.run();
+            throw new IOException("SMTP deliverer is closed: the adapter is stopping", e);
+        }
+    }
+
+    /** On the timer thread: cuts a write under way for the write timeout, else watches on until the connection is closed. */
+    private void check() {
+        if (socket.isClosed()) {
+            return;
+        }
+        long timeout = writeTimeout.toNanos();
+        long since = writingSince;
+        long writing = since == 0 ? 0 : System.nanoTime() - since;
+        if (writing >= timeout) {
+            cut();
+            return;
+        }
+        try {
+            watch(timeout - writing);
+        } catch (IOException e) {
+            // the deliverer is closing, and the connection with it (watch aborted it)
         }
     }
 
