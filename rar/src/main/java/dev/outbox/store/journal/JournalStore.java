@@ -34,7 +34,7 @@ public final class JournalStore implements MessageStore {
     private static final Logger LOG = Logger.getLogger(JournalStore.class.getName());
 
     /** Less than any queued message takes of the heap, with its index entry and the engine's message. */
-    private static final long LEAST_HEAP_PER_MESSAGE = 256;
+    private static final long LEAST_HEAP_PER_MESSAGE = 200;
 
     /** Space kept free on the disk, so the journal never fills it to the last byte. */
     static final long DISK_RESERVE_BYTES = 64L * 1024 * 1024;
