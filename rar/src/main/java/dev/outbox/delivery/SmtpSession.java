@@ -180,7 +180,7 @@ final class SmtpSession implements Deliverer.Connection {
             live.setSoTimeout((int) Math.min(Integer.MAX_VALUE, settings.readTimeout().toMillis()));
             // The write timeout closes the socket as the peer's doing, not as abort(): the send then
             // finds no reply, breaks the connection and tells whenPeerBreaks, as Angus's write timeout did.
-            wire = new SmtpWire(live, timeouts, settings.writeTimeout(), sockets::close);
+            wire = new SmtpWire(live, sockets.socket(), timeouts, settings.writeTimeout(), sockets::close);
         } catch (IOException e) {
             closeQuietly();
             throw new MessagingException("cannot use the connection to " + nextHop + ": " + describe(e), e);

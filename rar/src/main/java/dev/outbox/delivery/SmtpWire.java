@@ -47,6 +47,8 @@ final class SmtpWire {
     private static final int BUFFER_BYTES = 64 * 1024;
 
     private final Socket socket;
+    /** The plain socket under {@link #socket} (the same one without TLS): closed whenever the connection ends, aborted or not. */
+    private final Socket underlying;
     private final InputStream in;
     private final OutputStream out;
     private final byte[] readBuffer = new byte[8192];
@@ -64,9 +66,13 @@ final class SmtpWire {
     private boolean watched;
     private int window;
 
-    /** The wire over {@code socket}; {@code abort} closes the connection when a write blocks longer than {@code writeTimeout}. */
-    SmtpWire(Socket socket, ScheduledExecutorService timeouts, Duration writeTimeout, Runnable abort) throws IOException {
+    /**
+     * The wire over {@code socket}, which may be layered over {@code underlying} (TLS); {@code abort}
+     * closes the connection when a write blocks longer than {@code writeTimeout}.
+     */
+    SmtpWire(Socket socket, Socket underlying, ScheduledExecutorService timeouts, Duration writeTimeout, Runnable abort) throws IOException {
         this.socket = socket;
+        this.underlying = underlying;
         this.in = socket.getInputStream();
         this.out = socket.getOutputStream();
         this.timeouts = timeouts;
@@ -225,7 +231,7 @@ final class SmtpWire {
 
     /** On the timer thread: cuts a write under way for the write timeout, else watches on until the connection is closed. */
     private void check() {
-        if (socket.isClosed()) {
+        if (socket.isClosed() || underlying.isClosed()) { // a TLS socket still says open after the plain one under it closed
             return;
         }
         long timeout = writeTimeout.toNanos();

@@ -142,7 +142,7 @@ class CanonicalDataTest {
              Socket client = new Socket(listener.getInetAddress(), listener.getLocalPort());
              Socket server = listener.accept()) {
             CompletableFuture<byte[]> read = CompletableFuture.supplyAsync(() -> readAll(server));
-            SmtpWire wire = new SmtpWire(client, TIMEOUTS, Duration.ofSeconds(30), () -> { });
+            SmtpWire wire = new SmtpWire(client, client, TIMEOUTS, Duration.ofSeconds(30), () -> { });
             int tracedBefore = 0;
             for (Case c : cases) {
                 if (c.shift() > 0) {

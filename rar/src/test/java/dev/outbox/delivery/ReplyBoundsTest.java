@@ -47,7 +47,7 @@ class ReplyBoundsTest {
             OutputStream out = server.getOutputStream();
             out.write((hundredLines("250", "last") + "451 4.3.0 next\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            SmtpWire wire = new SmtpWire(client, TIMEOUTS, Duration.ofSeconds(5), () -> { });
+            SmtpWire wire = new SmtpWire(client, client, TIMEOUTS, Duration.ofSeconds(5), () -> { });
 
             SmtpWire.Reply first = wire.read();
             SmtpWire.Reply next = wire.read();

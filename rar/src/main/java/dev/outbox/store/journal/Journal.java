@@ -178,6 +178,16 @@ final class Journal implements AutoCloseable {
     }
 
     /**
+     * Reads the record at {@code position}, whose body is {@code length} bytes, back whole, and
+     * returns its body if the record is sound (as the scan checks it: its header and checksum),
+     * or null when what the disk now holds there is not the record that was written.
+     */
+    ByteBuffer readChecked(Position position, int length) throws IOException {
+        byte[] record = segments.read(position, -RecordFormat.HEADER, RecordFormat.HEADER + length); // the header too
+        return RecordFormat.recordAt(ByteBuffer.wrap(record), 0, length);
+    }
+
+    /**
      * Deletes segment {@code id}, unless new records go there or a batch written there is still
      * being synced.
      *

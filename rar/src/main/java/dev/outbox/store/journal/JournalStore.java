@@ -98,9 +98,7 @@ public final class JournalStore implements MessageStore {
 
         /** Replaced, never written into, while it is {@link #ONE_QUEUED}. */
         private RecipientStatus[] statuses;
-        /** The decoded record, kept from the scan to the hand-over during recovery only. */
-        private JournalRecords.Message recovered;
-        int segment;        // where the record is: a Position inlined, 24 bytes less a message
+        long segment;       // where the record is: a Position inlined, 24 bytes less a message
         int recordOffset;
         int contentOffset;
         int contentLength;
@@ -111,10 +109,9 @@ public final class JournalStore implements MessageStore {
             this(message.statuses().toArray(RecipientStatus[]::new), message.delayNoticeSent(), position, contentOffset, contentLength);
         }
 
-        /** A recovered message's entry: it keeps the decoded record's statuses array, and the record until {@link #recovered()}. */
+        /** A recovered message's entry: it keeps the decoded record's statuses array. */
         Entry(JournalRecords.Message record, Journal.Position position) {
             this(record.statuses(), record.delayNoticeSent(), position, record.contentOffset(), record.contentLength());
-            this.recovered = record;
         }
 
         private Entry(RecipientStatus[] statuses, boolean delayNoticeSent, Journal.Position position, int contentOffset,
@@ -131,7 +128,7 @@ public final class JournalStore implements MessageStore {
         }
 
         void moveTo(Journal.Position position) {
-            this.segment = Math.toIntExact(position.segment());
+            this.segment = position.segment();
             this.recordOffset = Math.toIntExact(position.offset());
         }
 
@@ -150,37 +147,29 @@ public final class JournalStore implements MessageStore {
             return new StoredMessage(header.id(), header.submitMillis(), header.expiryMillis(), header.envelope(), List.of(statuses),
                     delayNoticeSent);
         }
-
-        /** The recovered message as it stands after the replay; the decoded record is let go. */
-        StoredMessage recovered() {
-            StoredMessage message = current(recovered);
-            recovered = null;
-            return message;
-        }
-
-        /** Lets the decoded record go, for a message that turned out removed. */
-        void forget() {
-            recovered = null;
-        }
     }
 
     @Override
     public void recover(RecoverySink sink) {
-        // Replay straight into the index; the order of first appearance is kept in a plain list
-        // (8 bytes an entry, where a linked map would cost a second index at the peak).
+        // Replay straight into the index; the order of first appearance is kept in plain lists
+        // (where a linked map would cost a second index at the peak), each decoded record beside
+        // its entry until the entry's message is handed on: the entry itself keeps no header.
         List<Entry> order = new ArrayList<>(expectedMessages);
+        List<JournalRecords.Message> headers = new ArrayList<>(expectedMessages);
         JournalRecords.Reading reading = new JournalRecords.Reading();
         long[] undecodable = {0}; // sound checksum, unreadable body: counted with the corrupt ones
         journal.scan((position, body) -> {
             try {
                 switch (JournalRecords.type(body)) {
                     case JournalRecords.MESSAGE -> {
-                        Entry entry = new Entry(JournalRecords.decodeMessage(body, reading), position);
-                        Entry moved = index.put(entry.recovered.id(), entry);
+                        JournalRecords.Message record = JournalRecords.decodeMessage(body, reading);
+                        Entry entry = new Entry(record, position);
+                        Entry moved = index.put(record.id(), entry);
                         if (moved != null) {
                             moved.removed = true; // the copy written when it was moved out of an old segment wins
                         }
                         order.add(entry);
+                        headers.add(record);
                         reclaimer.written(position.segment());
                     }
                     case JournalRecords.UPDATE -> {
@@ -215,11 +204,11 @@ public final class JournalStore implements MessageStore {
         reclaimer.recovered();
         for (int i = 0; i < order.size(); i++) {
             Entry entry = order.get(i);
-            order.set(i, null); // let the list go as it is read
-            if (entry.removed) {
-                entry.forget();
-            } else {
-                sink.accept(entry.recovered(), entry.contentLength);
+            JournalRecords.Message header = headers.get(i);
+            order.set(i, null); // let the lists go as they are read
+            headers.set(i, null);
+            if (!entry.removed) {
+                sink.accept(entry.current(header), entry.contentLength);
             }
         }
         reclaimer.reclaimOrLog();

@@ -6,9 +6,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -59,6 +59,8 @@ final class SpaceReclaimer {
      */
     private final ReentrantReadWriteLock adding = new ReentrantReadWriteLock();
     private long lastSegmentConsidered = -1;
+    /** Messages whose record was found damaged when they were to be moved: each is reported once. */
+    private final Set<String> damaged = ConcurrentHashMap.newKeySet();
 
     SpaceReclaimer(Journal journal, Map<String, JournalStore.Entry> index, Path directory) {
         this.journal = journal;
@@ -217,26 +219,48 @@ final class SpaceReclaimer {
             return;
         }
         List<ByteBuffer[]> copies = new ArrayList<>(locked.size());
+        List<JournalStore.Entry> moving = new ArrayList<>(locked.size());
         for (Pinned pinned : locked) {
             JournalStore.Entry entry = pinned.entry();
+            JournalRecords.Message header;
+            ByteBuffer body;
             try {
-                byte[] body = journal.read(entry.position(), 0, entry.contentOffset + entry.contentLength);
-                JournalRecords.Message header = JournalRecords.decodeMessage(ByteBuffer.wrap(body), reading);
-                byte[] content = Arrays.copyOfRange(body, entry.contentOffset, body.length);
-                copies.add(JournalRecords.message(entry.current(header), content));
-            } catch (IOException | RuntimeException e) {
+                body = journal.readChecked(entry.position(), entry.contentOffset + entry.contentLength);
+                header = body == null ? null : JournalRecords.decodeMessage(body.duplicate(), reading);
+            } catch (IOException e) {
                 throw new StoreException("cannot read message " + pinned.id() + " to move it out of segment " + segment + ": "
                         + e.getMessage(), e);
+            } catch (RuntimeException e) { // a record that checks but does not decode: as one that does not check
+                header = null;
+                body = null;
             }
+            if (header == null || !header.id().equals(pinned.id())) {
+                // The disk no longer holds what was written: a copy would give the damage a valid
+                // checksum. The message stays where it is, and its segment (and those after it)
+                // until it is finished; the next start's scan sets the record aside and counts it.
+                if (damaged.add(pinned.id())) {
+                    LOG.warning(() -> "Outbox journal " + directory + ": the record of message " + pinned.id() + " in segment "
+                            + segment + " no longer matches its checksum (damaged on disk), so it is not moved; the segment"
+                            + " stays until the message is finished, and a restart sets the record aside");
+                }
+                continue;
+            }
+            byte[] content = new byte[entry.contentLength];
+            body.get(entry.contentOffset, content);
+            copies.add(JournalRecords.message(entry.current(header), content));
+            moving.add(entry);
+        }
+        if (moving.isEmpty()) {
+            return;
         }
         List<Journal.Position> positions;
         try {
             positions = journal.appendAll(copies);
         } catch (StoreException e) {
-            throw new StoreException("failed to move " + locked.size() + " messages out of segment " + segment + " of " + directory + ": " + e.getMessage(), e);
+            throw new StoreException("failed to move " + moving.size() + " messages out of segment " + segment + " of " + directory + ": " + e.getMessage(), e);
         }
-        for (int i = 0; i < locked.size(); i++) {
-            JournalStore.Entry entry = locked.get(i).entry();
+        for (int i = 0; i < moving.size(); i++) {
+            JournalStore.Entry entry = moving.get(i);
             Journal.Position position = positions.get(i);
             count(live, segment, -1);
             count(live, position.segment(), 1);
