@@ -364,6 +364,9 @@ final class SmtpSession implements Deliverer.Connection {
             // QUIT failed: the messages were already acknowledged or classified; nothing is lost.
         } finally {
             sockets.close();
+            if (wire != null) {
+                wire.close();
+            }
         }
     }
 }

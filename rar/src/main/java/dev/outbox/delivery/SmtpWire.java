@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -64,6 +65,10 @@ final class SmtpWire {
     private volatile long writingSince;
     /** Whether the watch over writes is scheduled; set by the wire's thread at its first flush. */
     private boolean watched;
+    /** The watch's next check, cancelled by {@link #close}: a check left queued would hold the wire's buffers for the whole timeout. */
+    private volatile ScheduledFuture<?> watch;
+    /** Set by {@link #close}: no check is due any more. */
+    private volatile boolean ended;
     private int window;
 
     /**
@@ -221,17 +226,31 @@ final class SmtpWire {
      * the watch ends with the connection.
      */
     private void watch(long delayNanos) throws IOException {
+        ScheduledFuture<?> next;
         try {
-            timeouts.schedule(this::check, delayNanos, TimeUnit.NANOSECONDS);
+            next = timeouts.schedule(this::check, delayNanos, TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
             abort.run();
             throw new IOException("SMTP deliverer is closed: the adapter is stopping", e);
+        }
+        watch = next;
+        if (ended) { // closed while it was scheduled: close() may have cancelled the one before
+            next.cancel(false);
+        }
+    }
+
+    /** The connection ended: its check leaves the timer's queue now, not when its time comes. Any thread. */
+    void close() {
+        ended = true;
+        ScheduledFuture<?> next = watch;
+        if (next != null) {
+            next.cancel(false);
         }
     }
 
     /** On the timer thread: cuts a write under way for the write timeout, else watches on until the connection is closed. */
     private void check() {
-        if (socket.isClosed() || underlying.isClosed()) { // a TLS socket still says open after the plain one under it closed
+        if (ended || socket.isClosed() || underlying.isClosed()) { // a TLS socket still says open after the plain one under it closed
             return;
         }
         long timeout = writeTimeout.toNanos();
