@@ -63,9 +63,7 @@ final class SmtpWire {
     private volatile boolean writeTimedOut;
     /** When the write under way started ({@link System#nanoTime}, never 0), or 0 while none is. */
     private volatile long writingSince;
-    /** Whether the watch over writes is scheduled; set by the wire's thread at its first flush. */
-    private boolean watched;
-    /** The watch's next check, cancelled by {@link #close}: a check left queued would hold the wire's buffers for the whole timeout. */
+    /** The watch's next check, null before the first flush; cancelled by {@link #close}: a check left queued would hold the wire's buffers for the whole timeout. */
     private volatile ScheduledFuture<?> watch;
     /** Set by {@link #close}: no check is due any more. */
     private volatile boolean ended;
@@ -200,9 +198,8 @@ final class SmtpWire {
         }
         int length = written;
         written = 0; // a failed write leaves nothing to resend: the connection is broken anyway
-        if (!watched) {
+        if (watch == null) {
             watch(writeTimeout.toNanos());
-            watched = true;
         }
         writingSince = System.nanoTime() | 1;
         try {

@@ -71,15 +71,7 @@ class JournalHeapReviewTest {
     /** Adds and removes messages until the oldest segment is gone, its live messages moved out. */
     private static void churnUntilTheOldestSegmentIsGone(JournalStore store, Path directory) throws Exception {
         Path oldest = segments(directory).get(0);
-        for (int round = 0; Files.exists(oldest) && round < 40; round++) {
-            for (int i = 0; i < 40; i++) {
-                String id = "churn-" + round + "-" + i;
-                store.add(message(id, 1), content(id, 1000));
-            }
-            for (int i = 0; i < 40; i++) {
-                store.remove("churn-" + round + "-" + i);
-            }
-        }
+        SegmentFiles.churn(store, oldest, "churn-");
         assertFalse(Files.exists(oldest), "the live messages were not moved out of " + oldest);
     }
 
@@ -100,7 +92,7 @@ class JournalHeapReviewTest {
     private static void corrupt(Path file, String find, String replace) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
         byte[] needle = find.getBytes(StandardCharsets.US_ASCII);
-        int at = indexOf(bytes, needle);
+        int at = SegmentFiles.indexOf(bytes, needle);
         assertTrue(at >= 0, find + " not in " + file);
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
             channel.write(ByteBuffer.wrap(replace.getBytes(StandardCharsets.US_ASCII)), at);
@@ -108,34 +100,9 @@ class JournalHeapReviewTest {
         }
     }
 
-    private static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
-    }
 
     // ---------------------------------------------------------------------------------------------
     // Relocation reads the header back from disk: only a record that still checks is copied.
-
-    /** Adds and removes messages for a fixed number of rounds: enough to move the oldest segment's live messages out. */
-    private static void churn(JournalStore store, String prefix) throws Exception {
-        for (int round = 0; round < 40; round++) {
-            for (int i = 0; i < 40; i++) {
-                String id = prefix + round + "-" + i;
-                store.add(message(id, 1), content(id, 1000));
-            }
-            for (int i = 0; i < 40; i++) {
-                store.remove(prefix + round + "-" + i);
-            }
-        }
-    }
 
     /**
      * Relocation decodes a message's id and envelope from its old record on disk. A record damaged
@@ -153,11 +120,11 @@ class JournalHeapReviewTest {
             fillTheFirstSegment(store, directory);
             oldest = segments(directory).get(0);
             corrupt(oldest, "victim-0001", "wictim-0001"); // the id field comes first in the record
-            churn(store, "churn-");
+            SegmentFiles.churn(store, oldest, "churn-");
             assertTrue(Files.exists(oldest), "the damaged record was moved out of " + oldest);
             assertEquals(1, store.messageCount());
             store.remove("victim-0001"); // delivered: gone for good
-            churn(store, "after-");
+            SegmentFiles.churn(store, oldest, "after-");
             assertFalse(Files.exists(oldest), "the segment stayed after its last live message was finished");
             assertEquals(0, store.messageCount());
         }
@@ -182,7 +149,7 @@ class JournalHeapReviewTest {
             fillTheFirstSegment(store, directory);
             oldest = segments(directory).get(0);
             corrupt(oldest, "alice@example.org", "alicf@example.org");
-            churn(store, "churn-");
+            SegmentFiles.churn(store, oldest, "churn-");
             assertTrue(Files.exists(oldest), "the damaged record was moved out of " + oldest);
         }
         List<StoredMessage> recovered = new ArrayList<>();

@@ -43,23 +43,12 @@ class JournalRecordsDecodeTest {
         byte[] was = from.getBytes(StandardCharsets.US_ASCII);
         byte[] now = to.getBytes(StandardCharsets.US_ASCII);
         assertEquals(was.length, now.length, "a replacement of the same length keeps the record's layout");
-        int at = indexOf(body, was);
+        int at = SegmentFiles.indexOf(body, was);
+        assertTrue(at >= 0, "not in the record: " + new String(was, StandardCharsets.US_ASCII));
         System.arraycopy(now, 0, body, at, now.length);
         return ByteBuffer.wrap(body);
     }
 
-    private static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        throw new AssertionError("not in the record: " + new String(needle, StandardCharsets.US_ASCII));
-    }
 
     private static StoredMessage from(String id, String sender, String... recipients) {
         List<RecipientStatus> statuses = new ArrayList<>();

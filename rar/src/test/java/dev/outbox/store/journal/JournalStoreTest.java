@@ -144,15 +144,7 @@ class JournalStoreTest implements MessageStoreContract {
                 store.update("added-changed", List.of(new RecipientChange(0, deferred(7_000, 1))));
                 store.update("late-changed", List.of(new RecipientChange(0, deferred(8_000, 2))));
                 Path oldest = segments(directory).get(0);
-                for (int round = 0; Files.exists(oldest) && round < 30; round++) {
-                    for (int i = 0; i < 40; i++) {
-                        String id = "churn-" + round + "-" + i;
-                        store.add(message(id, 1), content(id, 1000));
-                    }
-                    for (int i = 0; i < 40; i++) {
-                        store.remove("churn-" + round + "-" + i);
-                    }
-                }
+                SegmentFiles.churn(store, oldest, "churn-");
                 assertFalse(Files.exists(oldest), "the three messages were not moved out of " + oldest);
                 try (Opened again = reopen(store, directory)) {
                     Map<String, List<RecipientState>> states = new TreeMap<>();

@@ -1,5 +1,9 @@
 package dev.outbox.store.journal;
 
+import dev.outbox.api.QueueFullException;
+import dev.outbox.store.MessageStore;
+import dev.outbox.store.TestMessages;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -26,6 +30,37 @@ final class SegmentFiles {
     }
 
     private SegmentFiles() {
+    }
+
+    /** Where {@code needle} first starts in {@code haystack}, or -1. */
+    static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    /**
+     * Adds and removes 40 messages of 1000 bytes (ids {@code prefix}ROUND-I) a round, until
+     * {@code segment} is gone or 40 rounds are done: enough, on small segments, for the store to
+     * move the live messages out of a mostly dead oldest segment. The caller asserts what it expects.
+     */
+    static void churn(MessageStore store, Path segment, String prefix) throws QueueFullException {
+        for (int round = 0; Files.exists(segment) && round < 40; round++) {
+            for (int i = 0; i < 40; i++) {
+                String id = prefix + round + "-" + i;
+                store.add(TestMessages.message(id, 1), TestMessages.content(id, 1000));
+            }
+            for (int i = 0; i < 40; i++) {
+                store.remove(prefix + round + "-" + i);
+            }
+        }
     }
 
     /** The segment files of {@code directory}, oldest first. */
