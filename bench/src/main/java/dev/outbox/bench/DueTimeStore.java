@@ -5,6 +5,7 @@ import dev.outbox.api.RecipientState;
 import dev.outbox.store.ForwardingStore;
 import dev.outbox.store.MessageStore;
 import dev.outbox.store.RecipientChange;
+import dev.outbox.store.StoreEntry;
 import dev.outbox.store.StoredMessage;
 
 import java.util.List;
@@ -53,27 +54,29 @@ final class DueTimeStore extends ForwardingStore {
     }
 
     @Override
-    public void add(StoredMessage message, byte[] content) throws QueueFullException {
-        super.add(message, content);
+    public StoreEntry add(StoredMessage message, byte[] content) throws QueueFullException {
+        StoreEntry entry = super.add(message, content);
         follow(message); // the engine admits the message only after add returns: nothing is deferred before this
+        return entry;
     }
 
     @Override
-    public void addNotice(StoredMessage message, byte[] content) throws QueueFullException {
-        super.addNotice(message, content);
+    public StoreEntry addNotice(StoredMessage message, byte[] content) throws QueueFullException {
+        StoreEntry entry = super.addNotice(message, content);
         follow(message);
+        return entry;
     }
 
     @Override
-    public void update(String id, List<RecipientChange> changes, boolean delayNoticeSent) {
-        super.update(id, changes, delayNoticeSent);
-        report(id, changes);
+    public void update(StoreEntry entry, List<RecipientChange> changes, boolean delayNoticeSent) {
+        super.update(entry, changes, delayNoticeSent);
+        report(entry.id(), changes);
     }
 
     @Override
-    public void remove(String id) {
-        super.remove(id);
-        recipientsById.remove(id);
+    public void remove(StoreEntry entry) {
+        super.remove(entry);
+        recipientsById.remove(entry.id());
     }
 
 

@@ -170,7 +170,7 @@ final class DeliveryAgent implements Runnable {
         };
         List<RecipientOutcome> outcomes;
         try {
-            byte[] content = mailQueue.store.content(attempt.message().id());
+            byte[] content = mailQueue.store.content(attempt.message());
             outcomes = open.send(attempt.envelope(), content, budget(attempt), meanwhile);
         } catch (StoreException e) {
             meanwhile.run();

@@ -5,6 +5,7 @@ import dev.outbox.api.QueueFullException;
 import dev.outbox.api.RecipientState;
 import dev.outbox.store.MessageStore;
 import dev.outbox.store.RecipientStatus;
+import dev.outbox.store.StoreEntry;
 import dev.outbox.store.StoreException;
 import dev.outbox.store.StoredMessage;
 
@@ -141,10 +142,10 @@ public final class MailQueue {
     }
 
     /** Takes a notice that is durably queued into its transfer queue and delivers it. */
-    private void letOut(StoredMessage notice) {
+    private void letOut(Stored notice) {
         Set<TransferQueue> ready = admit(notice, clock.millis());
         if (ready == null) {
-            store.remove(notice.id()); // a recovered notice that was finished already
+            store.remove(notice.entry()); // a recovered notice that was finished already
             return;
         }
         if (accepting) {
@@ -183,19 +184,21 @@ public final class MailQueue {
     /** Recovers the store and starts delivering what is due. Call once, before any submit. */
     public void start() {
         long now = clock.millis();
-        List<String> finished = new ArrayList<>();
-        Map<String, List<StoredMessage>> noticesByOriginal = new HashMap<>();
-        store.recover((stored, contentLength) -> {
-            String original = SenderNotices.originalOf(stored.id());
+        List<StoreEntry> finished = new ArrayList<>();
+        Map<String, List<Stored>> noticesByOriginal = new HashMap<>();
+        store.liveEntries(ledger::forEachLive); // the store finds the messages of an old segment it empties among these
+        store.recover((message, entry) -> {
+            Stored stored = new Stored(message, entry);
+            String original = SenderNotices.originalOf(message.id());
             if (original != null) {
                 // Admitted once the marks it pays are cleared on disk (reconcileNotices), never before.
                 noticesByOriginal.computeIfAbsent(original, k -> new ArrayList<>(1)).add(stored);
-            } else if (admit(stored, now, contentLength) == null) {
-                finished.add(stored.id());
+            } else if (admit(stored, now) == null) {
+                finished.add(entry);
             }
         });
-        for (String id : finished) {
-            store.remove(id);
+        for (StoreEntry entry : finished) {
+            store.remove(entry);
         }
         // Before anything is delivered: a notice stored before a crash pays its marks, and is not made again.
         ledger.reconcileNotices(noticesByOriginal);
@@ -231,13 +234,14 @@ public final class MailQueue {
         long now = clock.millis();
         List<RecipientStatus> statuses = Collections.nCopies(submission.envelope().recipients().size(), RecipientStatus.QUEUED);
         StoredMessage stored = new StoredMessage(id, now, now + policy.maxAge().toMillis(), submission.envelope(), statuses);
+        StoreEntry entry;
         try {
-            store.add(stored, submission.content().bytes());
+            entry = store.add(stored, submission.content().bytes());
         } catch (StoreException e) {
             throw new OutboxException("message " + id + " not queued: " + e.getMessage(), e);
         }
         submitted.increment();
-        for (TransferQueue queue : admit(stored, now)) {
+        for (TransferQueue queue : admit(new Stored(stored, entry), now)) {
             dispatch(queue);
         }
         return id;
@@ -562,9 +566,13 @@ public final class MailQueue {
      * {@code maxBytes}), or "" when the store no longer has it. Reads the store: for operators.
      */
     public String messageHeaders(String id, int maxBytes) {
+        QueuedMessage message = ledger.find(id);
+        if (message == null) {
+            return "";
+        }
         byte[] content;
         try {
-            content = store.content(id);
+            content = store.content(message);
         } catch (StoreException e) {
             return "";
         }
@@ -598,9 +606,8 @@ public final class MailQueue {
     }
 
     private MessageSnapshot snapshot(QueuedMessage message) {
-        int size = store.contentLength(message.id());
         synchronized (message) {
-            return message.snapshot(size);
+            return message.snapshot(message.contentLength());
         }
     }
 
@@ -740,13 +747,9 @@ public final class MailQueue {
         }
     }
 
-    private Set<TransferQueue> admit(StoredMessage stored, long now) {
-        return admit(stored, now, -1);
-    }
-
-    /** Admits {@code stored}, whose content is {@code contentLength} bytes long (-1: as the store says). */
-    private Set<TransferQueue> admit(StoredMessage stored, long now, int contentLength) {
-        List<String> recipients = stored.envelope().recipients();
+    /** Admits {@code stored}: routes its recipients, and the ledger takes it in. Null when it has no unfinished recipient. */
+    private Set<TransferQueue> admit(Stored stored, long now) {
+        List<String> recipients = stored.message().envelope().recipients();
         TransferQueue[] routed = new TransferQueue[recipients.size()];
         for (int i = 0; i < routed.length; i++) {
             Destination destination = router.apply(recipients.get(i));
@@ -764,7 +767,7 @@ public final class MailQueue {
             });
         }
         try {
-            return ledger.admit(stored, routed, now, contentLength);
+            return ledger.admit(stored, routed, now);
         } finally {
             for (TransferQueue queue : routed) {
                 queue.admitting(-1, clock.millis());

@@ -3,6 +3,7 @@ package dev.outbox.queue;
 import dev.outbox.api.RecipientState;
 import dev.outbox.store.RecipientChange;
 import dev.outbox.store.RecipientStatus;
+import dev.outbox.store.StoreEntry;
 import dev.outbox.store.StoredMessage;
 
 import java.nio.charset.StandardCharsets;
@@ -14,7 +15,8 @@ import java.util.Objects;
 
 /**
  * A message in the queue: its envelope and, per recipient, state, a time, attempts and
- * transfer queue. Its content stays in the store.
+ * transfer queue. Its content stays in the store, and what the store knows of it is in this
+ * object too (it is the message's {@link StoreEntry}): the store keeps no index of its own.
  *
  * <p>Each recipient's time is its clock: for DEFERRED the time it is due again, for QUEUED the
  * time it became due, for IN_FLIGHT the deadline of its attempt. Nothing but this time says
@@ -33,7 +35,7 @@ import java.util.Objects;
  * verbs and reads of recipient state. The links {@link #older} and {@link #newer} belong to
  * {@link RecipientLedger}'s list of live messages and are guarded by its lock.
  */
-public final class QueuedMessage {
+public final class QueuedMessage extends StoreEntry {
 
     private final String id;
     /** When it was accepted: as stored, not read from the id, whose time is the original's for a notice. */
@@ -108,9 +110,14 @@ public final class QueuedMessage {
         return notes;
     }
 
-    /** A stored message as the queue takes it at {@code admittedMillis}: its QUEUED recipients are due since then. */
-    QueuedMessage(StoredMessage stored, TransferQueue[] queues, long admittedMillis) {
+    /**
+     * A stored message as the queue takes it at {@code admittedMillis}, with {@code entry}, the one
+     * its store handed out for it (taken over: the store is called with this object from now on):
+     * its QUEUED recipients are due since then.
+     */
+    QueuedMessage(StoredMessage stored, StoreEntry entry, TransferQueue[] queues, long admittedMillis) {
         this.id = stored.id();
+        takeOver(entry);
         this.submitMillis = stored.submitMillis();
         this.expiryMillis = stored.expiryMillis();
         List<String> addresses = stored.envelope().recipients();
@@ -167,6 +174,7 @@ public final class QueuedMessage {
         return (dueMillis << 16) | ((long) Math.min(attempts, MAX_ATTEMPTS) << 6) | state.ordinal();
     }
 
+    @Override
     public String id() {
         return id;
     }

@@ -5,7 +5,6 @@ import dev.outbox.store.MessageStore;
 import dev.outbox.store.RecipientChange;
 import dev.outbox.store.RecipientStatus;
 import dev.outbox.store.StoreException;
-import dev.outbox.store.StoredMessage;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -77,11 +76,11 @@ public final class RecipientLedger {
     /** The notices owed to senders; none until {@link #notifySenders} is called. */
     private SenderNotices notices;
     /** Lets a durably queued notice out for delivery (the engine admits it). */
-    private Consumer<StoredMessage> letOut = stored -> { };
+    private Consumer<Stored> letOut = stored -> { };
     /** Messages owing a notice the store would not take yet: tried again by {@link #retryNotices}. */
     private final Set<QueuedMessage> owing = ConcurrentHashMap.newKeySet();
     /** Notices queued whose original's cleared marks are not on disk yet: let out once {@link #recordAgain} writes them. */
-    private final Map<QueuedMessage, List<StoredMessage>> heldNotices = new ConcurrentHashMap<>();
+    private final Map<QueuedMessage, List<Stored>> heldNotices = new ConcurrentHashMap<>();
 
     private final Object liveLock = new Object();
     private QueuedMessage oldest;
@@ -99,7 +98,7 @@ public final class RecipientLedger {
     }
 
     /** Sends {@code notices}, each let out through {@code letOut} once it is durable. Before the first admit. */
-    void notifySenders(SenderNotices notices, Consumer<StoredMessage> letOut) {
+    void notifySenders(SenderNotices notices, Consumer<Stored> letOut) {
         this.notices = notices;
         this.letOut = letOut;
     }
@@ -119,13 +118,11 @@ public final class RecipientLedger {
     /**
      * Takes a stored message into the queue at {@code now}: due recipients into their queue's
      * ready queue (deferred ones whose time has passed merged first), deferred ones into its
-     * scheduled queue. Its content is {@code contentLength} bytes long, or -1 when the caller has
-     * not got that at hand (the store is asked; recovery has it, and spares the store's index a
-     * million look-ups). Returns the queues it is now ready in, or null when the message has no
-     * unfinished recipient (the caller removes it from the store).
+     * scheduled queue. Returns the queues it is now ready in, or null when the message has no
+     * unfinished recipient (the caller removes it from the store with its entry).
      */
-    Set<TransferQueue> admit(StoredMessage stored, TransferQueue[] routed, long now, int contentLength) {
-        QueuedMessage message = new QueuedMessage(stored, routed, now);
+    Set<TransferQueue> admit(Stored stored, TransferQueue[] routed, long now) {
+        QueuedMessage message = new QueuedMessage(stored.message(), stored.entry(), routed, now);
         if (message.owesNotice() && !notices.owedFor(message)) {
             // Marked on disk, but no notice can go (a null reverse path, or notices off): it would be owed for ever.
             for (int i = 0; i < message.recipientCount(); i++) {
@@ -138,7 +135,7 @@ public final class RecipientLedger {
         if (message.isFinished() && !message.owesNotice()) {
             return null;
         }
-        long size = Math.max(0, contentLength >= 0 ? contentLength : store.contentLength(message.id()));
+        long size = message.contentLength();
         // The queues it is ready in, each once: an array, not a set a message (recovery admits a million).
         TransferQueue[] ready = new TransferQueue[routed.length];
         int readyCount = 0;
@@ -666,7 +663,7 @@ public final class RecipientLedger {
                     LOG.log(Level.FINE, "Outbox still cannot record message " + message.id(), e);
                     continue;
                 }
-                List<StoredMessage> held = heldNotices.remove(message);
+                List<Stored> held = heldNotices.remove(message);
                 if (held != null) {
                     held.forEach(letOut); // the marks they pay are cleared on disk now
                 }
@@ -678,6 +675,15 @@ public final class RecipientLedger {
             }
         }
         return unrecorded.size();
+    }
+
+    /** Gives {@code action} each live message, oldest first, under the live list's lock: it must be quick, and take no other lock. */
+    void forEachLive(Consumer<? super QueuedMessage> action) {
+        synchronized (liveLock) {
+            for (QueuedMessage m = oldest; m != null; m = m.newer) {
+                action.accept(m);
+            }
+        }
     }
 
     /** The live messages, oldest first, at one moment. */
@@ -777,13 +783,13 @@ public final class RecipientLedger {
     /** The one write of {@link #record} and {@link #recordAgain}: {@code recipients}' statuses and the delay mark, or the removal. */
     private void write(QueuedMessage message, List<Integer> recipients) {
         if (message.isFinished() && !message.owesNotice()) {
-            store.remove(message.id()); // one durable write: the final statuses would go with the message
+            store.remove(message); // one durable write: the final statuses would go with the message
         } else {
             List<RecipientChange> current = new ArrayList<>(recipients.size());
             for (int i : recipients) {
                 current.add(new RecipientChange(i, message.status(i)));
             }
-            store.update(message.id(), current, message.delayNoticeSent());
+            store.update(message, current, message.delayNoticeSent());
         }
     }
 
@@ -808,7 +814,7 @@ public final class RecipientLedger {
                 owedBefore.add(i);
             }
         }
-        List<StoredMessage> queued = notices.queueBounces(message);
+        List<Stored> queued = notices.queueBounces(message);
         if (!queued.isEmpty()) {
             if (record(message, owedBefore)) {
                 queued.forEach(letOut);
@@ -827,9 +833,9 @@ public final class RecipientLedger {
     }
 
     /** Keeps {@code queued} notices of {@code message} back until its cleared marks are recorded. */
-    private void hold(QueuedMessage message, List<StoredMessage> queued) {
+    private void hold(QueuedMessage message, List<Stored> queued) {
         heldNotices.merge(message, queued, (a, b) -> {
-            List<StoredMessage> all = new ArrayList<>(a);
+            List<Stored> all = new ArrayList<>(a);
             all.addAll(b);
             return all;
         });
@@ -860,18 +866,18 @@ public final class RecipientLedger {
      * pays is on disk (when that write fails, it is held until {@link #recordAgain} writes it).
      * The notices still owed are then queued.
      */
-    void reconcileNotices(Map<String, List<StoredMessage>> noticesByOriginal) {
-        Map<String, List<StoredMessage>> orphans = new LinkedHashMap<>(noticesByOriginal);
+    void reconcileNotices(Map<String, List<Stored>> noticesByOriginal) {
+        Map<String, List<Stored>> orphans = new LinkedHashMap<>(noticesByOriginal);
         if (!noticesByOriginal.isEmpty()) {
             for (QueuedMessage message : liveMessages()) {
-                List<StoredMessage> found = orphans.remove(message.id());
+                List<Stored> found = orphans.remove(message.id());
                 if (found == null) {
                     continue;
                 }
                 synchronized (message) {
                     List<Integer> cleared = new ArrayList<>();
                     boolean delayMarked = false;
-                    for (StoredMessage notice : found) {
+                    for (Stored notice : found) {
                         if (SenderNotices.isDelayNotice(notice.id())) {
                             delayMarked |= !message.delayNoticeSent();
                             message.delayNoticeSent(true);
@@ -888,7 +894,7 @@ public final class RecipientLedger {
                         found.forEach(letOut);
                         continue;
                     }
-                    LOG.info(() -> "Outbox found the notices " + found.stream().map(StoredMessage::id).toList() + " about message "
+                    LOG.info(() -> "Outbox found the notices " + found.stream().map(Stored::id).toList() + " about message "
                             + message.id() + " already queued before the restart; they are not made again");
                     if (record(message, cleared)) {
                         found.forEach(letOut);
@@ -902,7 +908,7 @@ public final class RecipientLedger {
                 }
             }
         }
-        for (List<StoredMessage> notices : orphans.values()) {
+        for (List<Stored> notices : orphans.values()) {
             notices.forEach(letOut); // their originals are gone: nothing of theirs is left to pay
         }
         retryNotices();
@@ -942,7 +948,7 @@ public final class RecipientLedger {
                 if (undelivered.isEmpty()) {
                     continue;
                 }
-                StoredMessage notice = notices.queueDelay(message, undelivered);
+                Stored notice = notices.queueDelay(message, undelivered);
                 if (notice == null) {
                     delayRefused.add(message); // the store refused it: the next sweep tries again
                     continue;
@@ -1022,7 +1028,7 @@ public final class RecipientLedger {
         }
         if (to.isTerminal() && !from.isTerminal() && firstUnfinishedIn(message, message.queue(i)) < 0) {
             // Before the message leaves the store (persist comes after): its length is still there.
-            message.queue(i).releases(Math.max(0, store.contentLength(message.id())));
+            message.queue(i).releases(message.contentLength());
         }
         message.lastReply(i, reply); // a server's reply starts with its code already
         if (!listeners.isEmpty()) {

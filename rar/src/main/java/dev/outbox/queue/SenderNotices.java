@@ -98,8 +98,8 @@ final class SenderNotices {
      * let out once the cleared marks are on disk; fewer (or none) when the store refused one,
      * whose recipients stay marked for the next sweep.
      */
-    List<StoredMessage> queueBounces(QueuedMessage message) {
-        List<StoredMessage> queued = new ArrayList<>(1);
+    List<Stored> queueBounces(QueuedMessage message) {
+        List<Stored> queued = new ArrayList<>(1);
         if (!owedFor(message)) {
             return queued;
         }
@@ -138,7 +138,7 @@ final class SenderNotices {
      * unfinished recipients. Returns it, or null when the store refused it (the caller tries
      * again at the next sweep).
      */
-    StoredMessage queueDelay(QueuedMessage message, List<Integer> undelivered) {
+    Stored queueDelay(QueuedMessage message, List<Integer> undelivered) {
         List<Notice.Recipient> reported = new ArrayList<>(undelivered.size());
         for (int i : undelivered) {
             reported.add(reported(message, i));
@@ -146,7 +146,7 @@ final class SenderNotices {
         Notice notice = new Notice(Notice.Kind.DELAYED, message.id(), message.reversePath(), message.submitMillis(),
                 message.expiryMillis(), reported);
         try {
-            StoredMessage queued = add(message.id() + DELAY, notice, originalContent(message), clock.millis());
+            Stored queued = add(message.id() + DELAY, notice, originalContent(message), clock.millis());
             delays.increment();
             LOG.info(() -> "Outbox queued delay notice " + queued.id() + " to " + message.reversePath() + " for "
                     + undelivered.size() + " recipients of message " + message.id());
@@ -165,7 +165,7 @@ final class SenderNotices {
      */
     private byte[] originalContent(QueuedMessage message) {
         try {
-            return store.content(message.id());
+            return store.content(message);
         } catch (StoreException e) {
             LOG.log(Level.WARNING, "Outbox cannot read message " + message.id() + " for its notice; the notice goes without"
                     + " the original's header", e);
@@ -173,12 +173,12 @@ final class SenderNotices {
         }
     }
 
-    private StoredMessage add(String id, Notice notice, byte[] original, long now) throws QueueFullException {
+    private Stored add(String id, Notice notice, byte[] original, long now) throws QueueFullException {
         byte[] content = composer.compose(notice, original);
         StoredMessage stored = new StoredMessage(id, now, now + maxAgeMillis, Envelope.of("", List.of(notice.envelopeSender())),
                 List.of(RecipientStatus.QUEUED));
-        store.addNotice(stored, content); // past the store's size limit: the original it reports leaves once it is stored
-        return stored;
+        // Past the store's size limit: the original it reports leaves once it is stored.
+        return new Stored(stored, store.addNotice(stored, content));
     }
 
     /** What a notice says of recipient {@code i}: a failure's own reason for a deletion, else the last reply heard. */

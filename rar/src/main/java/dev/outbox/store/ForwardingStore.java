@@ -21,38 +21,38 @@ public abstract class ForwardingStore implements MessageStore {
     }
 
     @Override
+    public void liveEntries(LiveEntries entries) {
+        store.liveEntries(entries);
+    }
+
+    @Override
     public void recover(RecoverySink sink) {
         store.recover(sink);
     }
 
     @Override
-    public void add(StoredMessage message, byte[] content) throws QueueFullException {
-        store.add(message, content);
+    public StoreEntry add(StoredMessage message, byte[] content) throws QueueFullException {
+        return store.add(message, content);
     }
 
     @Override
-    public void addNotice(StoredMessage message, byte[] content) throws QueueFullException {
-        store.addNotice(message, content);
+    public StoreEntry addNotice(StoredMessage message, byte[] content) throws QueueFullException {
+        return store.addNotice(message, content);
     }
 
     @Override
-    public void update(String id, List<RecipientChange> changes, boolean delayNoticeSent) {
-        store.update(id, changes, delayNoticeSent);
+    public void update(StoreEntry entry, List<RecipientChange> changes, boolean delayNoticeSent) {
+        store.update(entry, changes, delayNoticeSent);
     }
 
     @Override
-    public void remove(String id) {
-        store.remove(id);
+    public void remove(StoreEntry entry) {
+        store.remove(entry);
     }
 
     @Override
-    public int contentLength(String id) {
-        return store.contentLength(id);
-    }
-
-    @Override
-    public byte[] content(String id) {
-        return store.content(id);
+    public byte[] content(StoreEntry entry) {
+        return store.content(entry);
     }
 
     @Override

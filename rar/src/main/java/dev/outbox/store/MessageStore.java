@@ -9,13 +9,17 @@ import java.util.Set;
  * Where queued messages live while they are not finished: the storage SPI every store
  * implements, and the only way the queue engine touches disk.
  *
+ * <p>A store keeps no index of its messages in memory: it hands out a {@link StoreEntry} for each
+ * message it adds or recovers, and its caller keeps that (or its own object that took it over)
+ * and passes it back to update, remove or read the message.
+ *
  * <p>The promise is in the return: {@link #add}, {@link #update} and {@link #remove} return
  * only once what they record is on stable storage, and a crash at any moment leaves each of
  * them either done whole or not done at all. Many threads may call them at once; a store
  * shares one sync among concurrent callers (group commit).
  *
- * <p>Order of use: {@link #recover} once, then the rest, then {@link #close}. What happens
- * for an id that was never added or is already removed is undefined (stores ignore it).
+ * <p>Order of use: {@link #liveEntries} and {@link #recover} once, then the rest, then
+ * {@link #close}. An update or removal of a message already removed is ignored.
  *
  * <p>Failures: every method reports a failure of the storage as one unchecked type,
  * {@link StoreException}, whose message names the id and the file (or table); callers catch
@@ -36,14 +40,29 @@ public interface MessageStore extends AutoCloseable {
     @FunctionalInterface
     interface RecoverySink {
         /**
-         * Takes one recovered message and the length in bytes of its content, as {@link #contentLength}
-         * would give it (the store has it at hand as it recovers: a caller that needs it asks no index).
+         * Takes one recovered message and its entry, through which it is updated, removed and read
+         * from now on (the sink may call the store with it at once).
          */
-        void accept(StoredMessage message, int contentLength);
+        void accept(StoredMessage message, StoreEntry entry);
     }
 
     /**
-     * Stores a new message and its content. Returns once both are on stable storage.
+     * Every entry its caller holds for a message of this store (the queue: each live message), for
+     * a store that must find the messages of one part of itself (the journal, to empty an old
+     * segment). A store calls it from any thread; an entry missed costs that store only space.
+     */
+    @FunctionalInterface
+    interface LiveEntries {
+        void forEach(java.util.function.Consumer<? super StoreEntry> action);
+    }
+
+    /** Tells the store where its live entries are found; before {@link #recover}. A store that needs none ignores it. */
+    default void liveEntries(LiveEntries entries) {
+    }
+
+    /**
+     * Stores a new message and its content. Returns once both are on stable storage, with the
+     * message's entry.
      *
      * @throws QueueFullException when the store's size limit or the disk has no room; nothing
      *                            of the message is kept. The limit is checked before the write,
@@ -53,7 +72,7 @@ public interface MessageStore extends AutoCloseable {
      *                            store records that it is withdrawn), unless the exception's
      *                            message says it may be
      */
-    void add(StoredMessage message, byte[] content) throws QueueFullException;
+    StoreEntry add(StoredMessage message, byte[] content) throws QueueFullException;
 
     /**
      * Stores a delivery status notice the queue owes a sender, as {@link #add} does, except that
@@ -64,36 +83,36 @@ public interface MessageStore extends AutoCloseable {
      *
      * @throws QueueFullException when the disk has no room
      */
-    default void addNotice(StoredMessage message, byte[] content) throws QueueFullException {
-        add(message, content);
+    default StoreEntry addNotice(StoredMessage message, byte[] content) throws QueueFullException {
+        return add(message, content);
     }
 
-    /** Records new statuses for recipients of message {@code id}. Returns once on stable storage. */
-    default void update(String id, List<RecipientChange> changes) {
-        update(id, changes, false);
+    /** Records new statuses for recipients of the message of {@code entry}. Returns once on stable storage. */
+    default void update(StoreEntry entry, List<RecipientChange> changes) {
+        update(entry, changes, false);
     }
 
     /**
-     * Records new statuses for recipients of message {@code id} and, if {@code delayNoticeSent},
+     * Records new statuses for recipients of the message of {@code entry} and, if {@code delayNoticeSent},
      * that its delay notice is durably queued, all in one: after a crash either all of it is
      * recovered or none. The mark is never cleared ({@code false} leaves it as it was); changes may
      * be empty when only the mark is set. Returns once on stable storage.
      */
-    void update(String id, List<RecipientChange> changes, boolean delayNoticeSent);
-
-    /** Forgets message {@code id}, every recipient of which is final. Returns once on stable storage; the space is reclaimed later. */
-    void remove(String id);
-
-    /** The length in bytes of message {@code id}'s content, from the store's index (no disk read); -1 for an unknown id. */
-    int contentLength(String id);
+    void update(StoreEntry entry, List<RecipientChange> changes, boolean delayNoticeSent);
 
     /**
-     * Reads back the content of message {@code id} from stable storage.
-     *
-     * @throws StoreException when the storage cannot be read, or {@code id} is not stored
-     *                        (never added, already removed, or the store is closed)
+     * Forgets the message of {@code entry}, every recipient of which is final. Returns once on
+     * stable storage; the space is reclaimed later.
      */
-    byte[] content(String id);
+    void remove(StoreEntry entry);
+
+    /**
+     * Reads back the content of the message of {@code entry} from stable storage.
+     *
+     * @throws StoreException when the storage cannot be read, or the message is not stored
+     *                        (already removed, or the store is closed)
+     */
+    byte[] content(StoreEntry entry);
 
     /**
      * The destinations (transfer queue names) an operator froze, as last saved; empty for a new

@@ -3,6 +3,7 @@ package dev.outbox.queue;
 import dev.outbox.api.QueueFullException;
 import dev.outbox.store.MessageStore;
 import dev.outbox.store.RecipientChange;
+import dev.outbox.store.StoreEntry;
 import dev.outbox.store.StoreException;
 import dev.outbox.store.StoredMessage;
 
@@ -78,55 +79,57 @@ final class CrashAtWriteStore implements MessageStore {
     }
 
     @Override
+    public void liveEntries(LiveEntries entries) {
+        delegate.liveEntries(entries);
+    }
+
+    @Override
     public void recover(RecoverySink sink) {
         delegate.recover(sink);
     }
 
     @Override
-    public void add(StoredMessage message, byte[] content) throws QueueFullException {
+    public StoreEntry add(StoredMessage message, byte[] content) throws QueueFullException {
         synchronized (this) {
             if (writesLeft <= 0 || failing.test(message.id())) {
                 write("add", message.id()); // throws
             }
         }
-        delegate.add(message, content);
+        StoreEntry entry = delegate.add(message, content);
         write("add", message.id());
+        return entry;
     }
 
     @Override
-    public void addNotice(StoredMessage message, byte[] content) throws QueueFullException {
+    public StoreEntry addNotice(StoredMessage message, byte[] content) throws QueueFullException {
         synchronized (this) {
             if (writesLeft <= 0 || failing.test(message.id())) {
                 write("add", message.id()); // throws
             }
         }
-        delegate.addNotice(message, content);
+        StoreEntry entry = delegate.addNotice(message, content);
         write("add", message.id());
+        return entry;
     }
 
     @Override
-    public void update(String id, List<RecipientChange> changes, boolean delayNoticeSent) {
-        write("update", id);
-        delegate.update(id, changes, delayNoticeSent);
+    public void update(StoreEntry entry, List<RecipientChange> changes, boolean delayNoticeSent) {
+        write("update", entry.id());
+        delegate.update(entry, changes, delayNoticeSent);
     }
 
     @Override
-    public void remove(String id) {
-        write("remove", id);
-        delegate.remove(id);
+    public void remove(StoreEntry entry) {
+        write("remove", entry.id());
+        delegate.remove(entry);
     }
 
     @Override
-    public int contentLength(String id) {
-        return delegate.contentLength(id);
-    }
-
-    @Override
-    public byte[] content(String id) {
-        if (unreadable.test(id)) {
-            throw new StoreException("simulated damage: the content of message " + id + " cannot be read");
+    public byte[] content(StoreEntry entry) {
+        if (unreadable.test(entry.id())) {
+            throw new StoreException("simulated damage: the content of message " + entry.id() + " cannot be read");
         }
-        return delegate.content(id);
+        return delegate.content(entry);
     }
 
     @Override

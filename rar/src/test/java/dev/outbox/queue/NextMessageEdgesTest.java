@@ -2,6 +2,7 @@ package dev.outbox.queue;
 
 import dev.outbox.api.RecipientState;
 import dev.outbox.store.ForwardingStore;
+import dev.outbox.store.StoreEntry;
 import dev.outbox.store.MemoryStore;
 import dev.outbox.testing.smtp.Command;
 import dev.outbox.testing.smtp.Rules;
@@ -32,11 +33,12 @@ class NextMessageEdgesTest {
     @AutoClose
     private final EngineFixture engine = new EngineFixture(() -> new ForwardingStore(memory) {
         @Override
-        public byte[] content(String id) {
+        public byte[] content(StoreEntry entry) {
+            String id = entry.id();
             if (ids.size() >= 2 && id.equals(ids.get(1)) && failOnce.compareAndSet(true, false)) {
                 throw new OutOfMemoryError("simulated: reading the next message");
             }
-            return super.content(id);
+            return super.content(entry);
         }
     });
     private final ScriptedSmtpServer server = engine.server();

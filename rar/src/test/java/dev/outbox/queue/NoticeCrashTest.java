@@ -4,6 +4,7 @@ import dev.outbox.api.QueueFullException;
 import dev.outbox.store.ForwardingStore;
 import dev.outbox.store.MessageStore;
 import dev.outbox.store.RecipientChange;
+import dev.outbox.store.StoreEntry;
 import dev.outbox.store.StoreException;
 import dev.outbox.store.StoredMessage;
 import dev.outbox.store.journal.JournalStore;
@@ -174,25 +175,26 @@ class NoticeCrashTest {
         }
 
         @Override
-        public void add(StoredMessage message, byte[] content) throws QueueFullException {
-            adding(message, () -> super.add(message, content));
+        public StoreEntry add(StoredMessage message, byte[] content) throws QueueFullException {
+            return adding(message, () -> super.add(message, content));
         }
 
         @Override
-        public void addNotice(StoredMessage message, byte[] content) throws QueueFullException {
-            adding(message, () -> super.addNotice(message, content));
+        public StoreEntry addNotice(StoredMessage message, byte[] content) throws QueueFullException {
+            return adding(message, () -> super.addNotice(message, content));
         }
 
         /** A store call that may refuse for want of room. */
         private interface Adding {
-            void run() throws QueueFullException;
+            StoreEntry run() throws QueueFullException;
         }
 
-        private void adding(StoredMessage message, Adding adding) throws QueueFullException {
+        private StoreEntry adding(StoredMessage message, Adding adding) throws QueueFullException {
             QueueFullException[] full = new QueueFullException[1];
+            StoreEntry[] added = new StoreEntry[1];
             write(Write.ADD, message.id(), List.of(), () -> {
                 try {
-                    adding.run();
+                    added[0] = adding.run();
                 } catch (QueueFullException e) {
                     full[0] = e;
                 }
@@ -200,16 +202,17 @@ class NoticeCrashTest {
             if (full[0] != null) {
                 throw full[0];
             }
+            return added[0];
         }
 
         @Override
-        public void update(String id, List<RecipientChange> changes, boolean delayNoticeSent) {
-            write(Write.UPDATE, id, changes, () -> super.update(id, changes, delayNoticeSent));
+        public void update(StoreEntry entry, List<RecipientChange> changes, boolean delayNoticeSent) {
+            write(Write.UPDATE, entry.id(), changes, () -> super.update(entry, changes, delayNoticeSent));
         }
 
         @Override
-        public void remove(String id) {
-            write(Write.REMOVE, id, List.of(), () -> super.remove(id));
+        public void remove(StoreEntry entry) {
+            write(Write.REMOVE, entry.id(), List.of(), () -> super.remove(entry));
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.outbox.queue;
 
 import dev.outbox.store.ForwardingStore;
+import dev.outbox.store.StoreEntry;
 import dev.outbox.store.MemoryStore;
 import dev.outbox.testing.Await;
 import dev.outbox.testing.smtp.Command;
@@ -41,12 +42,13 @@ class OutcomeRecordedWhileNextIsOnItsWayTest {
     @AutoClose
     private final EngineFixture engine = new EngineFixture(() -> new ForwardingStore(memory) {
         @Override
-        public void remove(String id) {
+        public void remove(StoreEntry entry) {
+            String id = entry.id();
             int message = ids.indexOf(id);
             if (message >= 0 && message < MESSAGES - 1 && nextMailSeen(message)) {
                 overlapped.incrementAndGet();
             }
-            super.remove(id); // durable when it returns
+            super.remove(entry); // durable when it returns
             events.add("recorded " + message);
         }
     });

@@ -30,8 +30,8 @@ class QueueFiguresTest {
         String both = engine.submit("both", "ann@a.example", "bob@b.example", "nobody@b.example");
         String onlyA = engine.submit("only a", "al@a.example", "ann@a.example");
         engine.await(() -> queue.deferredCount() == 2 && queue.bouncedCount() == 1 && engine.idle(), "two deferred, one bounced");
-        long bothSize = engine.store().contentLength(both);
-        long onlyASize = engine.store().contentLength(onlyA);
+        long bothSize = queue.findMessage(both).sizeBytes();
+        long onlyASize = queue.findMessage(onlyA).sizeBytes();
 
         assertFigures(queue, a, 2, bothSize + onlyASize);
         assertFigures(queue, b, 0, 0); // bob delivered, nobody bounced: nothing unfinished there

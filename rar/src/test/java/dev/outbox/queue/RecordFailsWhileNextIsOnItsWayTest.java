@@ -2,6 +2,7 @@ package dev.outbox.queue;
 
 import dev.outbox.api.RecipientState;
 import dev.outbox.store.ForwardingStore;
+import dev.outbox.store.StoreEntry;
 import dev.outbox.store.MemoryStore;
 import dev.outbox.testing.smtp.Command;
 import dev.outbox.testing.smtp.ScriptedSmtpServer;
@@ -26,11 +27,12 @@ class RecordFailsWhileNextIsOnItsWayTest {
     @AutoClose
     private final EngineFixture engine = new EngineFixture(() -> new ForwardingStore(memory) {
         @Override
-        public void remove(String id) {
+        public void remove(StoreEntry entry) {
+            String id = entry.id();
             if (failed.compareAndSet(false, true)) {
                 throw new OutOfMemoryError("no memory to record the delivery");
             }
-            super.remove(id);
+            super.remove(entry);
         }
     });
     private final ScriptedSmtpServer server = engine.server();

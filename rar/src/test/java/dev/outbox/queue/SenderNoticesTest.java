@@ -6,6 +6,7 @@ import dev.outbox.dsn.DeliveryStatusNotice;
 import dev.outbox.dsn.DsnComposer;
 import dev.outbox.store.MemoryStore;
 import dev.outbox.store.RecipientStatus;
+import dev.outbox.store.StoreEntry;
 import dev.outbox.store.StoredMessage;
 import dev.outbox.testing.TestClock;
 import dev.outbox.testing.smtp.Received;
@@ -87,25 +88,26 @@ class SenderNoticesTest {
         store.recover((recovered, length) -> { });
         StoredMessage stored = new StoredMessage(id, clock.millis(), clock.millis() + Duration.ofDays(2).toMillis(),
                 Envelope.of(EngineFixture.SENDER, addresses), statuses);
-        store.add(stored, ("From: " + EngineFixture.SENDER + "\r\nSubject: many\r\nMessage-ID: <many@outbox.test>\r\n\r\nbody\r\n")
+        StoreEntry entry = store.add(stored, ("From: " + EngineFixture.SENDER + "\r\nSubject: many\r\nMessage-ID: <many@outbox.test>\r\n\r\nbody\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
         TransferQueue queue = new TransferQueue(Destination.smarthost(new NextHop("127.0.0.1", 25)), clock.millis());
         TransferQueue[] routed = new TransferQueue[count];
         Arrays.fill(routed, queue);
-        QueuedMessage message = new QueuedMessage(stored, routed, clock.millis());
+        QueuedMessage message = new QueuedMessage(stored, entry, routed, clock.millis());
         SenderNotices notices = new SenderNotices(store, new DsnComposer(new DeliveryStatusNotice(EngineFixture.REPORTING_MTA),
                 DeliveryStatusNotice.Return.HEADERS), clock, 0, Duration.ofDays(2).toMillis());
 
-        List<StoredMessage> queued;
+        List<Stored> queued;
         synchronized (message) {
             queued = notices.queueBounces(message);
             assertFalse(message.owesNotice(), "every mark paid");
         }
 
-        assertTrue(queued.size() >= 3, () -> "split into several notices: " + queued.stream().map(StoredMessage::id).toList());
+        assertTrue(queued.size() >= 3, () -> "split into several notices: " + queued.stream().map(Stored::id).toList());
         assertEquals(queued.size(), notices.bounceCount());
         BitSet covered = new BitSet();
-        for (StoredMessage notice : queued) {
+        for (Stored queuedNotice : queued) {
+            StoredMessage notice = queuedNotice.message();
             String cover = notice.id().substring(id.length() + 2);
             assertTrue(cover.length() <= SenderNotices.MAX_COVER_CHARS, notice.id());
             assertEquals(id, SenderNotices.originalOf(notice.id()));
@@ -113,7 +115,7 @@ class SenderNoticesTest {
             assertFalse(covered.intersects(names), () -> notice.id() + " names a recipient another notice names");
             covered.or(names);
             assertEquals(Envelope.of("", List.of(EngineFixture.SENDER)), notice.envelope());
-            ParsedDsn dsn = ParsedDsn.of(new Received(1, "<>", List.of(EngineFixture.SENDER), store.content(notice.id()), true));
+            ParsedDsn dsn = ParsedDsn.of(new Received(1, "<>", List.of(EngineFixture.SENDER), store.content(queuedNotice.entry()), true));
             assertEquals(names.stream().mapToObj(addresses::get).toList(), dsn.finalRecipients(), notice.id());
         }
         assertEquals(failed, covered, "between them the notices cover each failed recipient, and no other");

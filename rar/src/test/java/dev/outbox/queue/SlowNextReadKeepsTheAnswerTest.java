@@ -1,6 +1,7 @@
 package dev.outbox.queue;
 
 import dev.outbox.store.ForwardingStore;
+import dev.outbox.store.StoreEntry;
 import dev.outbox.store.MemoryStore;
 import dev.outbox.testing.Await;
 import dev.outbox.testing.smtp.Command;
@@ -41,7 +42,8 @@ class SlowNextReadKeepsTheAnswerTest {
     @AutoClose
     private final EngineFixture engine = new EngineFixture(() -> new ForwardingStore(memory) {
         @Override
-        public byte[] content(String id) {
+        public byte[] content(StoreEntry entry) {
+            String id = entry.id();
             // The first read of "next", by the connection that carried "first", is slow.
             if (ids.size() == 2 && id.equals(ids.get(1)) && blocked.compareAndSet(false, true)) {
                 inside.countDown();
@@ -51,7 +53,7 @@ class SlowNextReadKeepsTheAnswerTest {
                     Thread.currentThread().interrupt();
                 }
             }
-            return super.content(id);
+            return super.content(entry);
         }
     });
     private final ScriptedSmtpServer server = engine.server();

@@ -136,21 +136,28 @@ public final class MemoryStore implements MessageStore {
             state = State.OPEN;
             live.addAll(messages.values());
         }
-        live.forEach(entry -> sink.accept(entry.message(), entry.content().length));
+        live.forEach(entry -> sink.accept(entry.message(), entryOf(entry.message().id(), entry.content().length)));
     }
 
     @Override
-    public void add(StoredMessage message, byte[] content) throws QueueFullException {
-        add(message, content, true);
+    public StoreEntry add(StoredMessage message, byte[] content) throws QueueFullException {
+        return add(message, content, true);
     }
 
     /** As {@link #add}, past the limit: a notice is never refused for the store's size. */
     @Override
-    public void addNotice(StoredMessage message, byte[] content) throws QueueFullException {
-        add(message, content, false);
+    public StoreEntry addNotice(StoredMessage message, byte[] content) throws QueueFullException {
+        return add(message, content, false);
     }
 
-    private void add(StoredMessage message, byte[] content, boolean withinLimit) throws QueueFullException {
+    /** An entry for message {@code id}: this store keeps its messages by id, and reads nothing else of it. */
+    private static StoreEntry entryOf(String id, int contentLength) {
+        StoreEntry entry = new StoreEntry.Own(id);
+        entry.contentLength(contentLength);
+        return entry;
+    }
+
+    private StoreEntry add(StoredMessage message, byte[] content, boolean withinLimit) throws QueueFullException {
         String id = message.id();
         Objects.requireNonNull(content, () -> "content of message " + id);
         synchronized (lock) {
@@ -168,10 +175,12 @@ public final class MemoryStore implements MessageStore {
             sizeBytes += needed;
             end(Operation.ADD);
         }
+        return entryOf(id, content.length);
     }
 
     @Override
-    public void update(String id, List<RecipientChange> changes, boolean delayNoticeSent) {
+    public void update(StoreEntry stored, List<RecipientChange> changes, boolean delayNoticeSent) {
+        String id = stored.id();
         Objects.requireNonNull(changes, () -> "changes of message " + id);
         synchronized (lock) {
             begin(Operation.UPDATE, id);
@@ -186,7 +195,8 @@ public final class MemoryStore implements MessageStore {
     }
 
     @Override
-    public void remove(String id) {
+    public void remove(StoreEntry stored) {
+        String id = stored.id();
         synchronized (lock) {
             begin(Operation.REMOVE, id);
             failIfPlanned(Operation.REMOVE, id);
@@ -199,7 +209,8 @@ public final class MemoryStore implements MessageStore {
     }
 
     @Override
-    public byte[] content(String id) {
+    public byte[] content(StoreEntry stored) {
+        String id = stored.id();
         Entry entry;
         synchronized (lock) {
             if (state == State.NEW) {
@@ -214,14 +225,6 @@ public final class MemoryStore implements MessageStore {
             throw new StoreException("message " + id + " is not in the memory store");
         }
         return entry.content().clone(); // the stored copy is never written after add
-    }
-
-    @Override
-    public int contentLength(String id) {
-        synchronized (lock) {
-            Entry entry = messages.get(id);
-            return entry == null ? -1 : entry.content.length;
-        }
     }
 
     @Override

@@ -45,22 +45,22 @@ class MemoryStoreTest implements MessageStoreContract {
         MemoryStore store = new MemoryStore();
         StoredMessage m = message("kept", 2);
         assertThrows(IllegalStateException.class, () -> store.add(m, content("kept", 10)), "add before the first recover");
-        assertThrows(IllegalStateException.class, () -> store.content("kept"), "content before the first recover");
+        assertThrows(IllegalStateException.class, () -> store.content(e("kept")), "content before the first recover");
         store.recover((s, length) -> { });
         assertThrows(IllegalStateException.class, () -> store.recover((s, length) -> { }), "recover while open");
         store.add(m, content("kept", 10));
-        store.update("kept", List.of(new RecipientChange(1, deferred(5_000, 1))));
+        store.update(e("kept"), List.of(new RecipientChange(1, deferred(5_000, 1))));
         store.close();
         store.close(); // twice is harmless
 
         assertThrows(StoreException.class, () -> store.add(message("late", 1), content("late", 10)), "add after close");
-        assertThrows(StoreException.class, () -> store.update("kept", List.of()), "update after close");
-        assertThrows(StoreException.class, () -> store.remove("kept"), "remove after close");
-        assertThrows(StoreException.class, () -> store.content("kept"), "content after close");
+        assertThrows(StoreException.class, () -> store.update(e("kept"), List.of()), "update after close");
+        assertThrows(StoreException.class, () -> store.remove(e("kept")), "remove after close");
+        assertThrows(StoreException.class, () -> store.content(e("kept")), "content after close");
         assertEquals(1, store.messageCount(), "close keeps the messages");
 
         assertEquals(List.of(withStatuses(m, List.of(RecipientStatus.QUEUED, deferred(5_000, 1)))), restart(store));
-        assertArrayEquals(content("kept", 10), store.content("kept"));
+        assertArrayEquals(content("kept", 10), store.content(e("kept")));
     }
 
     @Test
@@ -72,12 +72,12 @@ class MemoryStoreTest implements MessageStoreContract {
         for (String id : List.of("fail-1", "fail-2")) {
             StoreException e = assertThrows(StoreException.class, () -> store.add(message(id, 1), content(id, 100)));
             assertTrue(e.getMessage().contains(id), "the failure names the message: " + e.getMessage());
-            assertThrows(StoreException.class, () -> store.content(id));
+            assertThrows(StoreException.class, () -> store.content(e(id)));
         }
         assertEquals(1, store.messageCount());
         assertEquals(size, store.sizeBytes());
         store.add(message("fail-1", 1), content("fail-1", 100)); // the plan is used up; the id is free again
-        store.update("first", List.of(new RecipientChange(0, deferred(1, 1)))); // other operations were never planned to fail
+        store.update(e("first"), List.of(new RecipientChange(0, deferred(1, 1)))); // other operations were never planned to fail
         assertEquals(4, store.calls(Operation.ADD));
         assertEquals(2, store.completed(Operation.ADD));
         assertEquals(List.of("first", "fail-1"), restart(store).stream().map(StoredMessage::id).toList());
@@ -88,14 +88,14 @@ class MemoryStoreTest implements MessageStoreContract {
         StoredMessage m = message("m", 3);
         MemoryStore store = recovered(new MemoryStore());
         store.add(m, content("m", 100));
-        store.update("m", List.of(new RecipientChange(0, deferred(1_000, 1))));
+        store.update(e("m"), List.of(new RecipientChange(0, deferred(1_000, 1))));
         store.failNext(Operation.UPDATE, 1);
-        assertThrows(StoreException.class, () -> store.update("m", List.of(
+        assertThrows(StoreException.class, () -> store.update(e("m"), List.of(
                 new RecipientChange(0, done(RecipientState.DELIVERED, 2)), new RecipientChange(2, done(RecipientState.BOUNCED, 1)))));
         List<RecipientStatus> before = List.of(deferred(1_000, 1), RecipientStatus.QUEUED, RecipientStatus.QUEUED);
         assertEquals(List.of(withStatuses(m, before)), restart(store), "nothing of the failed update");
 
-        store.update("m", List.of(new RecipientChange(2, done(RecipientState.BOUNCED, 1))));
+        store.update(e("m"), List.of(new RecipientChange(2, done(RecipientState.BOUNCED, 1))));
         assertEquals(3, store.calls(Operation.UPDATE));
         assertEquals(2, store.completed(Operation.UPDATE));
         assertEquals(List.of(withStatuses(m, List.of(deferred(1_000, 1), RecipientStatus.QUEUED, done(RecipientState.BOUNCED, 1)))),
@@ -107,10 +107,10 @@ class MemoryStoreTest implements MessageStoreContract {
         MemoryStore store = recovered(new MemoryStore());
         store.add(message("m", 1), content("m", 100));
         store.failNext(Operation.REMOVE, 1);
-        assertThrows(StoreException.class, () -> store.remove("m"));
+        assertThrows(StoreException.class, () -> store.remove(e("m")));
         assertEquals(1, store.messageCount());
-        assertArrayEquals(content("m", 100), store.content("m"));
-        store.remove("m");
+        assertArrayEquals(content("m", 100), store.content(e("m")));
+        store.remove(e("m"));
         assertEquals(2, store.calls(Operation.REMOVE));
         assertEquals(1, store.completed(Operation.REMOVE));
         assertEquals(List.of(), restart(store));
@@ -121,8 +121,8 @@ class MemoryStoreTest implements MessageStoreContract {
         MemoryStore store = recovered(new MemoryStore());
         store.failNext(Operation.REMOVE, 5);
         store.failNext(Operation.REMOVE, 1);
-        assertThrows(StoreException.class, () -> store.remove("unknown"), "the next call fails whatever its id");
-        store.remove("unknown");
+        assertThrows(StoreException.class, () -> store.remove(e("unknown")), "the next call fails whatever its id");
+        store.remove(e("unknown"));
         store.failNext(Operation.ADD, 3);
         store.failNext(Operation.ADD, 0);
         store.add(message("m", 1), content("m", 1));
@@ -134,9 +134,9 @@ class MemoryStoreTest implements MessageStoreContract {
         MemoryStore store = recovered(new MemoryStore());
         store.add(message("m", 2), content("m", 10));
         store.failNext(Operation.UPDATE, 1);
-        assertThrows(IllegalArgumentException.class, () -> store.update("m", List.of(new RecipientChange(2, deferred(1, 1)))),
+        assertThrows(IllegalArgumentException.class, () -> store.update(e("m"), List.of(new RecipientChange(2, deferred(1, 1)))),
                 "recipient 2 of a message of 2");
-        assertThrows(StoreException.class, () -> store.update("m", List.of(new RecipientChange(1, deferred(1, 1)))));
+        assertThrows(StoreException.class, () -> store.update(e("m"), List.of(new RecipientChange(1, deferred(1, 1)))));
         assertThrows(IllegalArgumentException.class, () -> store.add(message("m", 1), content("m", 10)), "an id already stored");
         assertEquals(List.of(message("m", 2)), restart(store));
     }
@@ -146,7 +146,7 @@ class MemoryStoreTest implements MessageStoreContract {
         StoredMessage m = message("m", 2);
         MemoryStore store = recovered(new MemoryStore());
         addQuietly(store, m, 10);
-        assertThrows(IllegalArgumentException.class, () -> store.update("m", List.of(
+        assertThrows(IllegalArgumentException.class, () -> store.update(e("m"), List.of(
                 new RecipientChange(0, done(RecipientState.DELIVERED, 1)), new RecipientChange(-1, deferred(1, 1)))));
         assertEquals(List.of(m), restart(store));
     }
@@ -157,8 +157,8 @@ class MemoryStoreTest implements MessageStoreContract {
         byte[] given = content("m", 50);
         store.add(message("m", 1), given);
         given[0]++;
-        store.content("m")[1]++;
-        assertArrayEquals(content("m", 50), store.content("m"));
+        store.content(e("m"))[1]++;
+        assertArrayEquals(content("m", 50), store.content(e("m")));
     }
 
     @Test
@@ -170,7 +170,7 @@ class MemoryStoreTest implements MessageStoreContract {
         assertThrows(QueueFullException.class, () -> store.add(message("c", 1), content("c", 2)));
         store.add(message("c", 1), content("c", 1));
         assertEquals(200 + 3L * MESSAGE_OVERHEAD_BYTES, store.sizeBytes(), "filled to the last byte");
-        store.remove("a");
+        store.remove(e("a"));
         assertEquals(100 + 2L * MESSAGE_OVERHEAD_BYTES, store.sizeBytes());
         assertEquals(0, store.corruptRecords());
         assertEquals(List.of("b", "c"), restart(store).stream().map(StoredMessage::id).toList());
@@ -189,9 +189,9 @@ class MemoryStoreTest implements MessageStoreContract {
                     for (int i = 0; i < 200; i++) {
                         String id = "t" + thread + "-" + i;
                         addQuietly(store, message(id, 1), 10);
-                        store.update(id, List.of(new RecipientChange(0, deferred(i, 1))));
+                        store.update(e(id), List.of(new RecipientChange(0, deferred(i, 1))));
                         if (i % 2 == 0) {
-                            store.remove(id);
+                            store.remove(e(id));
                         }
                     }
                 }));
@@ -229,5 +229,10 @@ class MemoryStoreTest implements MessageStoreContract {
         } catch (QueueFullException e) {
             throw new AssertionError("a store with no limit refused " + message.id(), e);
         }
+    }
+
+    /** An entry for message {@code id}: the memory store keeps its messages by id and reads nothing else of an entry. */
+    private static StoreEntry e(String id) {
+        return new StoreEntry.Own(id);
     }
 }

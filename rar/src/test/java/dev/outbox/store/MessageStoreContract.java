@@ -41,7 +41,7 @@ public interface MessageStoreContract {
     MessageStore createStore(Path directory, long maxBytes);
 
     /** A store just created and recovered, and the messages recovery gave back in order. */
-    record Opened(MessageStore store, List<StoredMessage> recovered) implements AutoCloseable {
+    record Opened(ById store, List<StoredMessage> recovered) implements AutoCloseable {
 
         public List<String> recoveredIds() {
             return recovered.stream().map(StoredMessage::id).toList();
@@ -60,14 +60,14 @@ public interface MessageStoreContract {
 
     /** Creates a store on {@code directory} refusing adds past {@code maxBytes} and recovers it. */
     default Opened open(Path directory, long maxBytes) {
-        MessageStore store = createStore(directory, maxBytes);
+        ById store = new ById(createStore(directory, maxBytes));
         List<StoredMessage> recovered = new ArrayList<>();
         store.recover((m, length) -> recovered.add(m));
         return new Opened(store, recovered);
     }
 
     /** Closes {@code store} and opens the same directory again, as a restart does. */
-    default Opened reopen(MessageStore store, Path directory) {
+    default Opened reopen(ById store, Path directory) {
         store.close();
         return open(directory);
     }
@@ -78,12 +78,12 @@ public interface MessageStoreContract {
         added.put("m-short", 1);
         added.put("m-medium", 700);
         added.put("m-long", 70_000);
-        MessageStore store = open(directory).store();
+        ById store = open(directory).store();
         for (Map.Entry<String, Integer> m : added.entrySet()) {
             store.add(message(m.getKey(), 2), content(m.getKey(), m.getValue()));
         }
         store.close();
-        MessageStore again = createStore(directory, Long.MAX_VALUE);
+        ById again = new ById(createStore(directory, Long.MAX_VALUE));
         try {
             Map<String, Integer> recovered = new LinkedHashMap<>();
             again.recover((m, length) -> recovered.put(m.id(), length));
@@ -353,7 +353,7 @@ public interface MessageStoreContract {
     }
 
     /** Adds where a test does not expect a full store; fails the test if it is full. */
-    private static void addQuietly(MessageStore store, StoredMessage message, byte[] content) {
+    private static void addQuietly(ById store, StoredMessage message, byte[] content) {
         try {
             store.add(message, content);
         } catch (QueueFullException e) {

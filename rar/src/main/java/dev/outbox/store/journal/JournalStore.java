@@ -4,6 +4,7 @@ import dev.outbox.api.QueueFullException;
 import dev.outbox.store.MessageStore;
 import dev.outbox.store.RecipientChange;
 import dev.outbox.store.RecipientStatus;
+import dev.outbox.store.StoreEntry;
 import dev.outbox.store.StoreException;
 import dev.outbox.store.StoredMessage;
 
@@ -11,29 +12,34 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 /**
  * The embedded store: messages, content included, in a {@link Journal} under the server's data
- * directory, with an index in memory that holds each message's envelope, recipient statuses, its
- * delay-notice mark and where its record is, never its content.
+ * directory. What it needs of each message in memory (where its record is, its recipients'
+ * statuses as last recorded, its delay-notice mark) is in the message's {@link StoreEntry}, which
+ * the caller holds: the store keeps no index of its own, so a queued message costs the heap only
+ * the engine's object for it.
  *
  * <p>Space: a segment is deleted once no live message is in it, and the last few live messages
  * of a mostly dead old segment are written again at the end so that it can go
  * ({@link SpaceReclaimer}).
  *
  * <p>Threading: every method is safe from any thread. Changes to one message are serialized
- * on its index entry, so the journal's order is the order of its changes.
+ * on its entry's monitor, so the journal's order is the order of its changes; a caller may hold
+ * that monitor around a call, and a message's entry is locked with no other message's held, except
+ * by the move of messages out of an old segment, which runs on a thread of its own ({@link SpaceReclaimer}).
  */
 public final class JournalStore implements MessageStore {
 
     private static final Logger LOG = Logger.getLogger(JournalStore.class.getName());
 
-    /** Less than any queued message takes of the heap, with its index entry and the engine's message. */
+    /** Less than any queued message takes of the heap in recovery's index and the engine's message. */
     private static final long LEAST_HEAP_PER_MESSAGE = 200;
 
     /** Space kept free on the disk, so the journal never fills it to the last byte. */
@@ -42,7 +48,8 @@ public final class JournalStore implements MessageStore {
     private final Path directory;
     private final Journal journal;
     private final long maxBytes;
-    private final Map<String, Entry> index;
+    /** Messages stored and not removed. */
+    private final AtomicInteger live = new AtomicInteger();
     /** How many messages the journal seemed to hold when the store was made: what recovery sizes its tables by. */
     private final int expectedMessages;
     private final SpaceReclaimer reclaimer;
@@ -70,8 +77,7 @@ public final class JournalStore implements MessageStore {
         this.maxBytes = maxBytes;
         this.frozen = new FrozenDestinationsFile(directory);
         this.expectedMessages = expectedMessages(journal);
-        this.index = new ConcurrentHashMap<>(expectedMessages);
-        this.reclaimer = new SpaceReclaimer(journal, index, directory);
+        this.reclaimer = new SpaceReclaimer(journal, directory);
     }
 
     /**
@@ -85,76 +91,63 @@ public final class JournalStore implements MessageStore {
         return (int) Math.max(16, Math.min(expected, Runtime.getRuntime().maxMemory() / LEAST_HEAP_PER_MESSAGE));
     }
 
-    /**
-     * One live message: where its record is, its recipients' statuses and its delay-notice mark,
-     * nothing more, one of these per queued message. The rest of it (id, times, envelope) is in
-     * its record on disk, which is where relocation reads it from; the engine holds its own copy.
-     * Its fields change under its monitor only (or on recovery's one thread, before anyone else
-     * sees it).
-     */
-    static final class Entry {
-        /** The statuses of a message of one recipient still queued and never tried: shared, a backlog is mostly these. */
-        private static final RecipientStatus[] ONE_QUEUED = {RecipientStatus.QUEUED};
+    /** The statuses of a message of one recipient still queued and never tried: shared, a backlog is mostly these. */
+    private static final RecipientStatus[] ONE_QUEUED = {RecipientStatus.QUEUED};
 
-        /** Replaced, never written into, while it is {@link #ONE_QUEUED}. */
-        private RecipientStatus[] statuses;
-        long segment;       // where the record is: a Position inlined, 24 bytes less a message
-        int recordOffset;
-        int contentOffset;
-        int contentLength;
-        boolean removed;
-        boolean delayNoticeSent;
+    /** {@code statuses}, or the shared {@link #ONE_QUEUED} when that is what they are. */
+    private static RecipientStatus[] recordable(RecipientStatus[] statuses) {
+        return statuses.length == 1 && statuses[0] == RecipientStatus.QUEUED ? ONE_QUEUED : statuses;
+    }
 
-        Entry(StoredMessage message, Journal.Position position, int contentOffset, int contentLength) {
-            this(message.statuses().toArray(RecipientStatus[]::new), message.delayNoticeSent(), position, contentOffset, contentLength);
-        }
-
-        /** A recovered message's entry: it keeps the decoded record's statuses array. */
-        Entry(JournalRecords.Message record, Journal.Position position) {
-            this(record.statuses(), record.delayNoticeSent(), position, record.contentOffset(), record.contentLength());
-        }
-
-        private Entry(RecipientStatus[] statuses, boolean delayNoticeSent, Journal.Position position, int contentOffset,
-                      int contentLength) {
-            this.statuses = statuses.length == 1 && statuses[0] == RecipientStatus.QUEUED ? ONE_QUEUED : statuses;
-            this.delayNoticeSent = delayNoticeSent;
-            moveTo(position);
-            this.contentOffset = contentOffset;
-            this.contentLength = contentLength;
-        }
-
-        Journal.Position position() {
-            return new Journal.Position(segment, recordOffset);
-        }
-
-        void moveTo(Journal.Position position) {
-            this.segment = position.segment();
-            this.recordOffset = Math.toIntExact(position.offset());
-        }
-
-        /** Sets recipient {@code recipient}'s status; a change for a recipient the message does not have is ignored. */
-        void apply(RecipientChange change) {
-            if (change.recipient() >= 0 && change.recipient() < statuses.length) {
-                if (statuses == ONE_QUEUED) {
-                    statuses = ONE_QUEUED.clone();
-                }
-                statuses[change.recipient()] = change.status();
+    /** Sets recipient {@code recipient}'s recorded status in {@code entry}; a change for a recipient the message does not have is ignored. */
+    private static void apply(StoreEntry entry, RecipientChange change) {
+        RecipientStatus[] statuses = entry.recorded();
+        if (change.recipient() >= 0 && change.recipient() < statuses.length) {
+            if (statuses == ONE_QUEUED) { // replaced, never written into
+                statuses = ONE_QUEUED.clone();
+                entry.recorded(statuses);
             }
+            statuses[change.recipient()] = change.status();
         }
+    }
 
-        /** The message as its last record on disk, {@code header}, says with the statuses and mark it has now. */
-        StoredMessage current(JournalRecords.Message header) {
-            return new StoredMessage(header.id(), header.submitMillis(), header.expiryMillis(), header.envelope(), List.of(statuses),
-                    delayNoticeSent);
-        }
+    /** The message of {@code entry} as its last record on disk, {@code header}, says, with the statuses and mark recorded since. */
+    static StoredMessage current(StoreEntry entry, JournalRecords.Message header) {
+        return new StoredMessage(header.id(), header.submitMillis(), header.expiryMillis(), header.envelope(),
+                List.of(entry.recorded()), entry.delayNoticeRecorded());
+    }
+
+    private static StoreEntry entry(String id, RecipientStatus[] statuses, boolean delayNoticeSent, Journal.Position position,
+                                    int contentOffset, int contentLength) {
+        StoreEntry entry = new StoreEntry.Own(id);
+        entry.recorded(recordable(statuses));
+        entry.delayNoticeRecorded(delayNoticeSent);
+        placeAt(entry, position, contentOffset);
+        entry.contentLength(contentLength);
+        return entry;
+    }
+
+    static void placeAt(StoreEntry entry, Journal.Position position, int contentOffset) {
+        entry.placeAt(position.segment(), Math.toIntExact(position.offset()), contentOffset);
+    }
+
+    static Journal.Position position(StoreEntry entry) {
+        return new Journal.Position(entry.place(), entry.offset());
+    }
+
+    @Override
+    public void liveEntries(LiveEntries entries) {
+        reclaimer.liveEntries(entries);
     }
 
     @Override
     public void recover(RecoverySink sink) {
-        // Replay straight into the index; the order of first appearance is kept in plain lists
-        // (where a linked map would cost a second index at the peak), each decoded record beside
-        // its entry until the entry's message is handed on: the entry itself keeps no header.
-        List<Entry> order = new ArrayList<>(expectedMessages);
+        // Replay into an index of this recovery's own, dropped when it is done (the caller keeps
+        // the entries); the order of first appearance is kept in plain lists (where a linked map
+        // would cost a second index at the peak), each decoded record beside its entry until the
+        // entry's message is handed on.
+        Map<String, StoreEntry> index = new HashMap<>(Math.max(16, (int) Math.min(Integer.MAX_VALUE / 2, expectedMessages * 4L / 3 + 1)));
+        List<StoreEntry> order = new ArrayList<>(expectedMessages);
         List<JournalRecords.Message> headers = new ArrayList<>(expectedMessages);
         JournalRecords.Reading reading = new JournalRecords.Reading();
         long[] undecodable = {0}; // sound checksum, unreadable body: counted with the corrupt ones
@@ -163,10 +156,11 @@ public final class JournalStore implements MessageStore {
                 switch (JournalRecords.type(body)) {
                     case JournalRecords.MESSAGE -> {
                         JournalRecords.Message record = JournalRecords.decodeMessage(body, reading);
-                        Entry entry = new Entry(record, position);
-                        Entry moved = index.put(record.id(), entry);
+                        StoreEntry entry = entry(record.id(), record.statuses(), record.delayNoticeSent(), position,
+                                record.contentOffset(), record.contentLength());
+                        StoreEntry moved = index.put(record.id(), entry);
                         if (moved != null) {
-                            moved.removed = true; // the copy written when it was moved out of an old segment wins
+                            moved.removed(); // the copy written when it was moved out of an old segment wins
                         }
                         order.add(entry);
                         headers.add(record);
@@ -174,15 +168,15 @@ public final class JournalStore implements MessageStore {
                     }
                     case JournalRecords.UPDATE -> {
                         JournalRecords.Update update = JournalRecords.decodeUpdate(body, reading);
-                        Entry entry = index.get(update.id());
+                        StoreEntry entry = index.get(update.id());
                         if (entry != null) {
                             apply(entry, update.changes(), update.delayNoticeSent());
                         }
                     }
                     case JournalRecords.REMOVE -> {
-                        Entry entry = index.remove(JournalRecords.decodeRemove(body, reading));
+                        StoreEntry entry = index.remove(JournalRecords.decodeRemove(body, reading));
                         if (entry != null) {
-                            entry.removed = true;
+                            entry.removed();
                         }
                     }
                     default -> throw new IllegalArgumentException("unknown record type " + JournalRecords.type(body));
@@ -194,42 +188,46 @@ public final class JournalStore implements MessageStore {
             }
         });
         this.undecodable = undecodable[0];
+        index.clear(); // from here on the caller's entries are the only index
         // Every live message counts in its segment before the first is handed on: the sink may
         // remove one, and the reclamation that follows must see the other messages live.
-        for (Entry entry : order) {
-            if (!entry.removed) {
-                reclaimer.live(entry.segment);
+        int recovered = 0;
+        for (StoreEntry entry : order) {
+            if (!entry.isRemoved()) {
+                reclaimer.live(entry.place());
+                recovered++;
             }
         }
+        live.addAndGet(recovered);
         reclaimer.recovered();
         for (int i = 0; i < order.size(); i++) {
-            Entry entry = order.get(i);
+            StoreEntry entry = order.get(i);
             JournalRecords.Message header = headers.get(i);
             order.set(i, null); // let the lists go as they are read
             headers.set(i, null);
-            if (!entry.removed) {
-                sink.accept(entry.current(header), entry.contentLength);
+            if (!entry.isRemoved()) {
+                sink.accept(current(entry, header), entry);
             }
         }
         reclaimer.reclaimOrLog();
         long setAside = corruptRecords();
-        LOG.info(() -> "Outbox journal " + directory + ": recovered " + index.size() + " messages from "
+        LOG.info(() -> "Outbox journal " + directory + ": recovered " + live.get() + " messages from "
                 + journal.segmentCount() + " segments (" + journal.sizeBytes() + " bytes)"
                 + (setAside > 0 ? "; " + setAside + " records set aside" : ""));
     }
 
     @Override
-    public void add(StoredMessage message, byte[] content) throws QueueFullException {
-        add(message, content, true);
+    public StoreEntry add(StoredMessage message, byte[] content) throws QueueFullException {
+        return add(message, content, true);
     }
 
     /** As {@link #add}, past {@code maxBytes}: a notice is refused only when the disk has no room. */
     @Override
-    public void addNotice(StoredMessage message, byte[] content) throws QueueFullException {
-        add(message, content, false);
+    public StoreEntry addNotice(StoredMessage message, byte[] content) throws QueueFullException {
+        return add(message, content, false);
     }
 
-    private void add(StoredMessage message, byte[] content, boolean withinLimit) throws QueueFullException {
+    private StoreEntry add(StoredMessage message, byte[] content, boolean withinLimit) throws QueueFullException {
         ByteBuffer[] record = JournalRecords.message(message, content);
         int head = record[0].remaining(); // where the content starts
         checkRoom(message.id(), Journal.SEGMENT_HEADER + Journal.RECORD_HEADER + head + content.length, withinLimit);
@@ -246,66 +244,63 @@ public final class JournalStore implements MessageStore {
                 }
                 throw failure;
             }
-            Entry entry = new Entry(message, position, head, content.length);
-            index.put(message.id(), entry);
+            StoreEntry entry = entry(message.id(), message.statuses().toArray(RecipientStatus[]::new), message.delayNoticeSent(),
+                    position, head, content.length);
+            live.incrementAndGet();
             reclaimer.added(position.segment());
+            return entry;
         } finally {
             reclaimer.endAdd();
         }
     }
 
     @Override
-    public void update(String id, List<RecipientChange> changes, boolean delayNoticeSent) {
-        Entry entry = index.get(id);
-        if (entry == null || changes.isEmpty() && !delayNoticeSent) {
+    public void update(StoreEntry entry, List<RecipientChange> changes, boolean delayNoticeSent) {
+        if (changes.isEmpty() && !delayNoticeSent) {
             return;
         }
-        synchronized (entry) {
-            if (entry.removed) {
+        synchronized (entry) { // the journal's order is the order of one message's changes
+            if (entry.isRemoved()) {
                 return;
             }
-            append(id, "update", Journal.Wait.SLEEP, JournalRecords.update(id, changes, delayNoticeSent));
+            append(entry.id(), "update", Journal.Wait.SLEEP, JournalRecords.update(entry.id(), changes, delayNoticeSent));
             apply(entry, changes, delayNoticeSent);
         }
     }
 
     @Override
-    public void remove(String id) {
-        Entry entry = index.get(id);
-        if (entry == null) {
-            return;
-        }
+    public void remove(StoreEntry entry) {
         synchronized (entry) {
-            if (entry.removed) {
+            if (entry.isRemoved()) {
                 return;
             }
-            append(id, "remove", Journal.Wait.SLEEP, JournalRecords.remove(id));
-            entry.removed = true;
-            index.remove(id);
-            reclaimer.removed(entry.segment);
+            append(entry.id(), "remove", Journal.Wait.SLEEP, JournalRecords.remove(entry.id()));
+            long segment = entry.place();
+            entry.removed();
+            live.decrementAndGet();
+            reclaimer.removed(segment);
         }
         reclaimer.reclaimOrLog(); // the removal is durable: a failure to reclaim costs only space
     }
 
     @Override
-    public byte[] content(String id) {
-        Entry entry = index.get(id);
-        if (entry == null) {
-            throw new StoreException("message " + id + " is not in the store " + directory);
-        }
-        synchronized (entry) {
+    public byte[] content(StoreEntry entry) {
+        synchronized (entry) { // where it is does not change meanwhile: a move waits for the read
+            if (entry.isRemoved()) {
+                throw new StoreException("message " + entry.id() + " is not in the store " + directory);
+            }
             try {
-                return journal.read(entry.position(), entry.contentOffset, entry.contentLength);
+                return journal.read(position(entry), entry.contentOffset(), entry.contentLength());
             } catch (IOException e) {
-                throw new StoreException("cannot read message " + id + " from journal segment " + entry.segment + " of " + directory
-                        + ": " + e.getMessage(), e);
+                throw new StoreException("cannot read message " + entry.id() + " from journal segment " + entry.place() + " of "
+                        + directory + ": " + e.getMessage(), e);
             }
         }
     }
 
     @Override
     public int messageCount() {
-        return index.size();
+        return live.get();
     }
 
     @Override
@@ -319,12 +314,6 @@ public final class JournalStore implements MessageStore {
     }
 
     @Override
-    public int contentLength(String id) {
-        Entry entry = index.get(id);
-        return entry == null ? -1 : entry.contentLength;
-    }
-
-    @Override
     public Set<String> frozenDestinations() {
         return frozen.read();
     }
@@ -334,8 +323,14 @@ public final class JournalStore implements MessageStore {
         frozen.write(destinations);
     }
 
+    /** Waits until the moves out of old segments queued so far are done: for tests. */
+    void awaitMoves() throws InterruptedException {
+        reclaimer.awaitMoves();
+    }
+
     @Override
     public void close() {
+        reclaimer.close(); // a move under way ends first: it writes to the journal
         journal.close();
     }
 
@@ -410,10 +405,10 @@ public final class JournalStore implements MessageStore {
         }
     }
 
-    private static void apply(Entry entry, List<RecipientChange> changes, boolean delayNoticeSent) {
-        entry.delayNoticeSent |= delayNoticeSent;
+    private static void apply(StoreEntry entry, List<RecipientChange> changes, boolean delayNoticeSent) {
+        entry.delayNoticeRecorded(entry.delayNoticeRecorded() | delayNoticeSent);
         for (RecipientChange change : changes) {
-            entry.apply(change);
+            apply(entry, change);
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.outbox.store.journal;
 
+import dev.outbox.store.MessageStore;
+import dev.outbox.store.StoreEntry;
 import dev.outbox.store.StoreException;
 
 import java.io.IOException;
@@ -10,6 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.logging.Level;
@@ -28,14 +33,20 @@ import java.util.logging.Logger;
  * every older update of the message, and an update or removal of a message whose record is gone
  * is ignored.
  *
+ * <p>The store keeps no index: the messages of a segment to be emptied are found among the
+ * entries its caller holds ({@link #liveEntries}); one missed (a notice not yet let out, say) stays
+ * where it is, and so does its segment, which costs only space.
+ *
  * <p>Operations, all for {@link JournalStore}: {@link #written} and {@link #live} count what
  * recovery found, and {@link #recovered} adds those counts up once it is done; an add calls {@link #beginAdd}, appends, calls {@link #added}, then
  * {@link #endAdd} (in a finally); a removal calls {@link #removed} after its record is durable,
- * then {@link #reclaimOrLog}. Threading: any thread; one reclamation at a time, beside adds,
- * except the deletion, which waits for adds between their append and their count (without that a
- * segment could be deleted, as neither current nor live, between the two). Failure: a failed
- * move or deletion costs only space; {@link #reclaimOrLog} logs it and a later removal tries
- * again, and every message stays where its index entry says.
+ * then {@link #reclaimOrLog}; {@link #close} before the journal closes. Threading: any thread;
+ * one deletion at a time, beside adds, which waits for adds between their append and their count
+ * (without that a segment could be deleted, as neither current nor live, between the two). Moves
+ * run on a thread of their own, one at a time: a move locks many messages' entries, and the
+ * caller of a removal may hold its own message's monitor, so a move run by that caller could wait
+ * for a thread that waits for it. Failure: a failed move or deletion costs only space; it is
+ * logged and a later removal tries again, and every message stays where its entry says.
  */
 final class SpaceReclaimer {
 
@@ -45,7 +56,7 @@ final class SpaceReclaimer {
     private static final int RELOCATION_BATCH = 256;
 
     private final Journal journal;
-    private final Map<String, JournalStore.Entry> index;
+    private volatile MessageStore.LiveEntries entries = action -> { };
     private final Path directory;
     private final Map<Long, AtomicInteger> live = new ConcurrentHashMap<>();
     private final Map<Long, AtomicInteger> written = new ConcurrentHashMap<>();
@@ -53,19 +64,27 @@ final class SpaceReclaimer {
     private final Tally recoveredWritten = new Tally(written);
     private final Tally recoveredLive = new Tally(live);
     private final Object reclaiming = new Object();
+    /** Runs the moves; made at the first. */
+    private ExecutorService mover;
+    private boolean closed;
     /**
      * Held shared by an add from its append until its message counts as live in its segment, and
      * exclusively by the deletion of segments.
      */
     private final ReentrantReadWriteLock adding = new ReentrantReadWriteLock();
-    private long lastSegmentConsidered = -1;
+    /** The segment being written when the oldest was last looked at for a move. */
+    private volatile long lastSegmentConsidered = -1;
     /** Messages whose record was found damaged when they were to be moved: each is reported once. */
     private final Set<String> damaged = ConcurrentHashMap.newKeySet();
 
-    SpaceReclaimer(Journal journal, Map<String, JournalStore.Entry> index, Path directory) {
+    SpaceReclaimer(Journal journal, Path directory) {
         this.journal = journal;
-        this.index = index;
         this.directory = directory;
+    }
+
+    /** Where the live messages' entries are found when a segment is to be emptied. */
+    void liveEntries(MessageStore.LiveEntries entries) {
+        this.entries = entries;
     }
 
     /** Recovery found a message's record in {@code segment}; counted once {@link #recovered} is called. */
@@ -116,27 +135,28 @@ final class SpaceReclaimer {
         counts.computeIfAbsent(segment, s -> new AtomicInteger()).addAndGet(delta);
     }
 
-    /** {@link #reclaim}, a failure of which is logged: it costs only space, and a later removal tries again. */
+    /**
+     * Deletes dead segments from the oldest on, and has the oldest emptied by the mover when it is
+     * mostly dead; a failure is logged: it costs only space, and a later removal tries again.
+     */
     void reclaimOrLog() {
         try {
-            reclaim();
+            deleteDead();
         } catch (StoreException e) {
             LOG.log(Level.WARNING, "Outbox journal " + directory + ": could not reclaim space; a later removal tries again", e);
         }
+        moveIfMostlyDead();
     }
 
     /**
-     * Moves the last live messages out of the oldest segment when it is mostly dead, then
-     * deletes dead segments from the oldest on. Moving runs beside submits (an add never writes
-     * to an old segment); only the deletion excludes adds, briefly, so that no segment goes
+     * Deletes dead segments from the oldest on. Excludes adds, briefly, so that no segment goes
      * while an add that wrote to it has yet to count itself live there.
      */
-    private void reclaim() {
+    private void deleteDead() {
         if (journal.segmentCount() < 2) {
             return; // only the segment being written: nothing to reclaim, and no lock to take
         }
         synchronized (reclaiming) {
-            relocateOldestIfMostlyDead();
             long oldest = journal.oldestSegment();
             if (oldest == journal.currentSegment() || value(live, oldest) > 0) {
                 return; // nothing to delete: no need to hold up submits (checked again under the lock)
@@ -150,17 +170,78 @@ final class SpaceReclaimer {
         }
     }
 
-    private void relocateOldestIfMostlyDead() {
+    /**
+     * Has the mover empty the oldest segment when at most half of its messages are live; looked at
+     * once per new segment at most, since a move walks every live entry. The look is the caller's
+     * (a few counts), the move the mover's.
+     */
+    private void moveIfMostlyDead() {
         long current = journal.currentSegment();
-        long oldest = journal.oldestSegment();
-        int liveCount = value(live, oldest);
-        // Considered once per new segment at most: it scans the index.
-        if (oldest == current || liveCount == 0 || journal.segmentCount() < 3 || lastSegmentConsidered == current
-                || liveCount * 2L > value(written, oldest)) {
+        if (lastSegmentConsidered == current || journal.segmentCount() < 3) {
             return;
         }
-        lastSegmentConsidered = current;
-        relocate(oldest);
+        long oldest = journal.oldestSegment();
+        int liveCount = value(live, oldest);
+        if (oldest == current || liveCount == 0 || liveCount * 2L > value(written, oldest)) {
+            return;
+        }
+        synchronized (this) {
+            if (closed || lastSegmentConsidered == current) {
+                return;
+            }
+            lastSegmentConsidered = current;
+            if (mover == null) {
+                mover = Executors.newSingleThreadExecutor(task -> {
+                    Thread thread = new Thread(task, "Outbox journal mover " + directory.getFileName());
+                    thread.setDaemon(true);
+                    return thread;
+                });
+            }
+            mover.execute(() -> {
+                try {
+                    relocate(oldest);
+                    deleteDead();
+                } catch (RuntimeException e) { // StoreException among them
+                    LOG.log(Level.WARNING, "Outbox journal " + directory + ": could not move messages out of segment " + oldest
+                            + "; a later removal tries again", e);
+                    lastSegmentConsidered = -1;
+                }
+            });
+        }
+    }
+
+    /** Waits until the moves queued so far are done (for tests). */
+    void awaitMoves() throws InterruptedException {
+        ExecutorService running;
+        synchronized (this) {
+            running = mover;
+        }
+        if (running != null) {
+            try {
+                running.submit(() -> { }).get(1, TimeUnit.MINUTES);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new IllegalStateException("the journal's mover did not come round in a minute", e);
+            }
+        }
+    }
+
+    /** Stops the mover, after the move under way (it writes to the journal, which closes next). */
+    void close() {
+        ExecutorService running;
+        synchronized (this) {
+            closed = true;
+            running = mover;
+        }
+        if (running != null) {
+            running.shutdown();
+            try {
+                if (!running.awaitTermination(1, TimeUnit.MINUTES)) {
+                    LOG.warning(() -> "Outbox journal " + directory + ": a move out of an old segment did not end in a minute");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private void deleteDeadSegments() {
@@ -178,12 +259,12 @@ final class SpaceReclaimer {
     }
 
     private void relocate(long segment) {
-        List<Pinned> pinned = new ArrayList<>();
-        for (Map.Entry<String, JournalStore.Entry> indexed : index.entrySet()) {
-            if (indexed.getValue().segment == segment) {
-                pinned.add(new Pinned(indexed.getKey(), indexed.getValue()));
+        List<StoreEntry> pinned = new ArrayList<>();
+        entries.forEach(entry -> {
+            if (entry.place() == segment) { // read without its lock: checked again under it
+                pinned.add(entry);
             }
-        }
+        });
         JournalRecords.Reading reading = new JournalRecords.Reading();
         for (int from = 0; from < pinned.size(); from += RELOCATION_BATCH) {
             relocateLocked(segment, pinned.subList(from, Math.min(pinned.size(), from + RELOCATION_BATCH)), 0, new ArrayList<>(),
@@ -192,24 +273,22 @@ final class SpaceReclaimer {
         LOG.fine(() -> "Outbox journal: moved " + pinned.size() + " live messages out of segment " + segment);
     }
 
-    /** A live message in the segment being emptied: its id, for what a failure says, and its entry. */
-    private record Pinned(String id, JournalStore.Entry entry) {
-    }
-
     /**
-     * Takes the monitors of {@code batch} one inside the other, then writes the copies of those
-     * still in {@code segment} with one sync. Each message stays locked from reading its state
-     * to its copy being durable, so no update can fall between the two and be overwritten at
-     * replay. Other threads hold one entry's monitor at a time and never wait for another
-     * while holding it, so this cannot deadlock. A copy is the message's record read back whole
-     * (the index keeps no envelope) with the statuses and mark its entry has now.
+     * Takes the monitors of {@code batch} one inside the other, in the order its caller holds
+     * them, then writes the copies of those still in {@code segment} with one sync. Each message
+     * stays locked from reading its state to its copy being durable, so no update can fall between
+     * the two and be overwritten at replay. This runs on the mover's thread alone, which waits for
+     * nothing else while it holds them; other threads lock one message at a time (or a notice
+     * within its original, which comes before it in the caller's order), so this cannot deadlock.
+     * A copy is the message's record read back whole (the entry keeps no envelope) with the
+     * statuses and mark its entry has now.
      */
-    private void relocateLocked(long segment, List<Pinned> batch, int next, List<Pinned> locked, JournalRecords.Reading reading) {
+    private void relocateLocked(long segment, List<StoreEntry> batch, int next, List<StoreEntry> locked, JournalRecords.Reading reading) {
         if (next < batch.size()) {
-            Pinned pinned = batch.get(next);
-            synchronized (pinned.entry()) {
-                if (!pinned.entry().removed && pinned.entry().segment == segment) {
-                    locked.add(pinned);
+            StoreEntry entry = batch.get(next);
+            synchronized (entry) {
+                if (!entry.isRemoved() && entry.place() == segment) {
+                    locked.add(entry);
                 }
                 relocateLocked(segment, batch, next + 1, locked, reading);
             }
@@ -219,54 +298,57 @@ final class SpaceReclaimer {
             return;
         }
         List<ByteBuffer[]> copies = new ArrayList<>(locked.size());
-        List<JournalStore.Entry> moving = new ArrayList<>(locked.size());
-        for (Pinned pinned : locked) {
-            JournalStore.Entry entry = pinned.entry();
+        List<StoreEntry> moving = new ArrayList<>(locked.size());
+        for (StoreEntry entry : locked) {
             JournalRecords.Message header;
             ByteBuffer body;
             try {
-                body = journal.readChecked(entry.position(), entry.contentOffset + entry.contentLength);
+                body = journal.readChecked(JournalStore.position(entry), entry.contentOffset() + entry.contentLength());
                 header = body == null ? null : JournalRecords.decodeMessage(body.duplicate(), reading);
             } catch (IOException e) {
-                throw new StoreException("cannot read message " + pinned.id() + " to move it out of segment " + segment + ": "
+                throw new StoreException("cannot read message " + entry.id() + " to move it out of segment " + segment + ": "
                         + e.getMessage(), e);
             } catch (RuntimeException e) { // a record that checks but does not decode: as one that does not check
                 header = null;
                 body = null;
             }
-            if (header == null || !header.id().equals(pinned.id())) {
+            if (header == null || !header.id().equals(entry.id())) {
                 // The disk no longer holds what was written: a copy would give the damage a valid
                 // checksum. The message stays where it is, and its segment (and those after it)
                 // until it is finished; the next start's scan sets the record aside and counts it.
-                if (damaged.add(pinned.id())) {
-                    LOG.warning(() -> "Outbox journal " + directory + ": the record of message " + pinned.id() + " in segment "
+                if (damaged.add(entry.id())) {
+                    LOG.warning(() -> "Outbox journal " + directory + ": the record of message " + entry.id() + " in segment "
                             + segment + " no longer matches its checksum (damaged on disk), so it is not moved; the segment"
                             + " stays until the message is finished, and a restart sets the record aside");
                 }
                 continue;
             }
-            byte[] content = new byte[entry.contentLength];
-            body.get(entry.contentOffset, content);
-            copies.add(JournalRecords.message(entry.current(header), content));
+            byte[] content = new byte[entry.contentLength()];
+            body.get(entry.contentOffset(), content);
+            copies.add(JournalRecords.message(JournalStore.current(entry, header), content));
             moving.add(entry);
         }
         if (moving.isEmpty()) {
             return;
         }
-        List<Journal.Position> positions;
+        beginAdd(); // as an add: the segments written to are not deleted before the copies count there
         try {
-            positions = journal.appendAll(copies);
-        } catch (StoreException e) {
-            throw new StoreException("failed to move " + moving.size() + " messages out of segment " + segment + " of " + directory + ": " + e.getMessage(), e);
-        }
-        for (int i = 0; i < moving.size(); i++) {
-            JournalStore.Entry entry = moving.get(i);
-            Journal.Position position = positions.get(i);
-            count(live, segment, -1);
-            count(live, position.segment(), 1);
-            count(written, position.segment(), 1);
-            entry.moveTo(position);
-            entry.contentOffset = copies.get(i)[0].remaining();
+            List<Journal.Position> positions;
+            try {
+                positions = journal.appendAll(copies);
+            } catch (StoreException e) {
+                throw new StoreException("failed to move " + moving.size() + " messages out of segment " + segment + " of " + directory + ": " + e.getMessage(), e);
+            }
+            for (int i = 0; i < moving.size(); i++) {
+                StoreEntry entry = moving.get(i);
+                Journal.Position position = positions.get(i);
+                count(live, position.segment(), 1);
+                count(written, position.segment(), 1);
+                count(live, segment, -1);
+                JournalStore.placeAt(entry, position, copies.get(i)[0].remaining());
+            }
+        } finally {
+            endAdd();
         }
     }
 

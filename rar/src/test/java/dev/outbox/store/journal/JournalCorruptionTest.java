@@ -1,5 +1,6 @@
 package dev.outbox.store.journal;
 
+import dev.outbox.store.ById;
 import dev.outbox.api.QueueFullException;
 import dev.outbox.api.RecipientState;
 import dev.outbox.store.MessageStore;
@@ -40,7 +41,7 @@ class JournalCorruptionTest {
     private static final int CONTENT = 200;
 
     private static Opened open(Path directory, long segmentBytes) {
-        JournalStore store = new JournalStore(directory, segmentBytes, Long.MAX_VALUE, 1024 * 1024);
+        ById store = new ById(new JournalStore(directory, segmentBytes, Long.MAX_VALUE, 1024 * 1024));
         List<StoredMessage> recovered = new ArrayList<>();
         store.recover((m, length) -> recovered.add(m));
         return new Opened(store, recovered);
@@ -50,7 +51,7 @@ class JournalCorruptionTest {
         return open(directory, 1024 * 1024);
     }
 
-    private static void add(MessageStore store, StoredMessage message, byte[] content) {
+    private static void add(ById store, StoredMessage message, byte[] content) {
         try {
             store.add(message, content);
         } catch (QueueFullException e) {

@@ -1,5 +1,6 @@
 package dev.outbox.store.journal;
 
+import dev.outbox.store.ById;
 import dev.outbox.store.StoredMessage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -138,7 +139,7 @@ class JournalCrashTest {
     private static int check(Path directory, int round, Map<String, Integer> settled, Round child, String context) throws IOException {
         Map<String, StoredMessage> recovered = new LinkedHashMap<>();
         int inFlight = 0;
-        try (JournalStore store = new JournalStore(directory, StoreCrashChild.SEGMENT_BYTES, Long.MAX_VALUE, StoreCrashChild.MAX_RECORD_BYTES)) {
+        try (ById store = new ById(new JournalStore(directory, StoreCrashChild.SEGMENT_BYTES, Long.MAX_VALUE, StoreCrashChild.MAX_RECORD_BYTES))) {
             store.recover((m, length) -> {
                 StoredMessage previous = recovered.put(m.id(), m);
                 assertEquals(null, previous, context + ": " + m.id() + " recovered twice");

@@ -1,5 +1,6 @@
 package dev.outbox.store.journal;
 
+import dev.outbox.store.ById;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,7 +33,7 @@ class JournalExpectedRecordsTest {
     @Test
     void guessesTheMessagesOfAJournalOfSeveralSegmentsWithinAFewPercent(@TempDir Path directory) throws Exception {
         int messages = 2000;
-        try (JournalStore store = new JournalStore(directory, SEGMENT_BYTES, 1L << 30, MAX_RECORD)) {
+        try (ById store = new ById(new JournalStore(directory, SEGMENT_BYTES, 1L << 30, MAX_RECORD))) {
             store.recover((m, length) -> { });
             for (int i = 0; i < messages; i++) {
                 store.add(message("m" + i, 1), content("m" + i, 500));
@@ -55,7 +56,7 @@ class JournalExpectedRecordsTest {
         Files.write(directory.resolve(String.format("%016x%s", 1, SegmentSet.SUFFIX)), new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
         assertEquals(0, expectedMessages(directory));
 
-        try (JournalStore store = new JournalStore(directory, SEGMENT_BYTES, 1L << 30, MAX_RECORD)) {
+        try (ById store = new ById(new JournalStore(directory, SEGMENT_BYTES, 1L << 30, MAX_RECORD))) {
             List<String> recovered = new ArrayList<>();
             store.recover((m, length) -> recovered.add(m.id()));
             assertEquals(List.of(), recovered);

@@ -1,5 +1,6 @@
 package dev.outbox.store.journal;
 
+import dev.outbox.store.ById;
 import dev.outbox.api.QueueFullException;
 import dev.outbox.store.StoreException;
 import org.junit.jupiter.api.Test;
@@ -36,7 +37,7 @@ class JournalFaultTest {
     void anAddWhoseSyncFailedIsWithdrawnAndNotRecovered(@TempDir Path directory) throws Exception {
         FaultyFiles files = new FaultyFiles();
         Map<String, byte[]> acknowledged = new LinkedHashMap<>();
-        try (JournalStore store = open(directory, files)) {
+        try (ById store = open(directory, files)) {
             add(store, "a", acknowledged);
             add(store, "b", acknowledged);
             files.failSyncs(1);
@@ -83,7 +84,7 @@ class JournalFaultTest {
     void aFullDiskRefusesTheAddAndKeepsNothingOfIt(@TempDir Path directory) throws Exception {
         FaultyFiles files = new FaultyFiles();
         Map<String, byte[]> acknowledged = new LinkedHashMap<>();
-        try (JournalStore store = open(directory, files)) {
+        try (ById store = open(directory, files)) {
             add(store, "a", acknowledged);
             files.usableSpace(0).failWriteOfAtLeast(0);
             assertThrows(QueueFullException.class, () -> store.add(message("full", 1), content("full", 20_000)));
@@ -104,7 +105,7 @@ class JournalFaultTest {
     void aFailedReclaimCostsOnlySpace(@TempDir Path directory) throws Exception {
         FaultyFiles files = new FaultyFiles();
         Map<String, byte[]> acknowledged = new LinkedHashMap<>();
-        try (JournalStore store = open(directory, files)) {
+        try (ById store = open(directory, files)) {
             for (int i = 0; i < 100; i++) {
                 add(store, "m-" + i, acknowledged);
             }
@@ -113,6 +114,7 @@ class JournalFaultTest {
                 store.remove("m-" + i); // the oldest segment holds about 30: half of it is dead before this loop ends
                 acknowledged.remove("m-" + i);
             }
+            ((JournalStore) store.store()).awaitMoves(); // moves run on the mover's thread
             assertEquals(1, files.fired.get(), "the move out of the oldest segment was cut short");
             for (Map.Entry<String, byte[]> message : acknowledged.entrySet()) {
                 assertArrayEquals(message.getValue(), store.content(message.getKey()), message.getKey());
@@ -131,7 +133,7 @@ class JournalFaultTest {
     void aFailedSegmentDeletionResurrectsNothing(@TempDir Path directory) throws Exception {
         FaultyFiles files = new FaultyFiles();
         Map<String, byte[]> acknowledged = new LinkedHashMap<>();
-        try (JournalStore store = open(directory, files)) {
+        try (ById store = open(directory, files)) {
             for (int i = 0; i < 40; i++) {
                 add(store, "m-" + i, acknowledged); // segment 1 holds about 30, the rest start segment 2
             }
@@ -174,22 +176,22 @@ class JournalFaultTest {
             tornBytes = channel.size() - last.offset();
         }
         FaultyFiles files = new FaultyFiles().failTransfers(1);
-        assertThrows(StoreException.class, () -> new JournalStore(directory, SEGMENT_BYTES, 1L << 30, MAX_RECORD_BYTES, files).recover((m, length) -> { }));
+        assertThrows(StoreException.class, () -> new ById(new JournalStore(directory, SEGMENT_BYTES, 1L << 30, MAX_RECORD_BYTES, files)).recover((m, length) -> { }));
         assertEquals(1, files.fired.get(), "the copy to corrupt/ was cut short");
-        try (JournalStore store = new JournalStore(directory, SEGMENT_BYTES, 1L << 30, MAX_RECORD_BYTES)) {
+        try (ById store = new ById(new JournalStore(directory, SEGMENT_BYTES, 1L << 30, MAX_RECORD_BYTES))) {
             store.recover((m, length) -> { });
         }
         Path setAside = directory.resolve("corrupt").resolve(segment.getFileName() + "-" + last.offset() + ".bad");
         assertEquals(tornBytes, java.nio.file.Files.size(setAside), "the whole torn record was set aside");
     }
 
-    private static JournalStore open(Path directory, FaultyFiles files) {
-        JournalStore store = new JournalStore(directory, SEGMENT_BYTES, 1L << 30, MAX_RECORD_BYTES, files);
+    private static ById open(Path directory, FaultyFiles files) {
+        ById store = new ById(new JournalStore(directory, SEGMENT_BYTES, 1L << 30, MAX_RECORD_BYTES, files));
         store.recover((message, length) -> { });
         return store;
     }
 
-    private static void add(JournalStore store, String id, Map<String, byte[]> acknowledged) throws QueueFullException {
+    private static void add(ById store, String id, Map<String, byte[]> acknowledged) throws QueueFullException {
         byte[] content = content(id, 2000);
         store.add(message(id, 1), content);
         acknowledged.put(id, content);
@@ -198,7 +200,7 @@ class JournalFaultTest {
     /** Opens the store on the real file system: exactly the acknowledged messages, whole. */
     private static void assertRecoveredExactly(Path directory, Map<String, byte[]> acknowledged) throws Exception {
         List<String> ids = new ArrayList<>();
-        try (JournalStore store = new JournalStore(directory, SEGMENT_BYTES, 1L << 30, MAX_RECORD_BYTES)) {
+        try (ById store = new ById(new JournalStore(directory, SEGMENT_BYTES, 1L << 30, MAX_RECORD_BYTES))) {
             store.recover((message, length) -> ids.add(message.id()));
             assertEquals(new ArrayList<>(acknowledged.keySet()), ids.stream().sorted(JournalFaultTest::byNumber).toList());
             for (Map.Entry<String, byte[]> message : acknowledged.entrySet()) {

@@ -1,5 +1,6 @@
 package dev.outbox.store.journal;
 
+import dev.outbox.store.ById;
 import dev.outbox.store.StoredMessage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,8 +31,8 @@ class JournalGroupCommitTest {
 
     private static final int THREADS = 16;
 
-    private static JournalStore open(Path directory, long segmentBytes, List<StoredMessage> recovered) {
-        JournalStore store = new JournalStore(directory, segmentBytes, Long.MAX_VALUE, 1024 * 1024);
+    private static ById open(Path directory, long segmentBytes, List<StoredMessage> recovered) {
+        ById store = new ById(new JournalStore(directory, segmentBytes, Long.MAX_VALUE, 1024 * 1024));
         store.recover((m, length) -> recovered.add(m));
         return store;
     }
@@ -73,7 +74,7 @@ class JournalGroupCommitTest {
     @ValueSource(booleans = {true, false})
     void sixteenThreadsAddingAtOnceAllSucceedAndAreRecovered(boolean yieldWhileSyncing, @TempDir Path directory) throws Exception {
         List<StoredMessage> none = new ArrayList<>();
-        JournalStore store = SystemProperty.with(Journal.YIELD_PROPERTY, Boolean.toString(yieldWhileSyncing),
+        ById store = SystemProperty.with(Journal.YIELD_PROPERTY, Boolean.toString(yieldWhileSyncing),
                 () -> open(directory, 1024 * 1024, none));
         List<List<String>> added;
         try {
@@ -92,7 +93,7 @@ class JournalGroupCommitTest {
         }
 
         List<StoredMessage> recovered = new ArrayList<>();
-        try (JournalStore again = open(directory, 1024 * 1024, recovered)) {
+        try (ById again = open(directory, 1024 * 1024, recovered)) {
             assertEquals(THREADS * 40, recovered.size());
             for (int thread = 0; thread < THREADS; thread++) {
                 String prefix = "t" + thread + "-";
@@ -111,7 +112,7 @@ class JournalGroupCommitTest {
         // Segments of 4 KiB roll every few records, and each remove reclaims: a message must be
         // readable the moment its add returns, whatever the other threads are doing.
         List<StoredMessage> none = new ArrayList<>();
-        JournalStore store = open(directory, 4096, none);
+        ById store = open(directory, 4096, none);
         List<List<String>> kept;
         try {
             kept = together(8, thread -> {
@@ -140,7 +141,7 @@ class JournalGroupCommitTest {
         }
 
         List<StoredMessage> recovered = new ArrayList<>();
-        try (JournalStore again = open(directory, 4096, recovered)) {
+        try (ById again = open(directory, 4096, recovered)) {
             List<String> expected = kept.stream().flatMap(List::stream).sorted().toList();
             assertEquals(expected, recovered.stream().map(StoredMessage::id).sorted().toList());
             for (StoredMessage m : recovered) {

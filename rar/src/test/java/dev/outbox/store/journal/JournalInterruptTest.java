@@ -1,5 +1,6 @@
 package dev.outbox.store.journal;
 
+import dev.outbox.store.ById;
 import dev.outbox.store.StoreException;
 import dev.outbox.store.TestMessages;
 import org.junit.jupiter.api.Test;
@@ -43,7 +44,7 @@ class JournalInterruptTest {
 
     @Test
     void interruptedCallersLeaveTheStoreUsable() throws Exception {
-        try (JournalStore store = new JournalStore(directory, 1 << 20, Long.MAX_VALUE, 1 << 20)) {
+        try (ById store = new ById(new JournalStore(directory, 1 << 20, Long.MAX_VALUE, 1 << 20))) {
             store.recover((message, length) -> { });
             store.add(TestMessages.message("before", 1), TestMessages.content("before", 4096));
 
@@ -58,7 +59,7 @@ class JournalInterruptTest {
             assertArrayEquals(TestMessages.content("during", 4096), store.content("during"));
         }
         List<String> recovered = new ArrayList<>();
-        try (JournalStore reopened = new JournalStore(directory, 1 << 20, Long.MAX_VALUE, 1 << 20)) {
+        try (ById reopened = new ById(new JournalStore(directory, 1 << 20, Long.MAX_VALUE, 1 << 20))) {
             reopened.recover((message, length) -> recovered.add(message.id()));
         }
         assertEquals(List.of("before", "during", "after"), recovered);
@@ -73,7 +74,7 @@ class JournalInterruptTest {
     @ParameterizedTest(name = "waiters yield while syncs are short: {0}")
     @ValueSource(booleans = {true, false})
     void interruptsWhileBatchesAreWrittenFailNoAdd(boolean yieldWhileSyncing) throws Exception {
-        JournalStore store = openWith(Journal.YIELD_PROPERTY, Boolean.toString(yieldWhileSyncing), SEGMENT_BYTES);
+        ById store = openWith(Journal.YIELD_PROPERTY, Boolean.toString(yieldWhileSyncing), SEGMENT_BYTES);
         assertEveryAddSucceeds(store);
     }
 
@@ -86,7 +87,7 @@ class JournalInterruptTest {
         assertEveryAddSucceeds(openWith(Journal.YIELD_PROPERTY, "true", SMALL_SEGMENT_BYTES));
     }
 
-    private void assertEveryAddSucceeds(JournalStore store) throws Exception {
+    private void assertEveryAddSucceeds(ById store) throws Exception {
         ConcurrentLinkedQueue<String> added = new ConcurrentLinkedQueue<>();
         ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
         List<Thread> adders = addWhileInterruptingOne(store, (id, failure) -> {
@@ -116,7 +117,7 @@ class JournalInterruptTest {
      */
     @Test
     void addsFailedByAnInterruptedSyncDoNotComeBack() throws Exception {
-        JournalStore store = openWith(DirectIo.PROPERTY, "false", SEGMENT_BYTES);
+        ById store = openWith(DirectIo.PROPERTY, "false", SEGMENT_BYTES);
         ConcurrentLinkedQueue<String> added = new ConcurrentLinkedQueue<>();
         ConcurrentLinkedQueue<String> failed = new ConcurrentLinkedQueue<>();
         ConcurrentLinkedQueue<String> mayComeBack = new ConcurrentLinkedQueue<>();
@@ -152,7 +153,7 @@ class JournalInterruptTest {
      * {@link #ADDS_PER_THREAD} messages each while the first of them is interrupted every 20 us,
      * for at most two seconds; closes the store and returns the adders, joined.
      */
-    private static List<Thread> addWhileInterruptingOne(JournalStore store, Outcome outcome) throws Exception {
+    private static List<Thread> addWhileInterruptingOne(ById store, Outcome outcome) throws Exception {
         store.recover((message, length) -> { });
         store.add(TestMessages.message("first", 1), TestMessages.content("first", 1000));
         outcome.next("first", null);
@@ -196,14 +197,14 @@ class JournalInterruptTest {
     }
 
     /** A store on {@link #directory}, opened with system property {@code name} set to {@code value}. */
-    private JournalStore openWith(String name, String value, long segmentBytes) {
-        return SystemProperty.with(name, value, () -> new JournalStore(directory, segmentBytes, Long.MAX_VALUE, 1 << 20));
+    private ById openWith(String name, String value, long segmentBytes) {
+        return SystemProperty.with(name, value, () -> new ById(new JournalStore(directory, segmentBytes, Long.MAX_VALUE, 1 << 20)));
     }
 
     /** The ids a fresh store on {@link #directory} recovers, sorted. */
     private List<String> recovered() {
         List<String> recovered = new ArrayList<>();
-        try (JournalStore reopened = new JournalStore(directory, SEGMENT_BYTES, Long.MAX_VALUE, 1 << 20)) {
+        try (ById reopened = new ById(new JournalStore(directory, SEGMENT_BYTES, Long.MAX_VALUE, 1 << 20))) {
             reopened.recover((message, length) -> recovered.add(message.id()));
         }
         return recovered.stream().sorted().toList();

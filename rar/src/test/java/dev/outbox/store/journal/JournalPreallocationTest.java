@@ -1,5 +1,6 @@
 package dev.outbox.store.journal;
 
+import dev.outbox.store.ById;
 import dev.outbox.api.QueueFullException;
 import dev.outbox.store.StoredMessage;
 import org.junit.jupiter.api.Test;
@@ -35,15 +36,15 @@ class JournalPreallocationTest {
     private static final long SEGMENT_BYTES = 256 * 1024;
     private static final int CONTENT = 300;
 
-    private static JournalStore open(Path directory, List<StoredMessage> recovered) {
-        JournalStore store = new JournalStore(directory, SEGMENT_BYTES, Long.MAX_VALUE, 1024 * 1024);
+    private static ById open(Path directory, List<StoredMessage> recovered) {
+        ById store = new ById(new JournalStore(directory, SEGMENT_BYTES, Long.MAX_VALUE, 1024 * 1024));
         store.recover((m, length) -> recovered.add(m));
         return store;
     }
 
     private static List<StoredMessage> fill(Path directory, int messages) throws QueueFullException {
         List<StoredMessage> added = new ArrayList<>();
-        try (JournalStore store = open(directory, new ArrayList<>())) {
+        try (ById store = open(directory, new ArrayList<>())) {
             for (int i = 0; i < messages; i++) {
                 StoredMessage m = message("m" + i, 1);
                 store.add(m, content(m.id(), CONTENT));
@@ -67,7 +68,7 @@ class JournalPreallocationTest {
         }
     }
 
-    private static void assertContents(List<StoredMessage> expected, JournalStore store) throws IOException {
+    private static void assertContents(List<StoredMessage> expected, ById store) throws IOException {
         for (StoredMessage m : expected) {
             assertArrayEquals(content(m.id(), CONTENT), store.content(m.id()), "content of " + m.id());
         }
@@ -76,7 +77,7 @@ class JournalPreallocationTest {
     @Test
     void theSegmentBeingWrittenIsPreallocatedAndCutBackWhenClosed(@TempDir Path directory) throws Exception {
         List<StoredMessage> recovered = new ArrayList<>();
-        try (JournalStore store = open(directory, recovered)) {
+        try (ById store = open(directory, recovered)) {
             store.add(message("a", 1), content("a", CONTENT));
             Path segment = segments(directory).get(0);
             assertEquals(SEGMENT_BYTES, size(segment), "the whole segment is allocated before the first record goes in");
@@ -94,7 +95,7 @@ class JournalPreallocationTest {
         appendZeros(segment, 100_000); // as a kill -9 leaves the segment being written
 
         List<StoredMessage> recovered = new ArrayList<>();
-        try (JournalStore store = open(directory, recovered)) {
+        try (ById store = open(directory, recovered)) {
             assertEquals(added, recovered);
             assertContents(added, store);
             assertEquals(0, store.corruptRecords(), "unwritten space is not damage");
@@ -114,14 +115,14 @@ class JournalPreallocationTest {
         added.remove(3);
 
         List<StoredMessage> recovered = new ArrayList<>();
-        try (JournalStore store = open(directory, recovered)) {
+        try (ById store = open(directory, recovered)) {
             assertEquals(added, recovered, "the records after the hole are recovered");
             assertContents(added, store);
             assertEquals(0, store.corruptRecords(), "zeros are unwritten space, not damage");
         }
         assertTrue(corrupt(directory).isEmpty(), "nothing set aside: " + corrupt(directory));
         List<StoredMessage> again = new ArrayList<>();
-        try (JournalStore store = open(directory, again)) {
+        try (ById store = open(directory, again)) {
             assertEquals(added, again, "second start");
         }
     }
@@ -137,7 +138,7 @@ class JournalPreallocationTest {
         added.remove(3);
 
         List<StoredMessage> recovered = new ArrayList<>();
-        try (JournalStore store = open(directory, recovered)) {
+        try (ById store = open(directory, recovered)) {
             assertEquals(added, recovered);
             assertEquals(1, store.corruptRecords());
         }
@@ -155,7 +156,7 @@ class JournalPreallocationTest {
         Files.write(spare, new byte[] {'O', 'B', 'X', 'J', 1, 2, 3});
 
         List<StoredMessage> recovered = new ArrayList<>();
-        try (JournalStore store = open(directory, recovered)) {
+        try (ById store = open(directory, recovered)) {
             assertEquals(added, recovered);
             assertEquals(0, store.corruptRecords());
             assertFalse(Files.exists(spare));
@@ -164,7 +165,7 @@ class JournalPreallocationTest {
             added.add(after);
         }
         List<StoredMessage> again = new ArrayList<>();
-        try (JournalStore store = open(directory, again)) {
+        try (ById store = open(directory, again)) {
             assertEquals(added, again);
         }
     }
@@ -173,7 +174,7 @@ class JournalPreallocationTest {
     void rollingTakesThePreparedSpareAndCutsBackTheFullSegment(@TempDir Path directory) throws Exception {
         List<StoredMessage> added = new ArrayList<>();
         List<StoredMessage> none = new ArrayList<>();
-        try (JournalStore store = open(directory, none)) {
+        try (ById store = open(directory, none)) {
             for (int i = 0; segments(directory).size() < 4; i++) {
                 StoredMessage m = message("r" + i, 1);
                 store.add(m, content(m.id(), CONTENT));
@@ -187,7 +188,7 @@ class JournalPreallocationTest {
             assertEquals(SEGMENT_BYTES, size(files.get(files.size() - 1)), "the new segment came preallocated");
         }
         List<StoredMessage> recovered = new ArrayList<>();
-        try (JournalStore store = open(directory, recovered)) {
+        try (ById store = open(directory, recovered)) {
             assertEquals(added, recovered);
             assertContents(added, store);
         }

@@ -1,5 +1,6 @@
 package dev.outbox.store.journal;
 
+import dev.outbox.store.ById;
 import dev.outbox.api.Envelope;
 import dev.outbox.store.RecipientStatus;
 import dev.outbox.store.StoredMessage;
@@ -122,7 +123,7 @@ class JournalRecordsDecodeTest {
         }
         Map<String, Integer> lengths = new LinkedHashMap<>();
         List<StoredMessage> recovered = new ArrayList<>();
-        try (JournalStore store = new JournalStore(directory, SEGMENT_BYTES, 1L << 30, MAX_RECORD)) {
+        try (ById store = new ById(new JournalStore(directory, SEGMENT_BYTES, 1L << 30, MAX_RECORD))) {
             store.recover((m, length) -> {
                 recovered.add(m);
                 lengths.put(m.id(), length);

@@ -1,5 +1,6 @@
 package dev.outbox.store.journal;
 
+import dev.outbox.store.ById;
 import dev.outbox.api.RecipientState;
 import dev.outbox.store.MessageStore;
 import dev.outbox.store.MessageStoreContract;
@@ -36,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** JournalStore keeps the MessageStore contract, and gives back the disk space of finished messages. */
+/** JournalStore keeps the ById contract, and gives back the disk space of finished messages. */
 class JournalStoreTest implements MessageStoreContract {
 
     /** Small segments, so that a few hundred messages span several of them. */
@@ -52,7 +53,7 @@ class JournalStoreTest implements MessageStoreContract {
     void removingEveryMessageDeletesOldSegmentsAndShrinksTheStore(@TempDir Path directory) throws Exception {
         List<String> ids = new ArrayList<>();
         try (Opened opened = open(directory)) {
-            MessageStore store = opened.store();
+            ById store = opened.store();
             for (int i = 0; i < 300; i++) {
                 String id = "bulk-" + i;
                 store.add(message(id, 2), content(id, 1000));
@@ -85,7 +86,7 @@ class JournalStoreTest implements MessageStoreContract {
         StoredMessage pin = message("pin", 2);
         byte[] pinContent = content("pin", 3000);
         try (Opened opened = open(directory)) {
-            MessageStore store = opened.store();
+            ById store = opened.store();
             store.add(pin, pinContent);
             store.update("pin", List.of(new RecipientChange(0, deferred(1_000, 1))));
             Path oldest = segments(directory).get(0);
@@ -139,7 +140,7 @@ class JournalStoreTest implements MessageStoreContract {
                 opened.store().remove("early-" + i);
             }
             try (Opened recovered = reopen(opened.store(), directory)) {
-                MessageStore store = recovered.store();
+                ById store = recovered.store();
                 store.add(message("late-changed", 1), content("late-changed", 500));
                 store.update("added-changed", List.of(new RecipientChange(0, deferred(7_000, 1))));
                 store.update("late-changed", List.of(new RecipientChange(0, deferred(8_000, 2))));
@@ -167,7 +168,7 @@ class JournalStoreTest implements MessageStoreContract {
         RecipientStatus replied = deferred(1_000, 1).withReply(452, "4.2.2 mailbox full", "mx.example.net").withLastAttempt(900)
                 .withNoticePending(true);
         try (Opened opened = open(directory)) {
-            MessageStore store = opened.store();
+            ById store = opened.store();
             store.add(pin, content(pin.id(), 2000));
             store.update(pin.id(), List.of(new RecipientChange(0, replied)), true);
             Path oldest = segments(directory).get(0);
@@ -188,14 +189,14 @@ class JournalStoreTest implements MessageStoreContract {
 
     @Test
     void aMessageWrittenUnderALargerSizeLimitComesBackAfterTheLimitWasLowered(@TempDir Path directory) throws Exception {
-        try (JournalStore store = new JournalStore(directory, SEGMENT_BYTES, Long.MAX_VALUE, MAX_RECORD_BYTES)) {
+        try (ById store = new ById(new JournalStore(directory, SEGMENT_BYTES, Long.MAX_VALUE, MAX_RECORD_BYTES))) {
             store.recover((m, length) -> { });
             store.add(message("small", 1), content("small", 1000));
             store.add(message("large", 1), content("large", 300_000));
             store.add(message("after", 1), content("after", 1000));
         }
         List<String> recovered = new ArrayList<>();
-        try (JournalStore store = new JournalStore(directory, SEGMENT_BYTES, Long.MAX_VALUE, 100_000)) { // the operator lowered the limit
+        try (ById store = new ById(new JournalStore(directory, SEGMENT_BYTES, Long.MAX_VALUE, 100_000))) { // the operator lowered the limit
             store.recover((m, length) -> recovered.add(m.id()));
             assertEquals(List.of("small", "large", "after"), recovered);
             assertArrayEquals(content("large", 300_000), store.content("large"));
@@ -224,7 +225,7 @@ class JournalStoreTest implements MessageStoreContract {
     @Test
     void aMessageOverTheLoweredLimitIsStillMovedOutOfAnOldSegment(@TempDir Path directory) throws Exception {
         long segmentBytes = 320_000;
-        try (JournalStore store = new JournalStore(directory, segmentBytes, Long.MAX_VALUE, MAX_RECORD_BYTES)) {
+        try (ById store = new ById(new JournalStore(directory, segmentBytes, Long.MAX_VALUE, MAX_RECORD_BYTES))) {
             store.recover((m, length) -> { });
             store.add(message("large", 1), content("large", 300_000));
             int small = 0;
@@ -240,17 +241,18 @@ class JournalStoreTest implements MessageStoreContract {
             }
         }
         Path oldest = segments(directory).get(0);
-        try (JournalStore store = new JournalStore(directory, segmentBytes, Long.MAX_VALUE, 100_000)) { // the limit, lowered since
+        try (ById store = new ById(new JournalStore(directory, segmentBytes, Long.MAX_VALUE, 100_000))) { // the limit, lowered since
             List<String> recovered = new ArrayList<>();
             store.recover((m, length) -> recovered.add(m.id()));
             assertTrue(recovered.contains("large"));
             store.add(message("new", 1), content("new", 1000));
-            store.remove("new"); // reclaims: "large" is moved out of the oldest segment
+            store.remove("new"); // reclaims: "large" is moved out of the oldest segment, by the mover
+            ((JournalStore) store.store()).awaitMoves();
             assertFalse(Files.exists(oldest), "the oldest segment " + oldest + " is still there");
             assertArrayEquals(content("large", 300_000), store.content("large"));
         }
         List<String> again = new ArrayList<>();
-        try (JournalStore store = new JournalStore(directory, segmentBytes, Long.MAX_VALUE, 100_000)) {
+        try (ById store = new ById(new JournalStore(directory, segmentBytes, Long.MAX_VALUE, 100_000))) {
             store.recover((m, length) -> again.add(m.id()));
             assertTrue(again.contains("large"), "moved, and recovered from where it went");
             assertEquals(0, store.corruptRecords());
@@ -259,7 +261,7 @@ class JournalStoreTest implements MessageStoreContract {
 
     @Test
     void nothingIsWrittenOnceCloseReturnsAndAddsStillWaitingFail(@TempDir Path directory) throws Exception {
-        JournalStore store = new JournalStore(directory, 1 << 20, Long.MAX_VALUE, MAX_RECORD_BYTES);
+        ById store = new ById(new JournalStore(directory, 1 << 20, Long.MAX_VALUE, MAX_RECORD_BYTES));
         store.recover((m, length) -> { });
         ConcurrentLinkedQueue<String> added = new ConcurrentLinkedQueue<>();
         ConcurrentLinkedQueue<Throwable> unexpected = new ConcurrentLinkedQueue<>();
@@ -300,7 +302,7 @@ class JournalStoreTest implements MessageStoreContract {
         assertEquals(8, refused.get(), "each adder's next add after close failed");
         assertEquals(afterClose, sizes(directory), "journal files changed after close returned");
         List<String> recovered = new ArrayList<>();
-        try (JournalStore again = new JournalStore(directory, 1 << 20, Long.MAX_VALUE, MAX_RECORD_BYTES)) {
+        try (ById again = new ById(new JournalStore(directory, 1 << 20, Long.MAX_VALUE, MAX_RECORD_BYTES))) {
             again.recover((m, length) -> recovered.add(m.id()));
         }
         assertEquals(added.stream().sorted().toList(), recovered.stream().sorted().toList());

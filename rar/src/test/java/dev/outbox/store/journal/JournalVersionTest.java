@@ -1,5 +1,6 @@
 package dev.outbox.store.journal;
 
+import dev.outbox.store.ById;
 import dev.outbox.api.RecipientState;
 import dev.outbox.store.RecipientChange;
 import dev.outbox.store.RecipientStatus;
@@ -35,7 +36,7 @@ class JournalVersionTest {
     void aJournalWrittenBeforeVersionsIsRecovered(@TempDir Path directory) throws Exception {
         copyFixture(directory);
         List<StoredMessage> recovered = new ArrayList<>();
-        try (JournalStore store = new JournalStore(directory, 64 * 1024, 1L << 30, 1024 * 1024)) {
+        try (ById store = new ById(new JournalStore(directory, 64 * 1024, 1L << 30, 1024 * 1024))) {
             store.recover((m, length) -> recovered.add(m));
             StoredMessage a = withStatuses(message("v0-a", 2),
                     List.of(done(RecipientState.DELIVERED, 1), deferred(1_700_000_600_000L, 2)));
@@ -56,7 +57,7 @@ class JournalVersionTest {
             store.add(message("now-d", 1), content("now-d", 100));
         }
         recovered.clear();
-        try (JournalStore store = new JournalStore(directory, 64 * 1024, 1L << 30, 1024 * 1024)) {
+        try (ById store = new ById(new JournalStore(directory, 64 * 1024, 1L << 30, 1024 * 1024))) {
             store.recover((m, length) -> recovered.add(m));
             assertEquals(List.of("v0-a", "v0-c", "now-d"), recovered.stream().map(StoredMessage::id).toList());
             assertEquals(RecipientState.DELIVERED, recovered.get(1).statuses().get(0).state());
@@ -138,7 +139,7 @@ class JournalVersionTest {
         }
         List<Path> before = segmentFiles(directory);
         List<StoredMessage> recovered = new ArrayList<>();
-        try (JournalStore store = new JournalStore(directory, 64 * 1024, 1L << 30, 1024 * 1024)) {
+        try (ById store = new ById(new JournalStore(directory, 64 * 1024, 1L << 30, 1024 * 1024))) {
             store.recover((m, length) -> recovered.add(m));
             assertEquals(List.of(), recovered);
             assertEquals(8, store.corruptRecords());

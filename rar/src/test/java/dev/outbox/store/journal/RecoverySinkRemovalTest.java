@@ -1,5 +1,6 @@
 package dev.outbox.store.journal;
 
+import dev.outbox.store.ById;
 import dev.outbox.store.StoredMessage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,7 +34,7 @@ class RecoverySinkRemovalTest {
     @Test
     void removingARecoveredMessageFromTheSinkLosesNoOtherMessage(@TempDir Path directory) throws Exception {
         List<String> ids = new ArrayList<>();
-        try (JournalStore store = new JournalStore(directory, SEGMENT_BYTES, 1L << 30, MAX_RECORD)) {
+        try (ById store = new ById(new JournalStore(directory, SEGMENT_BYTES, 1L << 30, MAX_RECORD))) {
             store.recover((m, length) -> { });
             for (int i = 0; i < 300; i++) {
                 String id = "m-" + i;
@@ -45,7 +46,7 @@ class RecoverySinkRemovalTest {
         assertTrue(segmentsBefore >= 4, "messages over several segments: " + segments(directory));
 
         List<String> handed = new ArrayList<>();
-        try (JournalStore store = new JournalStore(directory, SEGMENT_BYTES, 1L << 30, MAX_RECORD)) {
+        try (ById store = new ById(new JournalStore(directory, SEGMENT_BYTES, 1L << 30, MAX_RECORD))) {
             store.recover((stored, length) -> {
                 handed.add(stored.id());
                 if (stored.id().equals("m-0")) {
@@ -59,7 +60,7 @@ class RecoverySinkRemovalTest {
         }
 
         List<String> again = new ArrayList<>();
-        try (JournalStore store = new JournalStore(directory, SEGMENT_BYTES, 1L << 30, MAX_RECORD)) {
+        try (ById store = new ById(new JournalStore(directory, SEGMENT_BYTES, 1L << 30, MAX_RECORD))) {
             store.recover((stored, length) -> again.add(stored.id()));
             assertEquals(ids.subList(1, ids.size()), again, "messages recovered after a restart");
             for (String id : again) {

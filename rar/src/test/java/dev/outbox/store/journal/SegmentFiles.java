@@ -1,5 +1,6 @@
 package dev.outbox.store.journal;
 
+import dev.outbox.store.ById;
 import dev.outbox.api.QueueFullException;
 import dev.outbox.store.MessageStore;
 import dev.outbox.store.TestMessages;
@@ -51,7 +52,7 @@ final class SegmentFiles {
      * {@code segment} is gone or 40 rounds are done: enough, on small segments, for the store to
      * move the live messages out of a mostly dead oldest segment. The caller asserts what it expects.
      */
-    static void churn(MessageStore store, Path segment, String prefix) throws QueueFullException {
+    static void churn(ById store, Path segment, String prefix) throws QueueFullException {
         for (int round = 0; Files.exists(segment) && round < 40; round++) {
             for (int i = 0; i < 40; i++) {
                 String id = prefix + round + "-" + i;

@@ -1,5 +1,6 @@
 package dev.outbox.store.journal;
 
+import dev.outbox.store.ById;
 import dev.outbox.api.QueueFullException;
 import dev.outbox.api.RecipientState;
 import dev.outbox.store.RecipientChange;
@@ -47,7 +48,7 @@ public final class StoreCrashChild {
         int round = Integer.parseInt(args[1]);
         int threads = Integer.parseInt(args[2]);
         acks = new FileOutputStream(args[3], true);
-        JournalStore store = new JournalStore(directory, SEGMENT_BYTES, Long.MAX_VALUE, MAX_RECORD_BYTES);
+        ById store = new ById(new JournalStore(directory, SEGMENT_BYTES, Long.MAX_VALUE, MAX_RECORD_BYTES));
         int[] recovered = {0};
         store.recover((m, length) -> recovered[0]++);
         say("ready " + recovered[0]);
@@ -57,7 +58,7 @@ public final class StoreCrashChild {
         }
     }
 
-    private static void work(JournalStore store, int round, int thread) {
+    private static void work(ById store, int round, int thread) {
         try {
             for (int n = 0; ; n++) {
                 String id = "r" + round + "-t" + thread + "-" + n;
@@ -122,7 +123,7 @@ public final class StoreCrashChild {
                           new RecipientChange(1, TestMessages.done(RecipientState.DELIVERED, 1)));
     }
 
-    private static void apply(JournalStore store, String id, int step) throws QueueFullException {
+    private static void apply(ById store, String id, int step) throws QueueFullException {
         if (step == 1) {
             store.add(added(id), content(id));
         } else if (step <= 1 + updates(id)) {
