@@ -55,7 +55,7 @@ final class BacklogBenchmark {
      * @param readWarmNanos          reading every segment file once, from the page cache
      * @param recoverWarmNanos       new store and {@code recover()}, from the page cache
      * @param heapBytes              heap retained by the store and the recovered messages together
-     * @param storeHeapBytes         of which the store alone (its index)
+     * @param storeHeapBytes         of which the store alone (its counts per segment: its entries are in the engine's messages)
      * @param readColdNanos          reading every segment file once, from the disk
      * @param recoverColdNanos       new store and {@code recover()}, from the disk
      */

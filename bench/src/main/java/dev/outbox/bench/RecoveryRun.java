@@ -95,7 +95,7 @@ final class RecoveryRun {
         }
         long heapWithMessages = Heap.retainedBytes();
         Reference.reachabilityFence(queue);
-        queue = null; // the engine's queues and messages go; the store's index stays
+        queue = null; // the engine's queues and messages go, and with them the store's entries; the store's own stays
         long heapStoreOnly = Heap.retainedBytes();
         Reference.reachabilityFence(store);
         store.close();

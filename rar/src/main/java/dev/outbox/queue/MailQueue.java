@@ -233,7 +233,9 @@ public final class MailQueue {
         String id = ids.next();
         long now = clock.millis();
         List<RecipientStatus> statuses = Collections.nCopies(submission.envelope().recipients().size(), RecipientStatus.QUEUED);
-        StoredMessage stored = new StoredMessage(id, now, now + policy.maxAge().toMillis(), submission.envelope(), statuses);
+        // Accepted at the id's time, which the queue's message then need not keep apart (the clock's, unless it went back).
+        StoredMessage stored = new StoredMessage(id, QueueIds.millisOf(id), now + policy.maxAge().toMillis(), submission.envelope(),
+                statuses);
         StoreEntry entry;
         try {
             entry = store.add(stored, submission.content().bytes());

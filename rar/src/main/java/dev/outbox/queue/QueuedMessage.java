@@ -37,9 +37,14 @@ import java.util.Objects;
  */
 public final class QueuedMessage extends StoreEntry {
 
-    private final String id;
-    /** When it was accepted: as stored, not read from the id, whose time is the original's for a notice. */
-    private final long submitMillis;
+    /**
+     * The id's 128 bits, as {@link QueueIds#high} and {@link QueueIds#low} read them, when it is
+     * an id as the queue issues them; else {@code idHigh} is -1 and the id is in the notes. Two
+     * longs, not a String: a backlog saves 56 bytes a message. The id's time is the submit time,
+     * unless the notes say otherwise (a notice's id carries its original's).
+     */
+    private final long idHigh;
+    private final long idLow;
     private final long expiryMillis;
     /** The envelope's parts, not an Envelope: its record and list cost a backlog about 48 bytes a message. */
     private final String reversePath;
@@ -101,6 +106,11 @@ public final class QueuedMessage extends StoreEntry {
         BitSet owed;
         /** Its delay notice is durably queued (sent once a message). */
         boolean delayNoticeSent;
+        /** Its id, when it is not one the queue issues (a notice's, say), so not held by idHigh and idLow; set at construction. */
+        String id;
+        /** When it was accepted, when that is not its id's time; set at construction. */
+        long submitMillis;
+        boolean submitApart;
     }
 
     private Notes notes() {
@@ -116,9 +126,18 @@ public final class QueuedMessage extends StoreEntry {
      * its QUEUED recipients are due since then.
      */
     QueuedMessage(StoredMessage stored, StoreEntry entry, TransferQueue[] queues, long admittedMillis) {
-        this.id = stored.id();
+        String id = stored.id();
+        boolean compact = QueueIds.isCompact(id);
+        this.idHigh = compact ? QueueIds.high(id) : -1;
+        this.idLow = compact ? QueueIds.low(id) : 0;
+        if (!compact) {
+            notes().id = id;
+        }
+        if (!compact || stored.submitMillis() != idHigh >>> 16) {
+            notes().submitMillis = stored.submitMillis();
+            notes().submitApart = true;
+        }
         takeOver(entry);
-        this.submitMillis = stored.submitMillis();
         this.expiryMillis = stored.expiryMillis();
         List<String> addresses = stored.envelope().recipients();
         this.reversePath = stored.envelope().reversePath();
@@ -176,7 +195,23 @@ public final class QueuedMessage extends StoreEntry {
 
     @Override
     public String id() {
-        return id;
+        return idHigh < 0 ? notes.id : QueueIds.text(idHigh, idLow);
+    }
+
+    /** What {@link #hasId} compares: {@code id} read once, for a walk that compares it with many messages. */
+    record IdKey(String id, boolean compact, long high, long low) {
+        static IdKey of(String id) {
+            boolean compact = QueueIds.isCompact(id);
+            return new IdKey(id, compact, compact ? QueueIds.high(id) : -1, compact ? QueueIds.low(id) : 0);
+        }
+    }
+
+    /** True when {@code key} is this message's id: compared without making its text. */
+    boolean hasId(IdKey key) {
+        if (idHigh < 0) {
+            return !key.compact() && notes.id.equals(key.id());
+        }
+        return key.compact() && key.high() == idHigh && key.low() == idLow;
     }
 
     public long expiryMillis() {
@@ -301,12 +336,13 @@ public final class QueuedMessage extends StoreEntry {
             long time = state == RecipientState.DEFERRED || state == RecipientState.QUEUED ? due(i) : 0;
             recipients.add(new MessageSnapshot.Recipient(recipient(i), queue(i).name(), state, time, attempts(i), lastReply(i)));
         }
-        return new MessageSnapshot(id, submitMillis(), expiryMillis, reversePath, sizeBytes, List.copyOf(recipients));
+        return new MessageSnapshot(id(), submitMillis(), expiryMillis, reversePath, sizeBytes, List.copyOf(recipients));
     }
 
     /** When the message was accepted (a notice: when it was made). */
     public long submitMillis() {
-        return submitMillis;
+        Notes apart = notes;
+        return apart != null && apart.submitApart ? apart.submitMillis : idHigh >>> 16;
     }
 
     /** The operator's intent for a recipient in flight; NONE for any other state. */
@@ -483,7 +519,7 @@ public final class QueuedMessage extends StoreEntry {
     }
 
     private IllegalStateException illegal(int recipient, String verb) {
-        return new IllegalStateException("cannot " + verb + " recipient " + recipient + " of message " + id
+        return new IllegalStateException("cannot " + verb + " recipient " + recipient + " of message " + id()
                 + ": it is " + state(recipient));
     }
 }

@@ -533,9 +533,10 @@ public final class RecipientLedger {
 
     /** The live message with queue id {@code id}, or null. Walks the live list: for operators' calls, not for delivery. */
     QueuedMessage find(String id) {
+        QueuedMessage.IdKey key = QueuedMessage.IdKey.of(id);
         synchronized (liveLock) {
             for (QueuedMessage m = oldest; m != null; m = m.newer) {
-                if (m.id().equals(id)) {
+                if (m.hasId(key)) {
                     return m;
                 }
             }

@@ -17,10 +17,8 @@ import java.util.Objects;
  */
 public abstract class StoreEntry {
 
-    /** {@link #place()} of an entry whose message was removed, or never stored. */
-    public static final long NOWHERE = -1;
-
-    private long place = NOWHERE;
+    /** Null once the message is removed (or before it is placed). */
+    private Object place;
     private int offset;
     private int contentOffset;
     private int contentLength;
@@ -56,8 +54,12 @@ public abstract class StoreEntry {
 
     // What follows is for stores only.
 
-    /** Where the store keeps the message, in its own terms (the journal: the segment of its record); {@link #NOWHERE} once removed. */
-    public final long place() {
+    /**
+     * Where the store keeps the message, in its own terms (the journal: one shared object for the
+     * segment of its record, which costs a reference where its number would cost a long); null
+     * once removed.
+     */
+    public final Object place() {
         return place;
     }
 
@@ -72,20 +74,20 @@ public abstract class StoreEntry {
     }
 
     /** Sets where the message is now, and where its content starts there. */
-    public final void placeAt(long place, int offset, int contentOffset) {
-        this.place = place;
+    public final void placeAt(Object place, int offset, int contentOffset) {
+        this.place = Objects.requireNonNull(place, "place");
         this.offset = offset;
         this.contentOffset = contentOffset;
     }
 
-    /** Marks the message removed: {@link #place()} becomes {@link #NOWHERE}. */
+    /** Marks the message removed: {@link #place()} becomes null. */
     public final void removed() {
-        this.place = NOWHERE;
+        this.place = null;
     }
 
     /** True once {@link #removed} (or before the message was placed). */
     public final boolean isRemoved() {
-        return place == NOWHERE;
+        return place == null;
     }
 
     public final void contentLength(int contentLength) {

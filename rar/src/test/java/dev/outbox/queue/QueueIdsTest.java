@@ -140,4 +140,33 @@ class QueueIdsTest {
         }
         return millis;
     }
+
+    @Test
+    void everyIssuedIdIsHeldWholeByItsTwoLongs() {
+        QueueIds ids = new QueueIds(Clock.systemUTC());
+        for (int i = 0; i < 10_000; i++) {
+            String id = ids.next();
+            assertTrue(QueueIds.isCompact(id), id);
+            assertEquals(id, QueueIds.text(QueueIds.high(id), QueueIds.low(id)), "read back from its bits");
+            assertEquals(QueueIds.millisOf(id), QueueIds.high(id) >>> 16, "the high long starts with the id's time");
+        }
+        // The extremes of each part: 48 bits of time, 16 and 64 random bits.
+        for (long[] bits : new long[][]{{0, 0}, {-1L >>> 16, -1L}, {0xFFFF, 0}, {1L << 16, 1L << 63}, {0x0123_4567_89AB_CDEFL, 0xFEDC_BA98_7654_3210L}}) {
+            String id = QueueIds.text(bits[0], bits[1]);
+            assertTrue(QueueIds.isCompact(id), id);
+            assertEquals(bits[0], QueueIds.high(id), id);
+            assertEquals(bits[1], QueueIds.low(id), id);
+        }
+    }
+
+    @Test
+    void anIdTheQueueWouldNotIssueIsNotTakenForOne() {
+        String issued = new QueueIds(Clock.systemUTC()).next();
+        for (String other : List.of("", "m-1", issued.toLowerCase(java.util.Locale.ROOT), issued + "-B0", issued.substring(1),
+                "I" + issued.substring(1), "L" + issued.substring(1), "O" + issued.substring(1), "U" + issued.substring(1),
+                "8" + issued.substring(1), // a time past 48 bits
+                issued.substring(0, 25) + "\u00e9", issued.substring(0, 25) + "\u0100")) {
+            assertTrue(!QueueIds.isCompact(other), other);
+        }
+    }
 }

@@ -117,7 +117,7 @@ public final class JournalStore implements MessageStore {
                 List.of(entry.recorded()), entry.delayNoticeRecorded());
     }
 
-    private static StoreEntry entry(String id, RecipientStatus[] statuses, boolean delayNoticeSent, Journal.Position position,
+    private StoreEntry entry(String id, RecipientStatus[] statuses, boolean delayNoticeSent, Journal.Position position,
                                     int contentOffset, int contentLength) {
         StoreEntry entry = new StoreEntry.Own(id);
         entry.recorded(recordable(statuses));
@@ -127,12 +127,13 @@ public final class JournalStore implements MessageStore {
         return entry;
     }
 
-    static void placeAt(StoreEntry entry, Journal.Position position, int contentOffset) {
-        entry.placeAt(position.segment(), Math.toIntExact(position.offset()), contentOffset);
+    private void placeAt(StoreEntry entry, Journal.Position position, int contentOffset) {
+        reclaimer.placeAt(entry, position, contentOffset);
     }
 
+    /** Where the record of the message of {@code entry}, which is not removed, is. */
     static Journal.Position position(StoreEntry entry) {
-        return new Journal.Position(entry.place(), entry.offset());
+        return new Journal.Position(SpaceReclaimer.segment(entry), entry.offset());
     }
 
     @Override
@@ -194,7 +195,7 @@ public final class JournalStore implements MessageStore {
         int recovered = 0;
         for (StoreEntry entry : order) {
             if (!entry.isRemoved()) {
-                reclaimer.live(entry.place());
+                reclaimer.live(SpaceReclaimer.segment(entry));
                 recovered++;
             }
         }
@@ -275,7 +276,7 @@ public final class JournalStore implements MessageStore {
                 return;
             }
             append(entry.id(), "remove", Journal.Wait.SLEEP, JournalRecords.remove(entry.id()));
-            long segment = entry.place();
+            long segment = SpaceReclaimer.segment(entry);
             entry.removed();
             live.decrementAndGet();
             reclaimer.removed(segment);
@@ -292,7 +293,7 @@ public final class JournalStore implements MessageStore {
             try {
                 return journal.read(position(entry), entry.contentOffset(), entry.contentLength());
             } catch (IOException e) {
-                throw new StoreException("cannot read message " + entry.id() + " from journal segment " + entry.place() + " of "
+                throw new StoreException("cannot read message " + entry.id() + " from journal segment " + SpaceReclaimer.segment(entry) + " of "
                         + directory + ": " + e.getMessage(), e);
             }
         }

@@ -58,6 +58,8 @@ final class SpaceReclaimer {
     private final Journal journal;
     private volatile MessageStore.LiveEntries entries = action -> { };
     private final Path directory;
+    /** Each segment's one {@link Place}, what its messages' entries point to. */
+    private final Map<Long, Place> places = new ConcurrentHashMap<>();
     private final Map<Long, AtomicInteger> live = new ConcurrentHashMap<>();
     private final Map<Long, AtomicInteger> written = new ConcurrentHashMap<>();
     /** Recovery's counts, one map update per run of messages in one segment, not one per message. */
@@ -80,6 +82,20 @@ final class SpaceReclaimer {
     SpaceReclaimer(Journal journal, Path directory) {
         this.journal = journal;
         this.directory = directory;
+    }
+
+    /** A segment as its messages' entries name it: one object a segment, so an entry holds a reference, not a long. */
+    private record Place(long segment) {
+    }
+
+    /** Sets where {@code entry}'s message is: {@code position}, with its content {@code contentOffset} bytes into the record. */
+    void placeAt(StoreEntry entry, Journal.Position position, int contentOffset) {
+        entry.placeAt(places.computeIfAbsent(position.segment(), Place::new), Math.toIntExact(position.offset()), contentOffset);
+    }
+
+    /** The segment of the record of {@code entry}'s message, which is not removed. */
+    static long segment(StoreEntry entry) {
+        return ((Place) entry.place()).segment();
     }
 
     /** Where the live messages' entries are found when a segment is to be emptied. */
@@ -255,19 +271,24 @@ final class SpaceReclaimer {
             }
             live.remove(segment);
             written.remove(segment);
+            places.remove(segment);
         }
     }
 
     private void relocate(long segment) {
+        Place place = places.get(segment);
+        if (place == null) {
+            return; // no message was ever placed there (only recovery's entries, all gone)
+        }
         List<StoreEntry> pinned = new ArrayList<>();
         entries.forEach(entry -> {
-            if (entry.place() == segment) { // read without its lock: checked again under it
+            if (entry.place() == place) { // read without its lock: checked again under it
                 pinned.add(entry);
             }
         });
         JournalRecords.Reading reading = new JournalRecords.Reading();
         for (int from = 0; from < pinned.size(); from += RELOCATION_BATCH) {
-            relocateLocked(segment, pinned.subList(from, Math.min(pinned.size(), from + RELOCATION_BATCH)), 0, new ArrayList<>(),
+            relocateLocked(place, pinned.subList(from, Math.min(pinned.size(), from + RELOCATION_BATCH)), 0, new ArrayList<>(),
                     reading);
         }
         LOG.fine(() -> "Outbox journal: moved " + pinned.size() + " live messages out of segment " + segment);
@@ -283,14 +304,15 @@ final class SpaceReclaimer {
      * A copy is the message's record read back whole (the entry keeps no envelope) with the
      * statuses and mark its entry has now.
      */
-    private void relocateLocked(long segment, List<StoreEntry> batch, int next, List<StoreEntry> locked, JournalRecords.Reading reading) {
+    private void relocateLocked(Place place, List<StoreEntry> batch, int next, List<StoreEntry> locked, JournalRecords.Reading reading) {
+        long segment = place.segment();
         if (next < batch.size()) {
             StoreEntry entry = batch.get(next);
             synchronized (entry) {
-                if (!entry.isRemoved() && entry.place() == segment) {
+                if (entry.place() == place) { // not removed, nor moved meanwhile
                     locked.add(entry);
                 }
-                relocateLocked(segment, batch, next + 1, locked, reading);
+                relocateLocked(place, batch, next + 1, locked, reading);
             }
             return;
         }
@@ -345,7 +367,7 @@ final class SpaceReclaimer {
                 count(live, position.segment(), 1);
                 count(written, position.segment(), 1);
                 count(live, segment, -1);
-                JournalStore.placeAt(entry, position, copies.get(i)[0].remaining());
+                placeAt(entry, position, copies.get(i)[0].remaining());
             }
         } finally {
             endAdd();

@@ -1,5 +1,6 @@
 /**
- * The embedded store: a segmented, append-only journal with an index in memory.
+ * The embedded store: a segmented, append-only journal, whose bookkeeping in memory lives in
+ * each message's {@link dev.outbox.store.StoreEntry}, the engine's own object for it.
  *
  * <h2>Why a journal of our own</h2>
  * Three designs were weighed, and the benchmark in {@code bench/} measures the deciding costs
@@ -43,9 +44,10 @@
  *
  * <h2>How the classes fit</h2>
  * <pre>
- *  JournalStore ── the MessageStore: index in memory, records' bodies (JournalRecords),
+ *  JournalStore ── the MessageStore: entries handed out, records' bodies (JournalRecords),
  *   │   │          frozen destinations (FrozenDestinationsFile)
- *   │   └─ SpaceReclaimer ── live counts per segment; moves the last messages out; deletes
+ *   │   └─ SpaceReclaimer ── live counts per segment; moves the last messages out (on a thread
+ *   │                        of its own, finding them among the caller's entries); deletes
  *   ▼
  *  Journal ──────── the front: scan once, append (durable on return), read, delete, close
  *   ├─ RecoveryScan ── at open: sound records to the visitor, the rest to corrupt/, zeros cut
@@ -68,8 +70,10 @@
  *       checksum; the scan at start copies its bytes to {@code corrupt/}, logs it once, counts
  *       it, and resumes at the next sound record. Appends always go to a new segment, never
  *       after a torn tail.</li>
- *   <li>Bounded memory: the index holds a message's envelope, per-recipient state and record
- *       position, never its content, which is read back from the segment when it is sent.</li>
+ *   <li>Bounded memory: no index. A message's entry (the engine's object for it) holds its
+ *       record's position, its statuses as recorded (one shared array for the common fresh
+ *       message) and its content's length, never the content, which is read back from the
+ *       segment when it is sent; recovery's own index of ids goes once recovery is done.</li>
  *   <li>Space reclaimed: the oldest segment is deleted once no live message is in it; when a
  *       few long-deferred messages are all that keep it, they are written again at the end and
  *       it goes. Replay order makes this safe (see {@link dev.outbox.store.journal.JournalStore}).</li>
