@@ -233,9 +233,10 @@ public final class MailQueue {
         String id = ids.next();
         long now = clock.millis();
         List<RecipientStatus> statuses = Collections.nCopies(submission.envelope().recipients().size(), RecipientStatus.QUEUED);
-        // Accepted at the id's time, which the queue's message then need not keep apart (the clock's, unless it went back).
-        StoredMessage stored = new StoredMessage(id, QueueIds.millisOf(id), now + policy.maxAge().toMillis(), submission.envelope(),
-                statuses);
+        // Accepted at the id's time, which the queue's message then need not keep apart; but never after the clock's: ids do
+        // not go back with the clock, and after a step back the id's time is in the future (kept apart then, rarely).
+        StoredMessage stored = new StoredMessage(id, Math.min(now, QueueIds.millisOf(id)), now + policy.maxAge().toMillis(),
+                submission.envelope(), statuses);
         StoreEntry entry;
         try {
             entry = store.add(stored, submission.content().bytes());

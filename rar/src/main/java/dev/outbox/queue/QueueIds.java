@@ -66,8 +66,10 @@ public final class QueueIds {
 
     /**
      * True when {@code id} is an id as {@link #next} writes it (26 characters of the alphabet, in
-     * upper case, whose time fits 48 bits), so that {@link #high} and {@link #low} hold all of it:
-     * {@code text(high(id), low(id))} equals {@code id}.
+     * upper case, whose time fits 47 bits), so that {@link #high} and {@link #low} hold all of it:
+     * {@code text(high(id), low(id))} equals {@code id}, and {@link #high} is not negative (a
+     * {@link QueuedMessage} takes a negative one for an id kept whole: a time with bit 47 set, a
+     * valid ULID from the year 6429 on, is kept whole too).
      */
     static boolean isCompact(String id) {
         if (id.length() != LENGTH) {
@@ -79,7 +81,7 @@ public final class QueueIds {
                 return false;
             }
         }
-        return decode(id, 0, 10) >>> 48 == 0;
+        return decode(id, 0, 10) >>> 47 == 0;
     }
 
     /** The first 64 of the 128 bits of {@code id}, which {@link #isCompact}. */

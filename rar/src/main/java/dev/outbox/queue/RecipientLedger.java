@@ -533,6 +533,9 @@ public final class RecipientLedger {
 
     /** The live message with queue id {@code id}, or null. Walks the live list: for operators' calls, not for delivery. */
     QueuedMessage find(String id) {
+        if (id == null) {
+            return null; // no message has it (an operator's console sends null for an empty field)
+        }
         QueuedMessage.IdKey key = QueuedMessage.IdKey.of(id);
         synchronized (liveLock) {
             for (QueuedMessage m = oldest; m != null; m = m.newer) {

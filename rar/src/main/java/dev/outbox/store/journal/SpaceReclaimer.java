@@ -210,6 +210,8 @@ final class SpaceReclaimer {
                 mover = Executors.newSingleThreadExecutor(task -> {
                     Thread thread = new Thread(task, "Outbox journal mover " + directory.getFileName());
                     thread.setDaemon(true);
+                    // Made by whichever thread's removal comes first (an application's, say): it must not keep that one's loader.
+                    thread.setContextClassLoader(null);
                     return thread;
                 });
             }
