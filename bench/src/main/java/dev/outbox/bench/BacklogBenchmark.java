@@ -54,13 +54,12 @@ final class BacklogBenchmark {
      * @param segments               its journal segment files
      * @param readWarmNanos          reading every segment file once, from the page cache
      * @param recoverWarmNanos       new store and {@code recover()}, from the page cache
-     * @param heapBytes              heap retained by the store and the recovered messages together
-     * @param storeHeapBytes         of which the store alone (its counts per segment: its entries are in the engine's messages)
+     * @param heapBytes              heap retained by the store and the recovered messages together (the messages carry the store's entries)
      * @param readColdNanos          reading every segment file once, from the disk
      * @param recoverColdNanos       new store and {@code recover()}, from the disk
      */
     record Result(long messages, int contentBytes, Rate fill, double fillOthersShare, long diskBytes, int segments,
-                  long readWarmNanos, long recoverWarmNanos, long heapBytes, long storeHeapBytes,
+                  long readWarmNanos, long recoverWarmNanos, long heapBytes,
                   long readColdNanos, long recoverColdNanos) {
 
         boolean coldMeasured() {
@@ -102,7 +101,7 @@ final class BacklogBenchmark {
             Progress.say("backlog: the page cache cannot be dropped here (needs GNU dd); cold figures not measured");
         }
         return new Result(count, mail.size(), fill, fillOthers, diskBytes, segments.size(), readWarm, warm.nanos(),
-                warm.heapBytes(), warm.storeHeapBytes(), readCold, recoverCold);
+                warm.heapBytes(), readCold, recoverCold);
     }
 
     /** Adds {@code count} messages on {@value #FILL_SUBMITTERS} threads, then closes the store. */

@@ -232,11 +232,6 @@ final class StoreBenchmark {
         }
         report.row("heap retained after recovery", Report.decimal(Report.mib(backlog.heapBytes()), 1), "MiB",
                 String.format(Locale.ROOT, "%s bytes per message: the engine's messages, which carry the store's entries, and its queues; WildFly's default heap is 512 MiB", Report.whole((double) backlog.heapBytes() / n)));
-        report.row("  of which the store's own (no index: counts per segment)", Report.decimal(Report.mib(backlog.storeHeapBytes()), 1), "MiB",
-                String.format(Locale.ROOT, "%s bytes per message", Report.whole((double) backlog.storeHeapBytes() / n)));
-        long messagesOnly = backlog.heapBytes() - backlog.storeHeapBytes();
-        report.row("  of which the engine's transfer queues and messages, with the store's entries", Report.decimal(Report.mib(messagesOnly), 1), "MiB",
-                String.format(Locale.ROOT, "%s bytes per message", Report.whole((double) messagesOnly / n)));
     }
 
     private static void recovery(Report report, String how, long readNanos, long recoverNanos, BacklogBenchmark.Result backlog) {
