@@ -81,15 +81,35 @@ final class JournalRecords {
     /**
      * A decoded MESSAGE record, with where its content sits inside the body. Its fields are those
      * of a {@link StoredMessage}, the statuses in an array of their own that the taker may keep
-     * and change: recovery keeps them in its index as they are, with no list made and copied.
+     * and change, and the envelope as its parts: the reverse path and the recipients' UTF-8 bytes
+     * (a {@code byte[]} for one, a {@code byte[][]} for several), checked as an envelope when
+     * decoded and made one again by {@link #envelope}. Recovery holds a million of these parts at
+     * once, and an {@link Envelope} with its list and strings would take twice the heap.
      */
-    record Message(String id, long submitMillis, long expiryMillis, Envelope envelope, RecipientStatus[] statuses,
-                   boolean delayNoticeSent, int contentOffset, int contentLength) {
+    record Message(String id, long submitMillis, long expiryMillis, String reversePath, Object recipients,
+                   RecipientStatus[] statuses, boolean delayNoticeSent, int contentOffset, int contentLength) {
+
+        Envelope envelope() {
+            return JournalRecords.envelope(reversePath, recipients);
+        }
 
         /** The message as {@link JournalRecords#message} was given it. */
         StoredMessage message() {
-            return new StoredMessage(id, submitMillis, expiryMillis, envelope, List.of(statuses), delayNoticeSent);
+            return new StoredMessage(id, submitMillis, expiryMillis, envelope(), List.of(statuses), delayNoticeSent);
         }
+    }
+
+    /** The envelope of {@code reversePath} and {@code recipients} as {@link Message} keeps them; checked as every envelope is. */
+    static Envelope envelope(String reversePath, Object recipients) {
+        if (recipients instanceof byte[] only) {
+            return new Envelope(reversePath, List.of(new String(only, StandardCharsets.UTF_8)));
+        }
+        byte[][] all = (byte[][]) recipients;
+        String[] addresses = new String[all.length];
+        for (int i = 0; i < all.length; i++) {
+            addresses[i] = new String(all[i], StandardCharsets.UTF_8);
+        }
+        return new Envelope(reversePath, List.of(addresses));
     }
 
     /**
@@ -131,6 +151,17 @@ final class JournalRecords {
             lastSender = Arrays.copyOf(bytes, length);
             lastSenderText = sender;
             return sender;
+        }
+
+        /** The next string of {@code body} as its bytes, a copy of its own. */
+        byte[] bytes(ByteBuffer body) {
+            int length = Short.toUnsignedInt(body.getShort());
+            if (length == 0) {
+                return EMPTY;
+            }
+            byte[] bytes = new byte[length];
+            body.get(bytes);
+            return bytes;
         }
 
         private byte[] read(ByteBuffer body, int length) {
@@ -229,16 +260,15 @@ final class JournalRecords {
         long expiry = body.getLong();
         String reversePath = reading.sender(body);
         int n = count(body);
-        // Lists of their own making: List.of's, which the envelope keeps without a copy.
-        String only = null;
-        String[] addresses = n == 1 ? null : new String[n];
+        byte[] only = null;
+        byte[][] all = n == 1 ? null : new byte[n][];
         RecipientStatus[] statuses = new RecipientStatus[n];
         for (int i = 0; i < n; i++) {
-            String address = reading.string(body);
-            if (addresses == null) {
+            byte[] address = reading.bytes(body);
+            if (all == null) {
                 only = address;
             } else {
-                addresses[i] = address;
+                all[i] = address;
             }
             statuses[i] = getStatus(body, version, reading);
         }
@@ -247,11 +277,13 @@ final class JournalRecords {
         if (contentLength < 0 || contentLength != body.remaining()) {
             throw new IllegalArgumentException("message " + id + ": content length " + contentLength + " but " + body.remaining() + " bytes follow");
         }
-        Envelope envelope = new Envelope(reversePath, addresses == null ? List.of(only) : List.of(addresses));
-        if (envelope.recipients().size() != n) { // a repeated recipient, which no submit stores: as StoredMessage refuses it
-            throw new IllegalArgumentException("message " + id + " has " + envelope.recipients().size() + " recipients but " + n + " statuses");
+        Object recipients = all == null ? only : all;
+        // Checked now, as an envelope, and let go: what is kept is the parts.
+        if (envelope(reversePath, recipients).recipients().size() != n) { // a repeated recipient, which no submit stores: as StoredMessage refuses it
+            throw new IllegalArgumentException("message " + id + " has " + envelope(reversePath, recipients).recipients().size()
+                    + " recipients but " + n + " statuses");
         }
-        return new Message(id, submit, expiry, envelope, statuses, delayNoticeSent, body.position(), contentLength);
+        return new Message(id, submit, expiry, reversePath, recipients, statuses, delayNoticeSent, body.position(), contentLength);
     }
 
     static Update decodeUpdate(ByteBuffer body, Reading reading) {

@@ -141,15 +141,46 @@ public final class JournalStore implements MessageStore {
         reclaimer.liveEntries(entries);
     }
 
+    /**
+     * A message as recovery found it, until it is handed on: its entry and what of its record the
+     * hand-over needs, in one object and lean (the recipients' bytes, not an envelope): recovery
+     * holds one for every message until the scan is done, and a restart must fit in the heap
+     * that the queue it restores fits in.
+     */
+    private static final class Recovered extends StoreEntry {
+        private final String id;
+        private final long submitMillis;
+        private final long expiryMillis;
+        private final String reversePath;
+        private final Object recipients;
+
+        Recovered(JournalRecords.Message record) {
+            this.id = record.id();
+            this.submitMillis = record.submitMillis();
+            this.expiryMillis = record.expiryMillis();
+            this.reversePath = record.reversePath();
+            this.recipients = record.recipients();
+        }
+
+        @Override
+        public String id() {
+            return id;
+        }
+
+        /** The message with the statuses and mark recorded for it by the end of the scan. */
+        StoredMessage message() {
+            return new StoredMessage(id, submitMillis, expiryMillis, JournalRecords.envelope(reversePath, recipients),
+                    List.of(recorded()), delayNoticeRecorded());
+        }
+    }
+
     @Override
     public void recover(RecoverySink sink) {
         // Replay into an index of this recovery's own, dropped when it is done (the caller keeps
-        // the entries); the order of first appearance is kept in plain lists (where a linked map
-        // would cost a second index at the peak), each decoded record beside its entry until the
-        // entry's message is handed on.
-        Map<String, StoreEntry> index = new HashMap<>(Math.max(16, (int) Math.min(Integer.MAX_VALUE / 2, expectedMessages * 4L / 3 + 1)));
-        List<StoreEntry> order = new ArrayList<>(expectedMessages);
-        List<JournalRecords.Message> headers = new ArrayList<>(expectedMessages);
+        // the entries); the order of first appearance is kept in a plain list (where a linked map
+        // would cost a second index at the peak).
+        Map<String, Recovered> index = new HashMap<>(Math.max(16, (int) Math.min(Integer.MAX_VALUE / 2, expectedMessages * 4L / 3 + 1)));
+        List<Recovered> order = new ArrayList<>(expectedMessages);
         JournalRecords.Reading reading = new JournalRecords.Reading();
         long[] undecodable = {0}; // sound checksum, unreadable body: counted with the corrupt ones
         journal.scan((position, body) -> {
@@ -157,14 +188,16 @@ public final class JournalStore implements MessageStore {
                 switch (JournalRecords.type(body)) {
                     case JournalRecords.MESSAGE -> {
                         JournalRecords.Message record = JournalRecords.decodeMessage(body, reading);
-                        StoreEntry entry = entry(record.id(), record.statuses(), record.delayNoticeSent(), position,
-                                record.contentOffset(), record.contentLength());
-                        StoreEntry moved = index.put(record.id(), entry);
+                        Recovered entry = new Recovered(record);
+                        entry.recorded(recordable(record.statuses()));
+                        entry.delayNoticeRecorded(record.delayNoticeSent());
+                        placeAt(entry, position, record.contentOffset());
+                        entry.contentLength(record.contentLength());
+                        Recovered moved = index.put(record.id(), entry);
                         if (moved != null) {
                             moved.removed(); // the copy written when it was moved out of an old segment wins
                         }
                         order.add(entry);
-                        headers.add(record);
                         reclaimer.written(position.segment());
                     }
                     case JournalRecords.UPDATE -> {
@@ -202,12 +235,10 @@ public final class JournalStore implements MessageStore {
         live.addAndGet(recovered);
         reclaimer.recovered();
         for (int i = 0; i < order.size(); i++) {
-            StoreEntry entry = order.get(i);
-            JournalRecords.Message header = headers.get(i);
-            order.set(i, null); // let the lists go as they are read
-            headers.set(i, null);
+            Recovered entry = order.get(i);
+            order.set(i, null); // let the list go as it is read: the caller's objects take the entries' place
             if (!entry.isRemoved()) {
-                sink.accept(current(entry, header), entry);
+                sink.accept(entry.message(), entry);
             }
         }
         reclaimer.reclaimOrLog();
