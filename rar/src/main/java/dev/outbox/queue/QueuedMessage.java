@@ -45,7 +45,13 @@ public final class QueuedMessage extends StoreEntry {
      */
     private final long idHigh;
     private final long idLow;
-    private final long expiryMillis;
+    /**
+     * When undelivered recipients expire, as its distance from the submit time: milliseconds (0
+     * or more), or -1 - whole seconds past 24 days (an expiry a year out); {@link #EXPIRY_IN_NOTES}
+     * for any other, kept in the notes. An int, not a long: it is what fits the message in 88 bytes.
+     */
+    private final int expiresAfter;
+    private static final int EXPIRY_IN_NOTES = Integer.MIN_VALUE;
     /** The envelope's parts, not an Envelope: its record and list cost a backlog about 48 bytes a message. */
     private final String reversePath;
     /**
@@ -68,11 +74,9 @@ public final class QueuedMessage extends StoreEntry {
     /** What most messages never need, made at the first need: a backlog of fresh mail pays one reference for it. */
     private Notes notes;
 
-    /** Neighbours in the ledger's list of live messages (two references: the sweep's index costs no map). */
+    /** Neighbours in the ledger's list of live messages (two references: the sweep's index costs no map); {@code older} is the message itself while it is not in the list. */
     QueuedMessage older;
     QueuedMessage newer;
-    /** True while the message is in the ledger's list. */
-    boolean live;
 
     private static final RecipientState[] STATES = RecipientState.values();
     private static final int MAX_ATTEMPTS = 0x3FF;
@@ -111,6 +115,8 @@ public final class QueuedMessage extends StoreEntry {
         /** When it was accepted, when that is not its id's time; set at construction. */
         long submitMillis;
         boolean submitApart;
+        /** When it expires, when {@code expiresAfter} cannot say; set at construction. */
+        long expiryMillis;
     }
 
     private Notes notes() {
@@ -138,7 +144,11 @@ public final class QueuedMessage extends StoreEntry {
             notes().submitApart = true;
         }
         takeOver(entry);
-        this.expiryMillis = stored.expiryMillis();
+        this.expiresAfter = expiresAfter(stored.submitMillis(), stored.expiryMillis());
+        if (expiresAfter == EXPIRY_IN_NOTES) {
+            notes().expiryMillis = stored.expiryMillis();
+        }
+        this.older = this; // not in the ledger's list (see live)
         List<String> addresses = stored.envelope().recipients();
         this.reversePath = stored.envelope().reversePath();
         int n = addresses.size();
@@ -215,7 +225,38 @@ public final class QueuedMessage extends StoreEntry {
     }
 
     public long expiryMillis() {
-        return expiryMillis;
+        int after = expiresAfter;
+        if (after == EXPIRY_IN_NOTES) {
+            return notes.expiryMillis;
+        }
+        return submitMillis() + (after >= 0 ? after : (-1L - after) * 1000);
+    }
+
+    /** {@code expiresAfter} for a message submitted at {@code submitMillis} that expires at {@code expiryMillis}. */
+    private static int expiresAfter(long submitMillis, long expiryMillis) {
+        long after = expiryMillis - submitMillis;
+        if (after >= 0 && after <= Integer.MAX_VALUE) {
+            return (int) after;
+        }
+        if (after > 0 && after % 1000 == 0 && after / 1000 < Integer.MAX_VALUE) {
+            return (int) (-1 - after / 1000);
+        }
+        return EXPIRY_IN_NOTES;
+    }
+
+    /**
+     * True while the message is in the ledger's list: its {@link #older} link is its own self
+     * while it is not (a reference to itself where a boolean would cost 8 bytes). Read under the
+     * ledger's lock, or the message's where a stale answer only skips it.
+     */
+    boolean live() {
+        return older != this;
+    }
+
+    /** Marks it out of the ledger's list (the ledger's call, under its lock). */
+    void unlinked() {
+        older = this;
+        newer = null;
     }
 
     /** The reverse path (MAIL FROM), or "" for the null reverse path {@code <>}. */
@@ -336,7 +377,7 @@ public final class QueuedMessage extends StoreEntry {
             long time = state == RecipientState.DEFERRED || state == RecipientState.QUEUED ? due(i) : 0;
             recipients.add(new MessageSnapshot.Recipient(recipient(i), queue(i).name(), state, time, attempts(i), lastReply(i)));
         }
-        return new MessageSnapshot(id(), submitMillis(), expiryMillis, reversePath, sizeBytes, List.copyOf(recipients));
+        return new MessageSnapshot(id(), submitMillis(), expiryMillis(), reversePath, sizeBytes, List.copyOf(recipients));
     }
 
     /** When the message was accepted (a notice: when it was made). */

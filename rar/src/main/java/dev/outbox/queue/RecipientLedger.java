@@ -940,7 +940,7 @@ public final class RecipientLedger {
         int count = 0;
         for (QueuedMessage message : due) {
             synchronized (message) {
-                if (!message.live || message.delayNoticeSent() || !notices.owedFor(message)) {
+                if (!message.live() || message.delayNoticeSent() || !notices.owedFor(message)) {
                     continue;
                 }
                 List<Integer> undelivered = new ArrayList<>();
@@ -990,14 +990,13 @@ public final class RecipientLedger {
                 oldest = message;
             }
             newest = message;
-            message.live = true;
             liveCount++;
         }
     }
 
     private void unlink(QueuedMessage message) {
         synchronized (liveLock) {
-            if (!message.live) {
+            if (!message.live()) {
                 return;
             }
             if (delayCursor == message) {
@@ -1016,9 +1015,7 @@ public final class RecipientLedger {
             } else {
                 newest = message.older;
             }
-            message.older = null;
-            message.newer = null;
-            message.live = false;
+            message.unlinked();
             liveCount--;
         }
     }

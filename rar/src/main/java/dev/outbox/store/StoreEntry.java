@@ -20,10 +20,10 @@ public abstract class StoreEntry {
     /** Null once the message is removed (or before it is placed). */
     private Object place;
     private int offset;
-    private int contentOffset;
+    /** Where the content starts, in the low 31 bits; the delay-notice mark as recorded in the top bit (a boolean field would round the queue's message up by 8 bytes). */
+    private int contentOffsetAndMark;
     private int contentLength;
     private RecipientStatus[] recorded;
-    private boolean delayNoticeRecorded;
 
     /** The message's queue id. */
     public abstract String id();
@@ -45,10 +45,9 @@ public abstract class StoreEntry {
         synchronized (entry) {
             place = entry.place;
             offset = entry.offset;
-            contentOffset = entry.contentOffset;
+            contentOffsetAndMark = entry.contentOffsetAndMark;
             contentLength = entry.contentLength;
             recorded = entry.recorded;
-            delayNoticeRecorded = entry.delayNoticeRecorded;
         }
     }
 
@@ -70,14 +69,17 @@ public abstract class StoreEntry {
 
     /** Where the content starts, in the store's terms (the journal: its offset in the record). */
     public final int contentOffset() {
-        return contentOffset;
+        return contentOffsetAndMark & Integer.MAX_VALUE;
     }
 
     /** Sets where the message is now, and where its content starts there. */
     public final void placeAt(Object place, int offset, int contentOffset) {
         this.place = Objects.requireNonNull(place, "place");
         this.offset = offset;
-        this.contentOffset = contentOffset;
+        if (contentOffset < 0) {
+            throw new IllegalArgumentException("content offset " + contentOffset + " of message " + id());
+        }
+        this.contentOffsetAndMark = (contentOffsetAndMark & Integer.MIN_VALUE) | contentOffset;
     }
 
     /** Marks the message removed: {@link #place()} becomes null. */
@@ -105,11 +107,11 @@ public abstract class StoreEntry {
 
     /** The delay-notice mark as the store last recorded it. */
     public final boolean delayNoticeRecorded() {
-        return delayNoticeRecorded;
+        return contentOffsetAndMark < 0;
     }
 
     public final void delayNoticeRecorded(boolean recorded) {
-        this.delayNoticeRecorded = recorded;
+        this.contentOffsetAndMark = recorded ? contentOffsetAndMark | Integer.MIN_VALUE : contentOffsetAndMark & Integer.MAX_VALUE;
     }
 
     /** An entry of a store's own making, before (or instead of) its caller's object: it knows only its id. */

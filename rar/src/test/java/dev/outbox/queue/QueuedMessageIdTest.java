@@ -23,7 +23,11 @@ class QueuedMessageIdTest {
     private static final TransferQueue QUEUE = new TransferQueue(Destination.smarthost(new NextHop("127.0.0.1", 25)), 0);
 
     private static QueuedMessage queued(String id, long submitMillis) {
-        StoredMessage stored = new StoredMessage(id, submitMillis, submitMillis + 60_000, Envelope.of("a@example.com", "b@example.org"),
+        return queued(id, submitMillis, submitMillis + 60_000);
+    }
+
+    private static QueuedMessage queued(String id, long submitMillis, long expiryMillis) {
+        StoredMessage stored = new StoredMessage(id, submitMillis, expiryMillis, Envelope.of("a@example.com", "b@example.org"),
                 List.of(RecipientStatus.QUEUED));
         return new QueuedMessage(stored, new StoreEntry.Own(id), new TransferQueue[]{QUEUE}, submitMillis);
     }
@@ -58,5 +62,32 @@ class QueuedMessageIdTest {
         }
         assertFalse(queued(original, 1_234).hasId(QueuedMessage.IdKey.of(original.toLowerCase(java.util.Locale.ROOT))),
                 "ids are compared exactly, as before");
+    }
+
+    @Test
+    void everyExpiryComesBackToTheMillisecond() {
+        String id = new QueueIds(Clock.systemUTC()).next();
+        long submit = QueueIds.millisOf(id);
+        long day = 86_400_000L;
+        for (long after : new long[]{0, 1, 60_000, 2 * day, Integer.MAX_VALUE, Integer.MAX_VALUE + 1L, 30 * day, 30 * day + 1, 365 * day,
+                365 * day + 7, -5_000, Long.MAX_VALUE - submit}) {
+            QueuedMessage message = queued(id, submit, submit + after);
+            assertEquals(submit + after, message.expiryMillis(), "expiry " + after + " ms after submit");
+            assertEquals(submit + after, message.snapshot(0).expiryMillis(), "as an operator sees it");
+        }
+        QueuedMessage apart = queued(id, submit - 9_000, submit + 365 * day + 3); // a submit time apart from the id's too
+        assertEquals(submit - 9_000, apart.submitMillis());
+        assertEquals(submit + 365 * day + 3, apart.expiryMillis());
+    }
+
+    @Test
+    void aMessageIsLiveOnlyWhileTheLedgerHoldsIt() {
+        QueuedMessage message = queued(new QueueIds(Clock.systemUTC()).next(), 1_000);
+        assertFalse(message.live(), "made, not yet linked");
+        message.older = null; // linked as the oldest, as RecipientLedger.link does
+        assertTrue(message.live());
+        message.unlinked();
+        assertFalse(message.live());
+        assertEquals(null, message.newer);
     }
 }
