@@ -74,11 +74,11 @@ public abstract class StoreEntry {
 
     /** Sets where the message is now, and where its content starts there. */
     public final void placeAt(Object place, int offset, int contentOffset) {
-        this.place = Objects.requireNonNull(place, "place");
-        this.offset = offset;
-        if (contentOffset < 0) {
+        if (contentOffset < 0) { // checked first: a refused call leaves the entry as it was
             throw new IllegalArgumentException("content offset " + contentOffset + " of message " + id());
         }
+        this.place = Objects.requireNonNull(place, "place");
+        this.offset = offset;
         this.contentOffsetAndMark = (contentOffsetAndMark & Integer.MIN_VALUE) | contentOffset;
     }
 
