@@ -110,18 +110,14 @@ public final class QueueIds {
 
     /** The milliseconds a queue id carries: when it was issued (for a notice: when its original was). */
     public static long millisOf(String id) {
-        long millis = 0;
         for (int i = 0; i < 10; i++) {
-            int digit = DIGITS.indexOf(id.charAt(i));
-            if (digit < 0) {
+            char c = i < id.length() ? id.charAt(i) : 0;
+            if (c >= 128 || VALUES[c] < 0) {
                 throw new IllegalArgumentException("\"" + id + "\" is not a queue id");
             }
-            millis = (millis << 5) | digit;
         }
-        return millis;
+        return decode(id, 0, 10);
     }
-
-    private static final String DIGITS = new String(ALPHABET);
 
     private static void encode(char[] into, int offset, int chars, long value) {
         for (int i = offset + chars - 1; i >= offset; i--) {

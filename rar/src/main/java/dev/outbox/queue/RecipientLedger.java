@@ -692,13 +692,9 @@ public final class RecipientLedger {
 
     /** The live messages, oldest first, at one moment. */
     List<QueuedMessage> liveMessages() {
-        synchronized (liveLock) {
-            List<QueuedMessage> all = new ArrayList<>(liveCount);
-            for (QueuedMessage m = oldest; m != null; m = m.newer) {
-                all.add(m);
-            }
-            return all;
-        }
+        List<QueuedMessage> all = new ArrayList<>(liveCount); // sized by a count read without the lock: a hint
+        forEachLive(all::add);
+        return all;
     }
 
     public long deliveredCount() {
@@ -874,6 +870,9 @@ public final class RecipientLedger {
         Map<String, List<Stored>> orphans = new LinkedHashMap<>(noticesByOriginal);
         if (!noticesByOriginal.isEmpty()) {
             for (QueuedMessage message : liveMessages()) {
+                if (orphans.isEmpty()) {
+                    break; // every notice found its original: the rest need not make their ids' text
+                }
                 List<Stored> found = orphans.remove(message.id());
                 if (found == null) {
                     continue;

@@ -99,6 +99,11 @@ public final class JournalStore implements MessageStore {
         return statuses.length == 1 && statuses[0] == RecipientStatus.QUEUED ? ONE_QUEUED : statuses;
     }
 
+    /** {@code statuses} as an array the entry may keep: the shared {@link #ONE_QUEUED}, made without a copy, for a fresh message of one recipient. */
+    private static RecipientStatus[] recordable(List<RecipientStatus> statuses) {
+        return statuses.size() == 1 && statuses.get(0) == RecipientStatus.QUEUED ? ONE_QUEUED : statuses.toArray(RecipientStatus[]::new);
+    }
+
     /** Sets recipient {@code recipient}'s recorded status in {@code entry}; a change for a recipient the message does not have is ignored. */
     private static void apply(StoreEntry entry, RecipientChange change) {
         RecipientStatus[] statuses = entry.recorded();
@@ -117,14 +122,13 @@ public final class JournalStore implements MessageStore {
                 List.of(entry.recorded()), entry.delayNoticeRecorded());
     }
 
-    private StoreEntry entry(String id, RecipientStatus[] statuses, boolean delayNoticeSent, Journal.Position position,
-                                    int contentOffset, int contentLength) {
-        StoreEntry entry = new StoreEntry.Own(id);
-        entry.recorded(recordable(statuses));
-        entry.delayNoticeRecorded(delayNoticeSent);
+    /** Sets what the store keeps of a message in {@code entry}: its statuses and mark as recorded, where its record is, its content's length. */
+    private void fill(StoreEntry entry, RecipientStatus[] statuses, boolean delayNoticeSent, Journal.Position position,
+                      int contentOffset, int contentLength) {
+        entry.recorded(statuses);
+        entry.delayNoticeRecorded(delayNoticeSent); // before placeAt, which keeps the mark
         placeAt(entry, position, contentOffset);
         entry.contentLength(contentLength);
-        return entry;
     }
 
     private void placeAt(StoreEntry entry, Journal.Position position, int contentOffset) {
@@ -189,10 +193,8 @@ public final class JournalStore implements MessageStore {
                     case JournalRecords.MESSAGE -> {
                         JournalRecords.Message record = JournalRecords.decodeMessage(body, reading);
                         Recovered entry = new Recovered(record);
-                        entry.recorded(recordable(record.statuses()));
-                        entry.delayNoticeRecorded(record.delayNoticeSent());
-                        placeAt(entry, position, record.contentOffset());
-                        entry.contentLength(record.contentLength());
+                        fill(entry, recordable(record.statuses()), record.delayNoticeSent(), position, record.contentOffset(),
+                                record.contentLength());
                         Recovered moved = index.put(record.id(), entry);
                         if (moved != null) {
                             moved.removed(); // the copy written when it was moved out of an old segment wins
@@ -276,8 +278,8 @@ public final class JournalStore implements MessageStore {
                 }
                 throw failure;
             }
-            StoreEntry entry = entry(message.id(), message.statuses().toArray(RecipientStatus[]::new), message.delayNoticeSent(),
-                    position, head, content.length);
+            StoreEntry entry = new StoreEntry.Own(message.id());
+            fill(entry, recordable(message.statuses()), message.delayNoticeSent(), position, head, content.length);
             live.incrementAndGet();
             reclaimer.added(position.segment());
             return entry;
@@ -295,7 +297,8 @@ public final class JournalStore implements MessageStore {
             if (entry.isRemoved()) {
                 return;
             }
-            append(entry.id(), "update", Journal.Wait.SLEEP, JournalRecords.update(entry.id(), changes, delayNoticeSent));
+            String id = entry.id(); // made once: the queue's message makes its id's text when asked
+            append(id, "update", Journal.Wait.SLEEP, JournalRecords.update(id, changes, delayNoticeSent));
             apply(entry, changes, delayNoticeSent);
         }
     }
@@ -306,7 +309,8 @@ public final class JournalStore implements MessageStore {
             if (entry.isRemoved()) {
                 return;
             }
-            append(entry.id(), "remove", Journal.Wait.SLEEP, JournalRecords.remove(entry.id()));
+            String id = entry.id(); // made once: the queue's message makes its id's text when asked
+            append(id, "remove", Journal.Wait.SLEEP, JournalRecords.remove(id));
             long segment = SpaceReclaimer.segment(entry);
             entry.removed();
             live.decrementAndGet();
