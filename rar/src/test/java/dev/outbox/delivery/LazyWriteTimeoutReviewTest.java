@@ -82,8 +82,7 @@ class LazyWriteTimeoutReviewTest {
         AtomicBoolean stall = new AtomicBoolean();
         server.script(Rules.on(Command.DATA).when(exchange -> stall.get()).stopReading());
         byte[] big = big();
-        try (SmtpSession session = SmtpSession.open(hop(), Peer.MX_HOST, SETTINGS.withTls(TlsPolicy.NONE), timer, LoopbackSmtp.BUDGET)) {
-            assertEquals(Status.DELIVERED, session.send(ENVELOPE, SMALL, LoopbackSmtp.BUDGET).get(0).status());
+        try (SmtpSession session = deliveredOnce(TlsPolicy.NONE)) {
             Thread.sleep(WRITE_TIMEOUT.toMillis() * 5 / 2); // idle for 2.5 timeouts: the check is somewhere in its period
             stall.set(true);
             long started = System.nanoTime();
@@ -118,8 +117,7 @@ class LazyWriteTimeoutReviewTest {
 
     @Test
     void noCheckOutlivesAClosedPlainConnection() throws Exception {
-        try (SmtpSession session = SmtpSession.open(hop(), Peer.MX_HOST, SETTINGS.withTls(TlsPolicy.NONE), timer, LoopbackSmtp.BUDGET)) {
-            assertEquals(Status.DELIVERED, session.send(ENVELOPE, SMALL, LoopbackSmtp.BUDGET).get(0).status());
+        try (SmtpSession session = deliveredOnce(TlsPolicy.NONE)) {
             assertEquals(1, timer.getQueue().size(), "the watch of the open connection");
         }
         // At once, not when its time comes: a queued check holds the wire's buffers for the whole
@@ -131,8 +129,7 @@ class LazyWriteTimeoutReviewTest {
 
     @Test
     void noCheckOutlivesAnAbortedPlainConnection() throws Exception {
-        SmtpSession session = SmtpSession.open(hop(), Peer.MX_HOST, SETTINGS.withTls(TlsPolicy.NONE), timer, LoopbackSmtp.BUDGET);
-        assertEquals(Status.DELIVERED, session.send(ENVELOPE, SMALL, LoopbackSmtp.BUDGET).get(0).status());
+        SmtpSession session = deliveredOnce(TlsPolicy.NONE);
         session.abort(); // as a deadline or the queue's stop does; the engine lets go of a broken connection
         Await.until(WRITE_TIMEOUT.multipliedBy(3), () -> timer.getQueue().isEmpty(),
                 () -> "a check keeps rescheduling after the connection was aborted: " + timer.getQueue());
@@ -142,9 +139,8 @@ class LazyWriteTimeoutReviewTest {
     @Test
     void noCheckOutlivesAnAbortedTlsConnection() throws Exception {
         server.starttls(certificate.serverContext());
-        SmtpSession session = SmtpSession.open(hop(), Peer.MX_HOST, SETTINGS.withTls(TlsPolicy.OPPORTUNISTIC), timer, LoopbackSmtp.BUDGET);
+        SmtpSession session = deliveredOnce(TlsPolicy.OPPORTUNISTIC);
         assertTrue(session.tlsDescription().startsWith("TLS"), session.tlsDescription());
-        assertEquals(Status.DELIVERED, session.send(ENVELOPE, SMALL, LoopbackSmtp.BUDGET).get(0).status());
         session.abort();
         Await.until(WRITE_TIMEOUT.multipliedBy(3), () -> timer.getQueue().isEmpty(),
                 () -> "a check keeps rescheduling after the TLS connection was aborted: " + timer.getQueue());
@@ -153,8 +149,7 @@ class LazyWriteTimeoutReviewTest {
     @Test
     void noCheckOutlivesAnAbortedThenClosedTlsConnection() throws Exception {
         server.starttls(certificate.serverContext());
-        SmtpSession session = SmtpSession.open(hop(), Peer.MX_HOST, SETTINGS.withTls(TlsPolicy.OPPORTUNISTIC), timer, LoopbackSmtp.BUDGET);
-        assertEquals(Status.DELIVERED, session.send(ENVELOPE, SMALL, LoopbackSmtp.BUDGET).get(0).status());
+        SmtpSession session = deliveredOnce(TlsPolicy.OPPORTUNISTIC);
         session.abort();
         session.close();
         assertEquals(0, timer.getQueue().size(), "a check still queued after the TLS connection was aborted and closed: " + timer.getQueue());
@@ -166,8 +161,7 @@ class LazyWriteTimeoutReviewTest {
         AtomicBoolean stall = new AtomicBoolean();
         server.script(Rules.on(Command.DATA).when(exchange -> stall.get()).stopReading());
         byte[] big = big();
-        SmtpSession session = SmtpSession.open(hop(), Peer.MX_HOST, SETTINGS.withTls(TlsPolicy.OPPORTUNISTIC), timer, LoopbackSmtp.BUDGET);
-        assertEquals(Status.DELIVERED, session.send(ENVELOPE, SMALL, LoopbackSmtp.BUDGET).get(0).status());
+        SmtpSession session = deliveredOnce(TlsPolicy.OPPORTUNISTIC);
         stall.set(true);
         long started = System.nanoTime();
         List<RecipientOutcome> outcomes = session.send(ENVELOPE, big, LoopbackSmtp.BUDGET);
@@ -180,8 +174,7 @@ class LazyWriteTimeoutReviewTest {
 
     @Test
     void stoppingTheTimerWhileACheckIsPendingLeavesNothingRunning() throws Exception {
-        try (SmtpSession session = SmtpSession.open(hop(), Peer.MX_HOST, SETTINGS.withTls(TlsPolicy.NONE), timer, LoopbackSmtp.BUDGET)) {
-            assertEquals(Status.DELIVERED, session.send(ENVELOPE, SMALL, LoopbackSmtp.BUDGET).get(0).status());
+        try (SmtpSession session = deliveredOnce(TlsPolicy.NONE)) {
             timer.shutdownNow(); // the deliverer's close
             assertTrue(timer.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS));
             // A send after the deliverer closed fails as the adapter stopping, not hangs or slips through unwatched.
@@ -191,5 +184,12 @@ class LazyWriteTimeoutReviewTest {
                 assertTrue(expected.getMessage().contains("closed"), expected.getMessage());
             }
         }
+    }
+
+    /** A session opened with {@code tls} that has delivered one small message: its wire has flushed, so its watch is on the timer. */
+    private SmtpSession deliveredOnce(TlsPolicy tls) throws Exception {
+        SmtpSession session = SmtpSession.open(hop(), Peer.MX_HOST, SETTINGS.withTls(tls), timer, LoopbackSmtp.BUDGET);
+        assertEquals(Status.DELIVERED, session.send(ENVELOPE, SMALL, LoopbackSmtp.BUDGET).get(0).status());
+        return session;
     }
 }
